@@ -1,0 +1,1 @@
+//! HTML to article text and metadata: no network, no clock.

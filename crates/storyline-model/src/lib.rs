@@ -1,0 +1,27 @@
+//! Storyline's shared data model.
+//!
+//! Every stage of the pipeline speaks these types: [`Feed`] (a source we poll),
+//! [`Article`] (one extracted news item), [`Story`] (a group of articles about one event),
+//! [`Brief`] (the six-section, fully cited summary of a story) and [`EntityCard`] (a person,
+//! organisation, place or company the brief explains).
+//!
+//! Invariants: this crate does no IO, has no async and knows no wire format other than the
+//! serde derive (field names follow schema.org `NewsArticle` where one exists). Identifiers
+//! are derived from content ([`ArticleId::from_url`], [`StoryId::from_seed`]) so that
+//! re-running the pipeline over the same input yields the same ids.
+
+mod article;
+mod brief;
+mod feed;
+mod ids;
+mod story;
+
+pub use article::{Article, ExtractionStatus};
+pub use brief::{
+    Brief, BriefEngine, CheckFailure, CheckReport, Citation, DescriptionSource, EntityCard,
+    EntityKind, GoDeeperLink, GoDeeperQuestion, Section, Sentence, Source, TimelineEntry,
+    BRIEF_SCHEMA_VERSION,
+};
+pub use feed::Feed;
+pub use ids::{ArticleId, StoryId, short_hash};
+pub use story::{Story, StoryArticle};
