@@ -97,9 +97,21 @@ pub struct TimelineEntry {
     /// When it happened (an earlier story's first publication, or the article's date for a
     /// background sentence).
     pub date: DateTime<Utc>,
+    /// How much of `date` is known: `day`, `month` or `year` (a background sentence that says
+    /// "in 2019" gives only a year).
+    pub date_precision: DatePrecision,
     /// The earlier story this step links to, if it is one.
     pub story_id: Option<StoryId>,
     pub sentence: Sentence,
+}
+
+/// How precisely a timeline date is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DatePrecision {
+    Day,
+    Month,
+    Year,
 }
 
 /// A follow-up question answered by a link.

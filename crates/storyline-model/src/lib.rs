@@ -18,7 +18,7 @@ mod story;
 
 pub use article::{Article, ExtractionStatus};
 pub use brief::{
-    Brief, BriefEngine, CheckFailure, CheckReport, Citation, DescriptionSource, EntityCard,
+    Brief, BriefEngine, CheckFailure, CheckReport, Citation, DatePrecision, DescriptionSource, EntityCard,
     EntityKind, GoDeeperLink, GoDeeperQuestion, Section, Sentence, Source, TimelineEntry,
     BRIEF_SCHEMA_VERSION,
 };

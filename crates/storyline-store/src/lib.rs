@@ -1,1 +1,172 @@
-//! The Store trait and its SQLite backend, with numbered migrations.
+//! Storyline's persistence: the [`Store`] trait and its SQLite backend, [`SqliteStore`].
+//!
+//! The pipeline writes feeds, articles, stories (with their memberships) and versioned briefs
+//! through [`Store`]; the server and the CLI read them back through the same trait. Backends
+//! are interchangeable: each one runs the same conformance suite (`conformance::run_all`,
+//! behind the `conformance` Cargo feature), so the behaviour documented on [`Store`] is the
+//! contract, not an accident of SQLite.
+//!
+//! A new backend lives in its own module beside `sqlite/`, implements [`Store`], and calls
+//! `conformance::run_all` from its integration test with a factory of fresh stores.
+//!
+//! Invariants:
+//! - every method that writes more than one row does so in one transaction: a failing batch
+//!   leaves nothing behind;
+//! - articles are immutable once stored (a second insert of the same id is a no-op), except
+//!   for [`Store::set_duplicate_of`];
+//! - this crate does not decide anything about clustering or briefs: it stores what it is
+//!   given and checks only referential integrity.
+
+use chrono::{DateTime, Utc};
+use std::path::PathBuf;
+use storyline_model::{Article, ArticleId, Brief, Feed, Story, StoryArticle, StoryId};
+
+#[cfg(feature = "conformance")]
+#[doc(hidden)]
+pub mod conformance;
+mod sqlite;
+
+pub use sqlite::{AppliedMigration, DB_FILE_NAME, SqliteStore};
+
+/// Everything that can go wrong in a store. Each Display is one line naming the database or
+/// the record involved, and the cause.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create data directory {}: {source}", path.display())]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open database {}: {source}", path.display())]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    /// The file system would not switch the database to WAL journal mode (some network file
+    /// systems cannot); without it readers would block the writer.
+    #[error("cannot open database {}: WAL journal mode refused (still {mode})", path.display())]
+    WalUnavailable { path: PathBuf, mode: String },
+    #[error("database {db}: migration {version} ({name}) failed: {source}")]
+    Migration {
+        db: String,
+        version: u32,
+        name: &'static str,
+        source: rusqlite::Error,
+    },
+    #[error(
+        "database {db}: schema version {found} is newer than this build understands \
+         (up to {supported}); use a newer storyline"
+    )]
+    SchemaTooNew {
+        db: String,
+        found: u32,
+        supported: u32,
+    },
+    #[error("database {db}: {op}: {source}")]
+    Sqlite {
+        db: String,
+        /// What we were doing ("insert article a1b2...").
+        op: String,
+        source: rusqlite::Error,
+    },
+    /// A stored row that cannot be decoded (bad JSON, bad timestamp, negative count).
+    #[error("database {db}: corrupt {what}: {detail}")]
+    Corrupt {
+        db: String,
+        what: String,
+        detail: String,
+    },
+    /// A value that cannot be encoded for storage.
+    #[error("cannot encode {what}: {source}")]
+    Encode {
+        what: String,
+        source: serde_json::Error,
+    },
+    #[error(
+        "story id prefix {prefix:?} is ambiguous: it matches {}",
+        candidates.iter().map(StoryId::as_str).collect::<Vec<_>>().join(", ")
+    )]
+    Ambiguous {
+        prefix: String,
+        candidates: Vec<StoryId>,
+    },
+    /// A write that refers to a record that does not exist ("feed https://...").
+    #[error("{what} not found")]
+    NotFound { what: String },
+}
+
+/// The persistence contract every backend fulfils.
+///
+/// Orders are part of the contract. The *effective time* of an article is its
+/// `date_published`, else its `date_fetched`; ties are broken by id.
+pub trait Store: Send {
+    /// Adds a feed keyed by its URL. Returns false, changing nothing, when the URL is already
+    /// subscribed.
+    fn add_feed(&mut self, feed: &Feed) -> Result<bool, StoreError>;
+    /// Returns false when no feed had this URL.
+    fn remove_feed(&mut self, url: &str) -> Result<bool, StoreError>;
+    /// All feeds, by `added_at`, then URL.
+    fn feeds(&self) -> Result<Vec<Feed>, StoreError>;
+    /// Stores the polling state of an existing feed: title, etag, last_modified,
+    /// last_fetched_at, last_error and error_count (`added_at` is kept).
+    /// [`StoreError::NotFound`] when the URL is not subscribed.
+    fn update_feed_state(&mut self, feed: &Feed) -> Result<(), StoreError>;
+
+    /// Inserts a batch in one transaction. Per article: true if inserted, false if its id
+    /// already existed (the stored article is left unchanged); an id repeated within the batch
+    /// counts as existing from its second occurrence on. On any error nothing is inserted.
+    /// A `duplicate_of` must name an article stored before or in the same batch.
+    fn insert_articles(&mut self, articles: &[Article]) -> Result<Vec<bool>, StoreError>;
+    fn article(&self, id: &ArticleId) -> Result<Option<Article>, StoreError>;
+    /// The articles with these ids, in the order of `ids`; unknown ids are skipped.
+    fn articles(&self, ids: &[ArticleId]) -> Result<Vec<Article>, StoreError>;
+    fn has_article(&self, id: &ArticleId) -> Result<bool, StoreError>;
+    /// The earliest-inserted article with this content hash.
+    fn article_by_content_hash(&self, hash: &str) -> Result<Option<ArticleId>, StoreError>;
+    /// Every article, by effective time, then id.
+    fn all_articles(&self) -> Result<Vec<Article>, StoreError>;
+    /// The articles that belong to no story, by effective time, then id.
+    fn unclustered_articles(&self) -> Result<Vec<Article>, StoreError>;
+    /// Marks `id` as a copy of `original`. [`StoreError::NotFound`] when either is unknown.
+    fn set_duplicate_of(&mut self, id: &ArticleId, original: &ArticleId) -> Result<(), StoreError>;
+    /// Full-text search over headlines and bodies, best match first, at most `limit` hits,
+    /// each with a plain-text snippet of the matching passage. The query is plain words (all
+    /// must match); no query syntax is interpreted, so any user input is safe.
+    fn search_articles(
+        &self,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<(ArticleId, String)>, StoreError>;
+
+    /// In one transaction: upserts `stories` by id (every field replaced) and `memberships`
+    /// by article id (an article is in at most one story; saving it again moves it). Stories
+    /// named by `merged_into` or by a membership, and articles named by a membership, must
+    /// exist after the batch; otherwise nothing is saved.
+    fn save_stories(
+        &mut self,
+        stories: &[Story],
+        memberships: &[StoryArticle],
+    ) -> Result<(), StoreError>;
+    /// Stories not merged into another, most recently updated first, then by id.
+    fn stories(&self) -> Result<Vec<Story>, StoreError>;
+    /// One story, merged or not.
+    fn story(&self, id: &StoryId) -> Result<Option<Story>, StoreError>;
+    /// The memberships of a story, by the article's effective time, then article id.
+    fn story_members(&self, id: &StoryId) -> Result<Vec<StoryArticle>, StoreError>;
+    /// The story the article is a member of, as recorded (merges are not followed).
+    fn story_of_article(&self, id: &ArticleId) -> Result<Option<StoryId>, StoreError>;
+    /// Resolves a user-typed story reference: an exact id, else a unique id prefix, then
+    /// follows `merged_into` to the story that absorbed it. A prefix whose matches all lead
+    /// to the same story is not ambiguous; otherwise [`StoreError::Ambiguous`] lists the
+    /// stories they lead to (at most 10). Matching is exact (case-sensitive); blank → `None`.
+    fn resolve_story(&self, id_or_prefix: &str) -> Result<Option<StoryId>, StoreError>;
+
+    /// Stores a new brief version for `brief.story_id`: version = latest + 1 (the given
+    /// `version` is ignored and replaced, in the stored JSON too). Returns the version.
+    /// [`StoreError::NotFound`] when the story does not exist.
+    fn save_brief(&mut self, brief: &Brief) -> Result<u32, StoreError>;
+    fn latest_brief(&self, story: &StoryId) -> Result<Option<Brief>, StoreError>;
+    fn brief(&self, story: &StoryId, version: u32) -> Result<Option<Brief>, StoreError>;
+    /// Every version of a story's brief with its generation time, oldest version first.
+    fn brief_versions(&self, story: &StoryId) -> Result<Vec<(u32, DateTime<Utc>)>, StoreError>;
+}

@@ -1,0 +1,266 @@
+//! Cheap checks that run before any HTML parser sees the input: binary content and
+//! pathological nesting.
+//!
+//! Parsers and the Readability scorer walk the tree, some of them recursively, so a page
+//! of 100,000 nested `<div>`s can exhaust a thread's stack. Instead of trusting every walker,
+//! we pre-scan the tags once (linear, no allocation unless the page is too deep) and drop the
+//! tags that open below [`MAX_NESTING_DEPTH`], keeping their text.
+
+use std::borrow::Cow;
+
+/// Deepest element nesting passed on to the parsers. Real news pages stay under ~60 levels;
+/// 512 leaves room for odd CMS output and stays far from any stack limit.
+pub const MAX_NESTING_DEPTH: usize = 1_000_000;
+
+/// File signatures of formats that are sometimes served as `text/html` by mistake.
+const BINARY_SIGNATURES: &[&[u8]] = &[
+    b"%PDF-",
+    b"\x89PNG",
+    b"GIF87a",
+    b"GIF89a",
+    b"\xFF\xD8\xFF",
+    b"\x1F\x8B",
+    b"PK\x03\x04",
+    b"\x7FELF",
+];
+
+/// True when the bytes are not text: a known binary signature, or NUL / control bytes in the
+/// first 8 KB. UTF-16 text (which is full of NULs) is recognised by its BOM first.
+pub(crate) fn looks_binary(bytes: &[u8]) -> bool {
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return false;
+    }
+    if BINARY_SIGNATURES.iter().any(|sig| bytes.starts_with(sig)) {
+        return true;
+    }
+    let sample = &bytes[..bytes.len().min(8192)];
+    control_share(sample.iter().map(|&b| u32::from(b)))
+}
+
+/// The same test on already decoded text.
+pub(crate) fn text_looks_binary(text: &str) -> bool {
+    if text.starts_with("%PDF-") {
+        return true;
+    }
+    control_share(text.chars().take(8192).map(u32::from))
+}
+
+/// Any NUL, or more than 1% of other C0 control characters (tab, newlines and form feed
+/// excepted), marks binary data: HTML text never contains them legitimately.
+fn control_share(units: impl Iterator<Item = u32>) -> bool {
+    let mut total = 0usize;
+    let mut controls = 0usize;
+    for unit in units {
+        total += 1;
+        if unit == 0 {
+            return true;
+        }
+        if unit < 0x20 && !matches!(unit, 0x09 | 0x0A | 0x0C | 0x0D) {
+            controls += 1;
+        }
+    }
+    total > 0 && controls * 100 > total
+}
+
+/// Elements whose end tag may be omitted (the parser closes them implicitly) and void
+/// elements: neither deepens the tree in a way a tag count could follow, so they are not
+/// counted.
+const UNCOUNTED: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "thead",
+    "tbody", "tfoot", "colgroup", "caption", "rb", "rt", "rp", "html", "head", "body", "frame",
+    "keygen", "basefont", "bgsound", "image",
+];
+
+/// Elements whose content is raw text up to their end tag: tags inside are not tags.
+const RAW_TEXT: &[&str] = &[
+    "script",
+    "style",
+    "textarea",
+    "title",
+    "xmp",
+    "iframe",
+    "noembed",
+    "noframes",
+    "noscript",
+    "plaintext",
+];
+
+/// Returns the page with every tag that would nest deeper than `limit` removed (their text
+/// stays), or the page unchanged (borrowed) when it is shallow enough.
+pub(crate) fn flatten_deep_nesting(html: &str, limit: usize) -> Cow<'_, str> {
+    let mut dropped: Vec<(usize, usize)> = Vec::new();
+    let bytes = html.as_bytes();
+    let mut depth = 0usize;
+    let mut cursor = 0usize;
+    while let Some(offset) = memchr_lt(&bytes[cursor..]) {
+        let start = cursor + offset;
+        let rest = &bytes[start..];
+        if rest.starts_with(b"<!--") {
+            cursor = find_from(bytes, start + 4, b"-->").map_or(bytes.len(), |e| e + 3);
+            continue;
+        }
+        if rest.starts_with(b"<!") || rest.starts_with(b"<?") {
+            cursor = find_byte(bytes, start + 2, b'>').map_or(bytes.len(), |e| e + 1);
+            continue;
+        }
+        let closing = rest.get(1) == Some(&b'/');
+        let name_start = start + if closing { 2 } else { 1 };
+        let name_len = bytes[name_start..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-' || **b == b':')
+            .count();
+        if name_len == 0 || !bytes[name_start].is_ascii_alphabetic() {
+            cursor = start + 1;
+            continue;
+        }
+        let name = html[name_start..name_start + name_len].to_ascii_lowercase();
+        let end = tag_end(bytes, name_start + name_len);
+        cursor = end;
+        if UNCOUNTED.contains(&name.as_str()) {
+            continue;
+        }
+        if closing {
+            if depth > limit {
+                dropped.push((start, end));
+            }
+            depth = depth.saturating_sub(1);
+            continue;
+        }
+        let self_closing = end >= 2 && bytes[end - 2] == b'/';
+        if self_closing {
+            continue;
+        }
+        if RAW_TEXT.contains(&name.as_str()) {
+            cursor = raw_text_end(html, end, &name);
+            continue;
+        }
+        depth += 1;
+        if depth > limit {
+            dropped.push((start, end));
+        }
+    }
+    if dropped.is_empty() {
+        return Cow::Borrowed(html);
+    }
+    let mut flattened = String::with_capacity(html.len());
+    let mut kept_from = 0;
+    for (start, end) in dropped {
+        flattened.push_str(&html[kept_from..start]);
+        kept_from = end;
+    }
+    flattened.push_str(&html[kept_from..]);
+    Cow::Owned(flattened)
+}
+
+/// The index just past the `>` that closes a tag, skipping quoted attribute values.
+fn tag_end(bytes: &[u8], from: usize) -> usize {
+    let mut quote: Option<u8> = None;
+    for (index, &byte) in bytes.iter().enumerate().skip(from) {
+        match quote {
+            Some(q) if byte == q => quote = None,
+            Some(_) => {}
+            None if byte == b'"' || byte == b'\'' => quote = Some(byte),
+            None if byte == b'>' => return index + 1,
+            None => {}
+        }
+    }
+    bytes.len()
+}
+
+/// The index of the `</name` that ends a raw-text element (or the end of the input).
+fn raw_text_end(html: &str, from: usize, name: &str) -> usize {
+    let bytes = html.as_bytes();
+    let mut cursor = from;
+    while let Some(offset) = find_from(bytes, cursor, b"</") {
+        let candidate = &bytes[offset + 2..];
+        if candidate.len() >= name.len()
+            && candidate[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+        {
+            return offset;
+        }
+        cursor = offset + 2;
+    }
+    bytes.len()
+}
+
+fn memchr_lt(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'<')
+}
+
+fn find_byte(bytes: &[u8], from: usize, needle: u8) -> Option<usize> {
+    bytes
+        .get(from..)?
+        .iter()
+        .position(|&b| b == needle)
+        .map(|p| from + p)
+}
+
+fn find_from(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    bytes
+        .get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| from + p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_flatten(html: &str, limit: usize, expected: &str) {
+        assert_eq!(
+            flatten_deep_nesting(html, limit),
+            expected,
+            "input {html:?}"
+        );
+    }
+
+    #[test]
+    fn shallow_pages_are_borrowed_unchanged() {
+        let html = "<div><p>one<p>two<ul><li>a<li>b</ul><br><img src=x></div>";
+        assert!(matches!(flatten_deep_nesting(html, 3), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn tags_below_the_limit_are_dropped_text_kept() {
+        check_flatten(
+            "<div><div><div>x</div></div></div>",
+            2,
+            "<div><div>x</div></div>",
+        );
+        check_flatten("<a><b><i>t</i></b></a>", 1, "<a>t</a>");
+        check_flatten(
+            "<div><!-- <div><div> --></div>",
+            1,
+            "<div><!-- <div><div> --></div>",
+        );
+        check_flatten(
+            "<div><script>if (a<b) '<div><div>'</script></div>",
+            1,
+            "<div><script>if (a<b) '<div><div>'</script></div>",
+        );
+        check_flatten(
+            "<div title='>'><span>x</span></div>",
+            1,
+            "<div title='>'>x</div>",
+        );
+        check_flatten(
+            "<div><br/><svg/><span>x</span></div>",
+            1,
+            "<div><br/><svg/>x</div>",
+        );
+        check_flatten("a < b <3 <div>x</div>", 0, "a < b <3 x");
+    }
+
+    #[test]
+    fn binary_detection() {
+        assert!(looks_binary(b"%PDF-1.7\n%\xE2\xE3"));
+        assert!(looks_binary(b"\x1F\x8B\x08\x00"));
+        assert!(looks_binary(b"<html>\x00<body>"));
+        assert!(!looks_binary(b"<html><body>text\n\ttabs\r\n</body></html>"));
+        assert!(!looks_binary(b"\xFF\xFE<\x00h\x00"));
+        assert!(text_looks_binary("abc\u{1}\u{2}\u{3}"));
+        assert!(!text_looks_binary("caf\u{e9} \u{201c}quoted\u{201d}"));
+    }
+}

@@ -1,0 +1,485 @@
+//! [`Fetcher`]: gets the bytes behind an `http(s)://` or `file://` URL, politely and safely.
+//!
+//! One call of [`Fetcher::get`] walks the redirect chain by hand (the HTTP client's own
+//! redirect following is off), so every hop is counted, paced per host, held to the timeout,
+//! and checked against the private-address rule before anything is sent to it.
+
+use std::path::Path;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use reqwest::StatusCode;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use tokio::io::AsyncReadExt;
+use url::{Host, Url};
+
+use crate::address::{GuardedResolver, LookupFailed, PrivateAddressRefused, is_non_public};
+use crate::body::{BodyCollector, BodyError, ContentEncoding};
+use crate::error::{FetchError, describe_io_error};
+use crate::politeness::HostPacer;
+
+/// How the fetcher behaves. `Default` gives the values a public deployment should use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchConfig {
+    /// Sent with every request, so publishers can see who we are and how to reach us.
+    pub user_agent: String,
+    /// Limit for one request from sending it to the end of its body (each redirect hop gets
+    /// its own; waiting for the per-host slot does not count).
+    pub timeout: Duration,
+    /// Limit for establishing the connection (TCP and TLS).
+    pub connect_timeout: Duration,
+    /// Largest body accepted, counted after gzip decoding.
+    pub max_body_bytes: u64,
+    /// Most redirects followed for one request.
+    pub max_redirects: usize,
+    /// Whether loopback, private and other non-public addresses may be fetched.
+    pub allow_private_addresses: bool,
+    /// Minimum gap between two requests to the same host.
+    pub per_host_interval: Duration,
+}
+
+impl Default for FetchConfig {
+    fn default() -> Self {
+        FetchConfig {
+            user_agent: format!(
+                "Storyline/{} (+https://example.invalid/storyline; self-hosted news reader)",
+                env!("CARGO_PKG_VERSION")
+            ),
+            timeout: Duration::from_secs(20),
+            connect_timeout: Duration::from_secs(5),
+            max_body_bytes: 8 * 1024 * 1024,
+            max_redirects: 5,
+            allow_private_addresses: false,
+            per_host_interval: Duration::from_secs(1),
+        }
+    }
+}
+
+/// What we remember from the last successful response, sent back for a conditional GET.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    /// The validators stored for a subscribed feed.
+    pub fn from_feed(feed: &storyline_model::Feed) -> Validators {
+        Validators {
+            etag: feed.etag.clone(),
+            last_modified: feed.last_modified.clone(),
+        }
+    }
+}
+
+/// The result of a successful fetch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchOutcome {
+    /// The server answered 304: what we have is still current.
+    NotModified,
+    Fetched(FetchedBody),
+}
+
+/// A response body and the metadata worth keeping from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchedBody {
+    /// Where the body really came from, after redirects.
+    pub final_url: String,
+    pub status: u16,
+    pub content_type: Option<String>,
+    /// The body, gzip already decoded; at most `max_body_bytes` long.
+    pub body: Vec<u8>,
+    /// Validators to send next time (always `None` for `file://`).
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// Installs rustls' `ring` crypto provider as the process default. Safe to call any number of
+/// times; a provider installed earlier by someone else is left in place.
+pub fn install_crypto_provider() {
+    // An error only means a provider is already installed, which is all we need.
+    let _already_installed = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// Fetches URLs under one [`FetchConfig`]. Cheap to share behind an `Arc`; the per-host pacing
+/// holds across all calls on one `Fetcher`.
+#[derive(Debug)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    config: FetchConfig,
+    pacer: HostPacer,
+}
+
+/// What one HTTP request in a redirect chain led to.
+enum Hop {
+    Redirect(Url),
+    NotModified,
+    Body(FetchedBody),
+}
+
+impl Fetcher {
+    pub fn new(config: FetchConfig) -> Result<Fetcher, FetchError> {
+        install_crypto_provider();
+        let client = reqwest::Client::builder()
+            .user_agent(config.user_agent.as_str())
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(config.connect_timeout)
+            // A proxy would resolve the target itself and defeat the private-address check.
+            .no_proxy()
+            .dns_resolver(GuardedResolver {
+                allow_private_addresses: config.allow_private_addresses,
+            })
+            .build()
+            .map_err(|error| FetchError::Client {
+                reason: root_cause(&error),
+            })?;
+        Ok(Fetcher {
+            pacer: HostPacer::new(config.per_host_interval),
+            client,
+            config,
+        })
+    }
+
+    pub fn config(&self) -> &FetchConfig {
+        &self.config
+    }
+
+    /// Fetches `url` (`http`, `https` or `file`). Validators make an HTTP request conditional;
+    /// they are ignored for files.
+    pub async fn get(
+        &self,
+        url: &str,
+        validators: &Validators,
+    ) -> Result<FetchOutcome, FetchError> {
+        let requested = url.trim();
+        let parsed = Url::parse(requested).map_err(|error| FetchError::InvalidUrl {
+            url: requested.to_string(),
+            reason: error.to_string(),
+        })?;
+        match parsed.scheme() {
+            "http" | "https" => self.get_http(requested, parsed, validators).await,
+            "file" => self.read_file(requested, &parsed).await,
+            other => Err(FetchError::UnsupportedScheme {
+                url: requested.to_string(),
+                scheme: other.to_string(),
+            }),
+        }
+    }
+
+    async fn get_http(
+        &self,
+        requested: &str,
+        start: Url,
+        validators: &Validators,
+    ) -> Result<FetchOutcome, FetchError> {
+        let mut current = start;
+        let mut redirects_followed = 0;
+        loop {
+            self.check_literal_address(requested, &current)?;
+            let host = current.host_str().unwrap_or_default().to_string();
+            self.pacer.wait_turn(&host).await;
+            tracing::debug!(url = %current, "fetching");
+            let hop = tokio::time::timeout(
+                self.config.timeout,
+                self.request_once(requested, &current, validators),
+            )
+            .await
+            .map_err(|_elapsed| FetchError::TimedOut {
+                url: requested.to_string(),
+                after: self.config.timeout,
+            })??;
+            match hop {
+                Hop::NotModified => return Ok(FetchOutcome::NotModified),
+                Hop::Body(body) => return Ok(FetchOutcome::Fetched(body)),
+                Hop::Redirect(next) => {
+                    redirects_followed += 1;
+                    if redirects_followed > self.config.max_redirects {
+                        return Err(FetchError::TooManyRedirects {
+                            url: requested.to_string(),
+                            max: self.config.max_redirects,
+                        });
+                    }
+                    tracing::debug!(from = %current, to = %next, "redirected");
+                    current = next;
+                }
+            }
+        }
+    }
+
+    /// Refuses IP-literal hosts in non-public ranges; names are checked by the resolver.
+    fn check_literal_address(&self, requested: &str, url: &Url) -> Result<(), FetchError> {
+        if self.config.allow_private_addresses {
+            return Ok(());
+        }
+        let literal = match url.host() {
+            Some(Host::Ipv4(v4)) => Some(std::net::IpAddr::V4(v4)),
+            Some(Host::Ipv6(v6)) => Some(std::net::IpAddr::V6(v6)),
+            Some(Host::Domain(_)) | None => None,
+        };
+        match literal {
+            Some(address) if is_non_public(address) => Err(FetchError::PrivateAddress {
+                url: requested.to_string(),
+                address,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    async fn request_once(
+        &self,
+        requested: &str,
+        url: &Url,
+        validators: &Validators,
+    ) -> Result<Hop, FetchError> {
+        let mut request = self
+            .client
+            .get(url.clone())
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .header(
+                header::ACCEPT,
+                "application/rss+xml, application/atom+xml, application/feed+json, \
+                 application/xml;q=0.9, text/xml;q=0.9, text/html;q=0.8, */*;q=0.5",
+            );
+        if let Some(etag) = &validators.etag {
+            request = request.header(header::IF_NONE_MATCH, etag.as_str());
+        }
+        if let Some(last_modified) = &validators.last_modified {
+            request = request.header(header::IF_MODIFIED_SINCE, last_modified.as_str());
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|error| self.transport_error(requested, &error, "cannot connect"))?;
+
+        let status = response.status();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(Hop::NotModified);
+        }
+        if is_followed_redirect(status) {
+            return redirect_target(requested, url, response.headers()).map(Hop::Redirect);
+        }
+        if !status.is_success() {
+            return Err(FetchError::Status {
+                url: requested.to_string(),
+                status: status.as_u16(),
+            });
+        }
+
+        let headers = response.headers();
+        let content_type = header_text(headers, header::CONTENT_TYPE);
+        let etag = header_text(headers, header::ETAG);
+        let last_modified = header_text(headers, header::LAST_MODIFIED);
+        let encoding =
+            ContentEncoding::from_header(header_text(headers, header::CONTENT_ENCODING).as_deref())
+                .map_err(|error| self.body_error(requested, error))?;
+        let limit = self.config.max_body_bytes;
+        // Content-Length of a gzip body is the compressed size, which says little about the
+        // decoded size; the streaming cap handles that case.
+        if encoding == ContentEncoding::Identity
+            && response
+                .content_length()
+                .is_some_and(|length| length > limit)
+        {
+            return Err(FetchError::TooLarge {
+                url: requested.to_string(),
+                limit,
+            });
+        }
+
+        let mut collector = BodyCollector::new(encoding, limit);
+        let mut stream = response.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|error| {
+                self.transport_error(
+                    requested,
+                    &error,
+                    "connection failed while reading the body",
+                )
+            })?;
+            collector
+                .push(&chunk)
+                .map_err(|error| self.body_error(requested, error))?;
+        }
+        let body = collector
+            .finish()
+            .map_err(|error| self.body_error(requested, error))?;
+        Ok(Hop::Body(FetchedBody {
+            final_url: url.to_string(),
+            status: status.as_u16(),
+            content_type,
+            body,
+            etag,
+            last_modified,
+        }))
+    }
+
+    async fn read_file(&self, requested: &str, url: &Url) -> Result<FetchOutcome, FetchError> {
+        let file_error = |reason: String| FetchError::File {
+            url: requested.to_string(),
+            reason,
+        };
+        let path = url
+            .to_file_path()
+            .map_err(|()| file_error("not a local file path".to_string()))?;
+        let metadata = tokio::fs::metadata(&path)
+            .await
+            .map_err(|error| file_error(describe_io_error(&error)))?;
+        if metadata.is_dir() {
+            return Err(file_error("is a directory".to_string()));
+        }
+        let limit = self.config.max_body_bytes;
+        let too_large = || FetchError::TooLarge {
+            url: requested.to_string(),
+            limit,
+        };
+        if metadata.len() > limit {
+            return Err(too_large());
+        }
+        let file = tokio::fs::File::open(&path)
+            .await
+            .map_err(|error| file_error(describe_io_error(&error)))?;
+        // The file may have grown since the metadata call, so the cap is enforced on the read.
+        let mut body = Vec::new();
+        file.take(limit.saturating_add(1))
+            .read_to_end(&mut body)
+            .await
+            .map_err(|error| file_error(describe_io_error(&error)))?;
+        if body.len() as u64 > limit {
+            return Err(too_large());
+        }
+        Ok(FetchOutcome::Fetched(FetchedBody {
+            final_url: url.to_string(),
+            status: 200,
+            content_type: content_type_from_extension(&path).map(str::to_string),
+            body,
+            etag: None,
+            last_modified: None,
+        }))
+    }
+
+    fn transport_error(&self, requested: &str, error: &reqwest::Error, doing: &str) -> FetchError {
+        if let Some(refused) = find_in_chain::<PrivateAddressRefused>(error) {
+            return FetchError::PrivateAddress {
+                url: requested.to_string(),
+                address: refused.0,
+            };
+        }
+        if let Some(failed) = find_in_chain::<LookupFailed>(error) {
+            return FetchError::Resolve {
+                url: requested.to_string(),
+                host: failed.host.clone(),
+                reason: failed.reason.clone(),
+            };
+        }
+        if error.is_timeout() {
+            // The only reqwest-level timeout we set is the connect timeout; the overall one
+            // is enforced around the whole hop.
+            return FetchError::TimedOut {
+                url: requested.to_string(),
+                after: self.config.connect_timeout,
+            };
+        }
+        FetchError::Transport {
+            url: requested.to_string(),
+            reason: format!("{doing}: {}", root_cause(error)),
+        }
+    }
+
+    fn body_error(&self, requested: &str, error: BodyError) -> FetchError {
+        match error {
+            BodyError::TooLarge => FetchError::TooLarge {
+                url: requested.to_string(),
+                limit: self.config.max_body_bytes,
+            },
+            BodyError::Decode(reason) => FetchError::Decode {
+                url: requested.to_string(),
+                reason,
+            },
+        }
+    }
+}
+
+fn is_followed_redirect(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::MOVED_PERMANENTLY
+            | StatusCode::FOUND
+            | StatusCode::SEE_OTHER
+            | StatusCode::TEMPORARY_REDIRECT
+            | StatusCode::PERMANENT_REDIRECT
+    )
+}
+
+/// The absolute URL a redirect points to; only `http(s)` targets are followed, so a redirect
+/// cannot make us read a local file.
+fn redirect_target(requested: &str, current: &Url, headers: &HeaderMap) -> Result<Url, FetchError> {
+    let bad_redirect = |reason: String| FetchError::BadRedirect {
+        url: requested.to_string(),
+        reason,
+    };
+    let location = headers
+        .get(header::LOCATION)
+        .ok_or_else(|| bad_redirect("no Location header".to_string()))?
+        .to_str()
+        .map_err(|_| bad_redirect("Location is not plain text".to_string()))?;
+    let target = current
+        .join(location.trim())
+        .map_err(|error| bad_redirect(format!("{location}: {error}")))?;
+    match target.scheme() {
+        "http" | "https" => Ok(target),
+        other => Err(FetchError::UnsupportedScheme {
+            url: requested.to_string(),
+            scheme: other.to_string(),
+        }),
+    }
+}
+
+fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|value: &HeaderValue| value.to_str().ok())
+        .map(str::trim)
+        .filter(|value| !value.is_empty())
+        .map(str::to_string)
+}
+
+/// The innermost error's message: reqwest's own top level repeats the URL and says little.
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut innermost = error;
+    while let Some(source) = innermost.source() {
+        innermost = source;
+    }
+    let text = innermost.to_string();
+    match text.find(" (os error ") {
+        Some(cut) => text[..cut].to_string(),
+        None => text,
+    }
+}
+
+fn find_in_chain<'a, T: std::error::Error + 'static>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut current = Some(error);
+    while let Some(candidate) = current {
+        if let Some(found) = candidate.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = candidate.source();
+    }
+    None
+}
+
+/// A content type for local files, from the extension, so callers can treat them like HTTP
+/// responses.
+fn content_type_from_extension(path: &Path) -> Option<&'static str> {
+    let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+    Some(match extension.as_str() {
+        "xml" | "opml" => "application/xml",
+        "rss" => "application/rss+xml",
+        "atom" => "application/atom+xml",
+        "json" => "application/json",
+        "html" | "htm" => "text/html",
+        "txt" => "text/plain",
+        _ => return None,
+    })
+}

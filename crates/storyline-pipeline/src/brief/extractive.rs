@@ -1,0 +1,741 @@
+//! The extractive brief writer: builds all six sections from real sentences of the coverage.
+//!
+//! How it works, in order:
+//! 1. Every original (non-copy) article is split into sentences; each usable sentence becomes
+//!    a candidate with a TF-IDF vector over the story's sentences and a relevance (cosine to
+//!    the story centroid).
+//! 2. A candidate's *support* is the set of other outlets whose articles carry a similar
+//!    sentence (cosine >= [`SUPPORT_SIMILARITY`]): facts several outlets agree on score higher
+//!    and cite every outlet that carries them.
+//! 3. Sections are filled by maximal-marginal-relevance selection over the candidates, each
+//!    with its own scoring (lead position for "What's happened", analysis cues for "What's
+//!    behind the headline?", contrast with the other outlets for "What the papers say").
+//!
+//! Every sentence is a sentence of a cited article, possibly inside an attribution frame
+//! ("The Harbour Times notes that ..."), so the trust checks pass by construction; they still
+//! run on the result.
+
+use super::text::{
+    attribute, continue_sentence, is_analysis, is_attributed, is_usable_sentence, join_names,
+    without_final_stop, word_count,
+};
+use super::{BriefContext, BriefWriter, RelatedStory};
+use crate::PipelineError;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use std::collections::{BTreeMap, BTreeSet};
+use storyline_model::{
+    Article, Brief, BriefEngine, CheckReport, Citation, DatePrecision, DescriptionSource,
+    EntityCard, EntityKind, GoDeeperLink, GoDeeperQuestion, Section, Sentence, Source,
+    TimelineEntry, BRIEF_SCHEMA_VERSION,
+};
+use storyline_nlp::entities::{self, EntityGroup};
+use storyline_nlp::facts;
+use storyline_nlp::sentences::split_sentences;
+use storyline_nlp::terms;
+use storyline_nlp::vector::{DocFrequencies, SparseVector, Vocabulary};
+
+/// Two sentences this similar (TF-IDF cosine) state the same fact.
+pub const SUPPORT_SIMILARITY: f32 = 0.35;
+/// Above this similarity a candidate repeats one already chosen.
+const REDUNDANT_SIMILARITY: f32 = 0.5;
+/// Candidates below this relevance are off-topic (asides, boilerplate that slipped through).
+const MIN_RELEVANCE: f32 = 0.05;
+/// Sentences considered per article: leads and the body's first part carry the news.
+const MAX_SENTENCES_PER_ARTICLE: usize = 40;
+/// "What's happened" stops at this many sentences or words.
+const WHATS_HAPPENED_SENTENCES: usize = 3;
+const WHATS_HAPPENED_WORDS: usize = 95;
+/// Articles within this span of the newest one count as the latest development.
+const LATEST_DEVELOPMENT_HOURS: i64 = 12;
+/// Citations listed after one sentence, at most.
+const MAX_CITATIONS: usize = 4;
+/// Outlets given their own line in "What the papers say".
+const MAX_OUTLETS: usize = 5;
+/// Entity cards shown.
+const MAX_CARDS: usize = 6;
+const ATTRIBUTION_VERBS: &[&str] = &["notes", "stresses", "highlights", "points out", "reports"];
+
+/// Version of the extractive method, recorded in every brief it writes.
+pub const EXTRACTIVE_VERSION: &str = "1";
+
+/// The default, offline, deterministic brief writer.
+#[derive(Debug, Clone, Default)]
+pub struct ExtractiveWriter;
+
+impl BriefWriter for ExtractiveWriter {
+    fn engine(&self) -> BriefEngine {
+        BriefEngine {
+            name: "extractive".into(),
+            version: EXTRACTIVE_VERSION.into(),
+            model: None,
+            prompt_version: None,
+        }
+    }
+
+    fn write(&self, context: &BriefContext) -> Result<Brief, PipelineError> {
+        if context.articles.is_empty() {
+            return Err(PipelineError::Input {
+                input: format!("story {}", context.story.id),
+                cause: "has no articles".into(),
+            });
+        }
+        let analysis = Analysis::new(&context.articles);
+        let mut used = BTreeSet::new();
+        let (whats_happened, lead_doc) = analysis.whats_happened(&mut used);
+        let behind = analysis.behind_the_headline(&mut used);
+        let papers = analysis.what_the_papers_say(&mut used);
+        let cards = analysis.entity_cards();
+        let timeline = analysis.how_we_got_here(&context.related, context.story.created_at, &used);
+        let go_deeper = go_deeper(context, &timeline, &cards);
+        let headline = lead_doc
+            .map(|d| analysis.articles[d].headline.clone())
+            .filter(|h| !h.trim().is_empty())
+            .unwrap_or_else(|| context.story.headline.clone());
+        Ok(Brief {
+            schema_version: BRIEF_SCHEMA_VERSION,
+            story_id: context.story.id.clone(),
+            version: 0,
+            headline,
+            generated_at: context.now,
+            engine: self.engine(),
+            input_articles: context.articles.iter().map(|a| a.id.clone()).collect(),
+            sources: analysis.sources(),
+            whats_happened,
+            behind_the_headline: behind,
+            what_the_papers_say: papers,
+            how_we_got_here: timeline,
+            go_deeper,
+            more_on_these_topics: cards,
+            checks: CheckReport::default(),
+        })
+    }
+}
+
+/// One candidate sentence.
+struct Candidate {
+    /// Index into `Analysis::articles`.
+    doc: usize,
+    text: String,
+    /// Position among the article's usable sentences.
+    position: usize,
+    vector: SparseVector,
+    relevance: f32,
+}
+
+/// The story's coverage, prepared once for all sections.
+struct Analysis<'a> {
+    articles: &'a [Article],
+    outlets: Vec<String>,
+    candidates: Vec<Candidate>,
+    /// Pairwise similarity of candidates (row-major, symmetric).
+    similarity: Vec<f32>,
+    /// For each candidate: doc index → best similarity, for docs of other outlets that
+    /// support it.
+    support: Vec<BTreeMap<usize, f32>>,
+    /// Lowercase words seen lowercased in the coverage: safe to lowercase at a sentence start.
+    common_words: BTreeSet<String>,
+}
+
+impl<'a> Analysis<'a> {
+    fn new(articles: &'a [Article]) -> Self {
+        let outlets: Vec<String> = articles.iter().map(outlet_name).collect();
+        let mut vocabulary = Vocabulary::new();
+        let mut frequencies = DocFrequencies::new();
+        let mut raw: Vec<(usize, String, usize, Vec<u32>)> = Vec::new();
+        let mut common_words = BTreeSet::new();
+        for (doc, article) in articles.iter().enumerate() {
+            if article.duplicate_of.is_some() {
+                continue;
+            }
+            for word in article.article_body.split_whitespace() {
+                if word.chars().next().is_some_and(char::is_lowercase) {
+                    common_words.insert(word.trim_matches(|c: char| !c.is_alphanumeric()).to_string());
+                }
+            }
+            let mut position = 0;
+            for span in split_sentences(&article.article_body) {
+                if position >= MAX_SENTENCES_PER_ARTICLE {
+                    break;
+                }
+                if !is_usable_sentence(&span.text) {
+                    continue;
+                }
+                let ids: Vec<u32> = terms::analyze(&span.text, article.in_language.as_deref())
+                    .into_iter()
+                    .map(|t| vocabulary.intern(&t.stem))
+                    .collect();
+                if ids.is_empty() {
+                    continue;
+                }
+                frequencies.add_document(ids.iter().copied());
+                raw.push((doc, span.text, position, ids));
+                position += 1;
+            }
+        }
+        let tfidf = |ids: &[u32]| {
+            let mut counts: BTreeMap<u32, f32> = BTreeMap::new();
+            for id in ids {
+                *counts.entry(*id).or_insert(0.0) += 1.0;
+            }
+            SparseVector::from_weights(counts.into_iter().map(|(id, tf)| (id, tf * frequencies.idf(id))))
+        };
+        let mut centroid = SparseVector::default();
+        let mut doc_vectors: BTreeMap<usize, Vec<u32>> = BTreeMap::new();
+        for (doc, _, _, ids) in &raw {
+            doc_vectors.entry(*doc).or_default().extend(ids.iter().copied());
+        }
+        for (doc, mut ids) in doc_vectors {
+            // The headline says what the article is about: count its terms twice.
+            let headline_ids: Vec<u32> = terms::analyze(&articles[doc].headline, None)
+                .into_iter()
+                .filter_map(|t| vocabulary.get(&t.stem))
+                .collect();
+            ids.extend(headline_ids.iter().copied());
+            ids.extend(headline_ids);
+            centroid.add_scaled(&tfidf(&ids), 1.0);
+        }
+        centroid.normalize();
+        let candidates: Vec<Candidate> = raw
+            .into_iter()
+            .map(|(doc, text, position, ids)| {
+                let vector = tfidf(&ids);
+                let relevance = vector.cosine(&centroid);
+                Candidate { doc, text, position, vector, relevance }
+            })
+            .collect();
+        let count = candidates.len();
+        let mut similarity = vec![0.0f32; count * count];
+        for i in 0..count {
+            similarity[i * count + i] = 1.0;
+            for j in (i + 1)..count {
+                let s = candidates[i].vector.cosine(&candidates[j].vector);
+                similarity[i * count + j] = s;
+                similarity[j * count + i] = s;
+            }
+        }
+        let mut support = vec![BTreeMap::new(); count];
+        for i in 0..count {
+            for j in 0..count {
+                let (di, dj) = (candidates[i].doc, candidates[j].doc);
+                if outlets[di] == outlets[dj] {
+                    continue;
+                }
+                let s = similarity[i * count + j];
+                if s >= SUPPORT_SIMILARITY {
+                    let best = support[i].entry(dj).or_insert(0.0f32);
+                    *best = best.max(s);
+                }
+            }
+        }
+        Analysis { articles, outlets, candidates, similarity, support, common_words }
+    }
+
+    fn sim(&self, a: usize, b: usize) -> f32 {
+        self.similarity[a * self.candidates.len() + b]
+    }
+
+    fn max_sim_to(&self, candidate: usize, chosen: &BTreeSet<usize>) -> f32 {
+        chosen.iter().map(|&c| self.sim(candidate, c)).fold(0.0, f32::max)
+    }
+
+    /// Number of distinct other outlets that carry the candidate's fact.
+    fn support_outlets(&self, candidate: usize) -> usize {
+        let outlets: BTreeSet<&str> =
+            self.support[candidate].keys().map(|&d| self.outlets[d].as_str()).collect();
+        outlets.len()
+    }
+
+    /// The candidate's own source plus, per supporting outlet, its best-matching article.
+    fn citations(&self, candidate: usize) -> Vec<Citation> {
+        let own = self.candidates[candidate].doc;
+        let mut by_outlet: BTreeMap<&str, (usize, f32)> = BTreeMap::new();
+        for (&doc, &s) in &self.support[candidate] {
+            let entry = by_outlet.entry(self.outlets[doc].as_str()).or_insert((doc, s));
+            if s > entry.1 {
+                *entry = (doc, s);
+            }
+        }
+        let mut supporters: Vec<(usize, f32)> = by_outlet.into_values().collect();
+        supporters.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut docs = vec![own];
+        docs.extend(supporters.into_iter().map(|(d, _)| d).take(MAX_CITATIONS - 1));
+        docs.sort_unstable();
+        docs.into_iter().map(|d| Citation::Source(d as u32 + 1)).collect()
+    }
+
+    fn lowercase_ok(&self) -> impl Fn(&str) -> bool + '_ {
+        move |word: &str| self.common_words.contains(word)
+    }
+
+    fn sources(&self) -> Vec<Source> {
+        let position_of = |id: &storyline_model::ArticleId| self.articles.iter().position(|a| &a.id == id);
+        self.articles
+            .iter()
+            .enumerate()
+            .map(|(i, a)| Source {
+                n: i as u32 + 1,
+                article_id: a.id.clone(),
+                outlet: self.outlets[i].clone(),
+                title: a.headline.clone(),
+                url: a.url.clone(),
+                published: a.date_published,
+                copy_of: a
+                    .duplicate_of
+                    .as_ref()
+                    .and_then(position_of)
+                    .map(|p| p as u32 + 1),
+            })
+            .collect()
+    }
+
+    /// Picks by maximal marginal relevance from `pool`: each step takes the best
+    /// `score * (1 - redundancy)` among candidates not redundant with `chosen`.
+    fn pick(&self, pool: &[usize], score: &dyn Fn(usize) -> f32, chosen: &BTreeSet<usize>) -> Option<usize> {
+        pool.iter()
+            .copied()
+            .filter(|c| !chosen.contains(c))
+            .filter(|&c| self.max_sim_to(c, chosen) < REDUNDANT_SIMILARITY)
+            .map(|c| (c, score(c) * (1.0 - self.max_sim_to(c, chosen))))
+            .filter(|(_, s)| *s > 0.0)
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+            .map(|(c, _)| c)
+    }
+
+    fn whats_happened(&self, used: &mut BTreeSet<usize>) -> (Section, Option<usize>) {
+        let lead_score = |c: usize| {
+            let candidate = &self.candidates[c];
+            let position_weight = [1.0, 0.85, 0.75, 0.65].get(candidate.position).copied().unwrap_or(0.0);
+            candidate.relevance * (1.0 + 0.5 * self.support_outlets(c) as f32) * position_weight
+        };
+        let leads: Vec<usize> = (0..self.candidates.len())
+            .filter(|&c| self.candidates[c].position < 4 && self.candidates[c].relevance >= MIN_RELEVANCE)
+            .collect();
+        let pool: Vec<usize> = if leads.is_empty() { (0..self.candidates.len()).collect() } else { leads };
+        let newest = self
+            .candidates
+            .iter()
+            .map(|c| self.articles[c.doc].effective_time())
+            .max();
+        let latest: Vec<usize> = pool
+            .iter()
+            .copied()
+            .filter(|&c| {
+                newest.is_some_and(|n| {
+                    self.articles[self.candidates[c].doc].effective_time() >= n - Duration::hours(LATEST_DEVELOPMENT_HOURS)
+                })
+            })
+            .collect();
+        let mut chosen = BTreeSet::new();
+        let mut order = Vec::new();
+        if let Some(first) = self.pick(&latest, &lead_score, &chosen).or_else(|| self.pick(&pool, &lead_score, &chosen)) {
+            chosen.insert(first);
+            order.push(first);
+        }
+        let mut words: usize = order.iter().map(|&c| word_count(&self.candidates[c].text)).sum();
+        while order.len() < WHATS_HAPPENED_SENTENCES && words < WHATS_HAPPENED_WORDS {
+            let Some(next) = self.pick(&pool, &lead_score, &chosen) else { break };
+            chosen.insert(next);
+            order.push(next);
+            words += word_count(&self.candidates[next].text);
+        }
+        used.extend(chosen.iter().copied());
+        let sentences = order
+            .iter()
+            .map(|&c| Sentence { text: self.candidates[c].text.clone(), citations: self.citations(c) })
+            .collect();
+        (Section { sentences, fallback_engine: None }, order.first().map(|&c| self.candidates[c].doc))
+    }
+
+    fn behind_the_headline(&self, used: &mut BTreeSet<usize>) -> Section {
+        let analysis_pool: Vec<usize> = (0..self.candidates.len())
+            .filter(|&c| self.candidates[c].relevance >= MIN_RELEVANCE && is_analysis(&self.candidates[c].text))
+            .collect();
+        // Without analysis in the coverage, the most relevant context beyond the lead is the
+        // best available account of why the story matters.
+        let pool: Vec<usize> = if analysis_pool.is_empty() {
+            (0..self.candidates.len()).filter(|&c| self.candidates[c].position >= 2).collect()
+        } else {
+            analysis_pool
+        };
+        let score = |c: usize| {
+            let candidate = &self.candidates[c];
+            let later = if candidate.position >= 2 { 1.0 } else { 0.6 };
+            candidate.relevance * (1.0 + 0.3 * self.support_outlets(c) as f32) * later
+        };
+        let mut chosen = used.clone();
+        let mut picked = Vec::new();
+        while picked.len() < 3 {
+            let Some(next) = self.pick(&pool, &score, &chosen) else { break };
+            chosen.insert(next);
+            picked.push(next);
+        }
+        used.extend(picked.iter().copied());
+        let lowercase_ok = self.lowercase_ok();
+        let sentences = picked
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| {
+                let candidate = &self.candidates[c];
+                let text = if is_attributed(&candidate.text) {
+                    candidate.text.clone()
+                } else {
+                    let verb = ATTRIBUTION_VERBS[i % ATTRIBUTION_VERBS.len()];
+                    attribute(&self.outlets[candidate.doc], verb, &candidate.text, &lowercase_ok)
+                };
+                Sentence { text, citations: vec![Citation::Source(candidate.doc as u32 + 1)] }
+            })
+            .collect();
+        Section { sentences, fallback_engine: None }
+    }
+
+    fn what_the_papers_say(&self, used: &mut BTreeSet<usize>) -> Section {
+        let lowercase_ok = self.lowercase_ok();
+        let mut sentences = Vec::new();
+        // Outlets with an original article, in order of first publication.
+        let mut outlet_order: Vec<&str> = Vec::new();
+        for (doc, article) in self.articles.iter().enumerate() {
+            if article.duplicate_of.is_none() && !outlet_order.contains(&self.outlets[doc].as_str()) {
+                outlet_order.push(&self.outlets[doc]);
+            }
+        }
+        if outlet_order.len() >= 2 {
+            // Common ground: the fact most outlets carry.
+            let agreed = (0..self.candidates.len())
+                .filter(|&c| self.support_outlets(c) >= 1 && self.candidates[c].relevance >= MIN_RELEVANCE)
+                .max_by(|&a, &b| {
+                    let key = |c: usize| self.support_outlets(c) as f32 + self.candidates[c].relevance;
+                    key(a).total_cmp(&key(b)).then(b.cmp(&a))
+                });
+            if let Some(c) = agreed {
+                let citations = self.citations(c);
+                let names: Vec<String> = citations
+                    .iter()
+                    .filter_map(|cite| match cite {
+                        Citation::Source(n) => Some(self.outlets[*n as usize - 1].clone()),
+                        Citation::Story(_) => None,
+                    })
+                    .fold(Vec::new(), |mut acc, name| {
+                        if !acc.contains(&name) {
+                            acc.push(name);
+                        }
+                        acc
+                    });
+                let body = continue_sentence(&self.candidates[c].text, &lowercase_ok);
+                let text = if names.len() == 2 {
+                    format!("Both {} report that {body}", join_names(&names))
+                } else {
+                    format!("{} all report that {body}", join_names(&names))
+                };
+                sentences.push(Sentence { text, citations });
+                used.insert(c);
+            }
+        }
+        // What each outlet says that the others do not.
+        let mut contrasts: Vec<(usize, usize)> = Vec::new(); // (outlet index, candidate)
+        for (index, outlet) in outlet_order.iter().enumerate().take(MAX_OUTLETS) {
+            let best = (0..self.candidates.len())
+                .filter(|&c| self.outlets[self.candidates[c].doc] == *outlet && !used.contains(&c))
+                .filter(|&c| self.candidates[c].relevance >= MIN_RELEVANCE)
+                .map(|c| {
+                    let others = (0..self.candidates.len())
+                        .filter(|&o| self.outlets[self.candidates[o].doc] != *outlet)
+                        .map(|o| self.sim(c, o))
+                        .fold(0.0, f32::max);
+                    let quote_bonus = if facts::quoted_spans(&self.candidates[c].text).is_empty() { 1.0 } else { 1.2 };
+                    (c, self.candidates[c].relevance.sqrt() * (1.0 - others) * quote_bonus)
+                })
+                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+            if let Some((c, _)) = best {
+                used.insert(c);
+                contrasts.push((index, c));
+            }
+        }
+        let mut verbs = ATTRIBUTION_VERBS.iter().cycle();
+        let mut pending = contrasts.into_iter().peekable();
+        while let Some((outlet, c)) = pending.next() {
+            let first = &self.candidates[c];
+            let verb = verbs.next().copied().unwrap_or("notes");
+            let paired = pending.peek().copied().filter(|&(_, d)| {
+                word_count(&first.text) <= 28 && word_count(&self.candidates[d].text) <= 28
+            });
+            match paired {
+                Some((other_outlet, d)) => {
+                    pending.next();
+                    let second = &self.candidates[d];
+                    let other_verb = verbs.next().copied().unwrap_or("stresses");
+                    let text = format!(
+                        "{}, while {}",
+                        without_final_stop(&attribute(outlet_order[outlet], verb, &first.text, &lowercase_ok)),
+                        attribute(outlet_order[other_outlet], other_verb, &second.text, &lowercase_ok)
+                    );
+                    let mut citations = vec![Citation::Source(first.doc as u32 + 1), Citation::Source(second.doc as u32 + 1)];
+                    citations.sort_by_key(|c| match c {
+                        Citation::Source(n) => *n,
+                        Citation::Story(_) => 0,
+                    });
+                    sentences.push(Sentence { text, citations });
+                }
+                None => sentences.push(Sentence {
+                    text: attribute(outlet_order[outlet], verb, &first.text, &lowercase_ok),
+                    citations: vec![Citation::Source(first.doc as u32 + 1)],
+                }),
+            }
+        }
+        if outlet_order.len() == 1 {
+            let docs: Vec<Citation> = (0..self.articles.len())
+                .filter(|&d| self.articles[d].duplicate_of.is_none())
+                .map(|d| Citation::Source(d as u32 + 1))
+                .collect();
+            sentences.insert(
+                0,
+                Sentence { text: format!("{} is so far the only outlet with its own report on this story.", outlet_order[0]), citations: docs },
+            );
+        }
+        sentences.extend(self.wire_copy_sentences());
+        Section { sentences, fallback_engine: None }
+    }
+
+    /// "Meridian Daily and The Lantern Post carried Cascade Wire's report." for each original
+    /// that others republished: copies are sources, not independent outlets.
+    fn wire_copy_sentences(&self) -> Vec<Sentence> {
+        let mut copies_of: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for (doc, article) in self.articles.iter().enumerate() {
+            if let Some(original) = &article.duplicate_of {
+                if let Some(o) = self.articles.iter().position(|a| &a.id == original) {
+                    copies_of.entry(o).or_default().push(doc);
+                }
+            }
+        }
+        copies_of
+            .into_iter()
+            .map(|(original, copies)| {
+                let mut names: Vec<String> = Vec::new();
+                for &c in &copies {
+                    if !names.contains(&self.outlets[c]) {
+                        names.push(self.outlets[c].clone());
+                    }
+                }
+                let mut citations: Vec<Citation> = std::iter::once(original)
+                    .chain(copies.iter().copied())
+                    .map(|d| Citation::Source(d as u32 + 1))
+                    .collect();
+                citations.sort_by_key(|c| match c {
+                    Citation::Source(n) => *n,
+                    Citation::Story(_) => 0,
+                });
+                Sentence {
+                    text: format!("{} carried {}'s report.", join_names(&names), self.outlets[original]),
+                    citations,
+                }
+            })
+            .collect()
+    }
+
+    fn how_we_got_here(&self, related: &[RelatedStory], story_began: DateTime<Utc>, used: &BTreeSet<usize>) -> Vec<TimelineEntry> {
+        let mut entries: Vec<TimelineEntry> = related
+            .iter()
+            .filter(|r| r.began < story_began && !r.lead.is_empty())
+            .take(3)
+            .map(|r| TimelineEntry {
+                date: r.began,
+                date_precision: DatePrecision::Day,
+                story_id: Some(r.story.id.clone()),
+                sentence: Sentence { text: r.lead.clone(), citations: vec![Citation::Story(r.story.id.clone())] },
+            })
+            .collect();
+        // Background sentences that date an earlier step of the story.
+        let mut dated: Vec<(usize, DateTime<Utc>, DatePrecision)> = Vec::new();
+        for (c, candidate) in self.candidates.iter().enumerate() {
+            if used.contains(&c) || candidate.relevance < MIN_RELEVANCE {
+                continue;
+            }
+            let written = self.articles[candidate.doc].effective_time();
+            let Some((date, precision)) = facts::past_references(&candidate.text)
+                .iter()
+                .filter_map(|r| reference_date(r, written))
+                .min_by_key(|(d, _)| *d)
+            else {
+                continue;
+            };
+            if date < story_began - Duration::days(1) {
+                dated.push((c, date, precision));
+            }
+        }
+        dated.sort_by(|a, b| self.candidates[b.0].relevance.total_cmp(&self.candidates[a.0].relevance).then(a.0.cmp(&b.0)));
+        let mut chosen: BTreeSet<usize> = BTreeSet::new();
+        for (c, date, precision) in dated {
+            if chosen.len() >= 3 {
+                break;
+            }
+            if self.max_sim_to(c, &chosen) >= REDUNDANT_SIMILARITY {
+                continue;
+            }
+            chosen.insert(c);
+            entries.push(TimelineEntry {
+                date,
+                date_precision: precision,
+                story_id: None,
+                sentence: Sentence {
+                    text: self.candidates[c].text.clone(),
+                    citations: vec![Citation::Source(self.candidates[c].doc as u32 + 1)],
+                },
+            });
+        }
+        entries.sort_by(|a, b| a.date.cmp(&b.date).then(a.sentence.text.cmp(&b.sentence.text)));
+        entries
+    }
+
+    fn entity_cards(&self) -> Vec<EntityCard> {
+        let originals: Vec<usize> = (0..self.articles.len()).filter(|&d| self.articles[d].duplicate_of.is_none()).collect();
+        let docs: Vec<Vec<entities::Mention>> = originals
+            .iter()
+            .map(|&d| entities::mentions(&format!("{}\n{}", self.articles[d].headline, self.articles[d].article_body)))
+            .collect();
+        let groups = entities::group_mentions(&docs);
+        let headlines: String = originals.iter().map(|&d| self.articles[d].headline.to_lowercase()).collect::<Vec<_>>().join("\n");
+        let salience = |g: &EntityGroup| {
+            let in_headline = std::iter::once(&g.name).chain(g.aliases.iter()).any(|n| headlines.contains(&n.to_lowercase()));
+            g.mentions as f32 + if in_headline { 3.0 } else { 0.0 }
+        };
+        let mut ranked: Vec<&EntityGroup> = groups.iter().filter(|g| g.mentions >= 2).collect();
+        ranked.sort_by(|a, b| salience(b).total_cmp(&salience(a)).then(a.name.cmp(&b.name)));
+        ranked
+            .into_iter()
+            .take(MAX_CARDS)
+            .map(|group| self.card(group, &originals))
+            .collect()
+    }
+
+    fn card(&self, group: &EntityGroup, originals: &[usize]) -> EntityCard {
+        // The role from the newest article wins: current coverage beats older wording.
+        let newest_role = group
+            .roles
+            .iter()
+            .filter_map(|(role, index)| originals.get(*index).map(|&doc| (role, doc)))
+            .max_by(|a, b| {
+                self.articles[a.1].effective_time().cmp(&self.articles[b.1].effective_time()).then(b.1.cmp(&a.1))
+            });
+        let (description, doc) = match newest_role {
+            Some((role, doc)) => (describe_role(&group.name, role, group.kind), doc),
+            None => match self.first_sentence_mentioning(group, originals) {
+                Some((sentence, doc)) => (sentence, doc),
+                None => (
+                    format!("{} is mentioned {} times in this story's coverage.", group.name, group.mentions),
+                    originals.get(group.first_doc).copied().unwrap_or(0),
+                ),
+            },
+        };
+        EntityCard {
+            id: group.id.clone(),
+            name: group.name.clone(),
+            kind: group.kind,
+            aliases: group.aliases.iter().filter(|a| **a != group.name).cloned().collect(),
+            description,
+            description_source: DescriptionSource::Coverage {
+                source: doc as u32 + 1,
+                seen_at: self.articles[doc].effective_time(),
+            },
+            mentions: group.mentions,
+        }
+    }
+
+    fn first_sentence_mentioning(&self, group: &EntityGroup, originals: &[usize]) -> Option<(String, usize)> {
+        self.candidates
+            .iter()
+            .filter(|c| originals.contains(&c.doc))
+            .find(|c| c.text.contains(&group.name))
+            .map(|c| (c.text.clone(), c.doc))
+    }
+}
+
+/// A card description from a role seen in the coverage: an appositive ("the port
+/// authority's chief executive") reads as "X is ..."; a title ("Finance Minister") as "X
+/// appears in the coverage as Finance Minister X".
+fn describe_role(name: &str, role: &str, kind: EntityKind) -> String {
+    let role = role.trim().trim_end_matches([',', '.']);
+    let first = role.split_whitespace().next().unwrap_or("");
+    let is_appositive = first.chars().next().is_some_and(char::is_lowercase)
+        || first.ends_with("'s")
+        || first.ends_with("’s");
+    if is_appositive {
+        format!("{name} is {role}.")
+    } else if kind == EntityKind::Person {
+        format!("{name} appears in the coverage as {role} {name}.")
+    } else {
+        format!("{name}: {role}.")
+    }
+}
+
+/// The date a past reference points to, and how precisely, given when the sentence was
+/// written ("in March" written in November 2026 means March 2026).
+fn reference_date(reference: &facts::PastReference, written: DateTime<Utc>) -> Option<(DateTime<Utc>, DatePrecision)> {
+    let lower = reference.phrase.to_lowercase();
+    let (year, month, day, precision) = match (reference.year, reference.month, reference.day) {
+        (Some(y), Some(m), Some(d)) => (y, m, d, DatePrecision::Day),
+        (Some(y), Some(m), None) => (y, m, 1, DatePrecision::Month),
+        (Some(y), None, _) => (y, 1, 1, DatePrecision::Year),
+        (None, Some(m), Some(d)) => {
+            let y = if m > written.month() { written.year() - 1 } else { written.year() };
+            (y, m, d, DatePrecision::Day)
+        }
+        (None, Some(m), None) => {
+            let y = if m > written.month() { written.year() - 1 } else { written.year() };
+            (y, m, 1, DatePrecision::Month)
+        }
+        (None, None, _) if lower.contains("last year") || lower.contains("a year ago") => {
+            (written.year() - 1, 1, 1, DatePrecision::Year)
+        }
+        _ => return None,
+    };
+    let date = NaiveDate::from_ymd_opt(year, month, day)?.and_hms_opt(0, 0, 0)?;
+    let date = Utc.from_utc_datetime(&date);
+    (date <= written).then_some((date, precision))
+}
+
+/// The outlet's display name: the publisher, else the article's host.
+fn outlet_name(article: &Article) -> String {
+    let name = article.publisher.trim();
+    if name.is_empty() {
+        article.host().unwrap_or_else(|| "Unknown outlet".into())
+    } else {
+        name.to_string()
+    }
+}
+
+fn go_deeper(context: &BriefContext, timeline: &[TimelineEntry], cards: &[EntityCard]) -> Vec<GoDeeperQuestion> {
+    let mut questions = Vec::new();
+    if timeline.len() >= 2 {
+        questions.push(GoDeeperQuestion {
+            question: "How did this story develop?".into(),
+            link: GoDeeperLink::Timeline { story_id: context.story.id.clone() },
+        });
+    }
+    for related in context.related.iter().take(2) {
+        let topic = related.shared.first().cloned().unwrap_or_else(|| "this".into());
+        let question = if related.began < context.story.created_at {
+            format!("What happened earlier with {topic}?")
+        } else {
+            format!("What happened next with {topic}?")
+        };
+        questions.push(GoDeeperQuestion {
+            question,
+            link: GoDeeperLink::Story { story_id: related.story.id.clone(), headline: related.story.headline.clone() },
+        });
+    }
+    for card in cards {
+        if questions.len() >= 5 {
+            break;
+        }
+        let question = match card.kind {
+            EntityKind::Person => format!("Who is {}?", card.name),
+            EntityKind::Place => format!("What else is happening in {}?", card.name),
+            EntityKind::Organisation | EntityKind::Company => format!("What is {}?", card.name),
+        };
+        questions.push(GoDeeperQuestion {
+            question,
+            link: GoDeeperLink::Entity { entity_id: card.id.clone(), name: card.name.clone() },
+        });
+    }
+    questions.truncate(5);
+    questions
+}

@@ -1,0 +1,107 @@
+//! Brief writing: the [`BriefWriter`] trait, the context a writer gets, and
+//! [`refresh_briefs`], which writes a new brief version for every story whose articles
+//! changed since its last brief.
+//!
+//! The default writer is [`extractive::ExtractiveWriter`]: it selects and orders real
+//! sentences of the coverage, so every sentence is traceable by construction. Whatever wrote a
+//! brief, [`crate::checks::check_brief`] runs on it before it is stored.
+
+pub mod extractive;
+mod related;
+mod render;
+mod text;
+
+pub use related::{RelatedStory, StoryProfiles};
+pub use render::to_markdown;
+
+use crate::PipelineError;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeSet;
+use storyline_model::{Article, ArticleId, Brief, BriefEngine, Story, StoryId};
+use storyline_store::Store;
+
+/// Everything a writer may use for one story.
+#[derive(Debug, Clone)]
+pub struct BriefContext {
+    pub story: Story,
+    /// The story's articles, wire copies included, in publication order.
+    pub articles: Vec<Article>,
+    /// Other stories that share entities and terms with this one, most related first.
+    pub related: Vec<RelatedStory>,
+    /// The time written into `generated_at` (injected so tests are reproducible).
+    pub now: DateTime<Utc>,
+}
+
+/// A brief engine: `extractive` here; the language-model engines implement the same trait.
+pub trait BriefWriter {
+    /// Who wrote the brief (recorded in it).
+    fn engine(&self) -> BriefEngine;
+    /// Writes a brief for the story. `version` and `checks` are filled in by the caller.
+    fn write(&self, context: &BriefContext) -> Result<Brief, PipelineError>;
+}
+
+/// What [`refresh_briefs`] did.
+#[derive(Debug, Clone, Default)]
+pub struct BriefReport {
+    /// Stories that got a new brief version, with that version.
+    pub written: Vec<(StoryId, u32)>,
+    /// Stories whose brief was already current.
+    pub unchanged: usize,
+    /// Stories whose brief could not be written: one line each; the others still were.
+    pub errors: Vec<String>,
+}
+
+/// Writes a new brief version for every live story whose set of articles differs from the
+/// input of its latest brief (or that has none yet). Stories are handled oldest first, so a
+/// follow-up's "How we got here" can link to the earlier story's headline.
+pub fn refresh_briefs(
+    store: &mut dyn Store,
+    writer: &dyn BriefWriter,
+    now: DateTime<Utc>,
+) -> Result<BriefReport, PipelineError> {
+    let mut stories = store.stories()?;
+    stories.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+    let profiles = StoryProfiles::build(&*store, &stories)?;
+    let mut report = BriefReport::default();
+    for story in &stories {
+        let members = store.story_members(&story.id)?;
+        let member_ids: BTreeSet<ArticleId> = members.iter().map(|m| m.article_id.clone()).collect();
+        if let Some(latest) = store.latest_brief(&story.id)? {
+            let previous: BTreeSet<ArticleId> = latest.input_articles.iter().cloned().collect();
+            if previous == member_ids {
+                report.unchanged += 1;
+                continue;
+            }
+        }
+        let ids: Vec<ArticleId> = members.iter().map(|m| m.article_id.clone()).collect();
+        let mut articles = store.articles(&ids)?;
+        articles.sort_by(|a, b| a.effective_time().cmp(&b.effective_time()).then(a.id.cmp(&b.id)));
+        let context = BriefContext {
+            story: story.clone(),
+            articles,
+            related: profiles.related_to(&story.id, 6),
+            now,
+        };
+        match write_checked(writer, &context, &profiles) {
+            Ok(brief) => {
+                let version = store.save_brief(&brief)?;
+                report.written.push((story.id.clone(), version));
+            }
+            Err(err) => report.errors.push(format!("story {}: {err}", story.id)),
+        }
+    }
+    Ok(report)
+}
+
+/// Writes one brief and runs the trust checks on it: failing sentences are removed and
+/// recorded, so a stored brief always carries its check report.
+pub fn write_checked(
+    writer: &dyn BriefWriter,
+    context: &BriefContext,
+    profiles: &StoryProfiles,
+) -> Result<Brief, PipelineError> {
+    let mut brief = writer.write(context)?;
+    let known_stories: BTreeSet<StoryId> = profiles.story_ids().cloned().collect();
+    crate::checks::enforce(&mut brief, &context.articles, &known_stories);
+    Ok(brief)
+}

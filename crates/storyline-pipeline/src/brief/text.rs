@@ -1,0 +1,146 @@
+//! Small text helpers for composing brief sentences around real sentences of the coverage:
+//! attribution ("The Harbour Times notes that ..."), outlet lists and sentence filters.
+
+use storyline_nlp::terms;
+
+/// Words that mark analysis rather than report: significance, motives, consequences.
+const ANALYSIS_CUES: &[&str] = &[
+    "because", "could", "would", "might", "may", "expected", "likely", "unlikely", "risk",
+    "risks", "means", "meaning", "signal", "signals", "concern", "concerns", "critics",
+    "analysts", "analyst", "impact", "consequence", "consequences", "pressure", "aims", "aim",
+    "intended", "so that", "however", "although", "despite", "warned", "warn", "warns",
+    "fear", "fears", "cost", "costs", "threat", "threatens", "raises", "questions",
+    "implications", "future", "test", "challenge", "strategy", "strategic", "why",
+];
+
+/// Verbs of attribution: a sentence holding one already says whose view it is.
+const SPEECH_MARKERS: &[&str] = &[
+    " said", " says", " told", "according to", " warned", " argued", " added", " noted",
+    " wrote", " insisted", " claimed", " stated", " announced", " conceded", " acknowledged",
+];
+
+/// Boilerplate lines extractors sometimes leave in article bodies.
+const BOILERPLATE: &[&str] = &[
+    "additional reporting by", "reporting by", "editing by", "sign up", "subscribe",
+    "read more", "click here", "all rights reserved", "follow us", "newsletter",
+    "this article", "contributed to this report", "photo:", "image:", "copyright",
+];
+
+/// Number of words in `text`.
+pub fn word_count(text: &str) -> usize {
+    text.split_whitespace().count()
+}
+
+/// True for a sentence fit to quote in a brief: a complete statement of sensible length,
+/// not a question, a heading or site boilerplate.
+pub fn is_usable_sentence(text: &str) -> bool {
+    let words = word_count(text);
+    if !(6..=60).contains(&words) {
+        return false;
+    }
+    let trimmed = text.trim_end_matches(['"', '\'', '”', '’', ')', ' ']);
+    if !trimmed.ends_with(['.', '!']) {
+        return false;
+    }
+    let lower = text.to_lowercase();
+    if BOILERPLATE.iter().any(|b| lower.contains(b)) {
+        return false;
+    }
+    // Datelines and bylines ("By Ana Costa", "LISBON (Cascade Wire) -") are not content.
+    if lower.starts_with("by ") {
+        return false;
+    }
+    true
+}
+
+/// True when the sentence carries analysis cues.
+pub fn is_analysis(text: &str) -> bool {
+    let lower = format!(" {} ", text.to_lowercase());
+    ANALYSIS_CUES.iter().any(|cue| {
+        lower.contains(&format!(" {cue} "))
+            || lower.contains(&format!(" {cue},"))
+            || lower.contains(&format!(" {cue}."))
+    })
+}
+
+/// True when the sentence already names whose words or view it reports.
+pub fn is_attributed(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    SPEECH_MARKERS.iter().any(|m| lower.contains(m))
+}
+
+/// "`outlet` `verb` that `sentence`", with the sentence's first word lowercased when it is a
+/// common word (so proper nouns keep their capital) and its final full stop kept.
+pub fn attribute(outlet: &str, verb: &str, sentence: &str, lowercase_ok: &dyn Fn(&str) -> bool) -> String {
+    format!("{outlet} {verb} that {}", continue_sentence(sentence, lowercase_ok))
+}
+
+/// The sentence as the continuation of a longer one: first word lowercased when it is a
+/// stop word or `lowercase_ok` says the word is common in the coverage.
+pub fn continue_sentence(sentence: &str, lowercase_ok: &dyn Fn(&str) -> bool) -> String {
+    let sentence = sentence.trim();
+    let first_word: String = sentence
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let is_acronym = first_word.len() > 1 && first_word.chars().all(|c| c.is_uppercase());
+    if first_word.is_empty() || is_acronym || first_word == "I" {
+        return sentence.to_string();
+    }
+    let lower = first_word.to_lowercase();
+    if terms::is_stopword(&lower) || lowercase_ok(&lower) {
+        let mut chars = sentence.chars();
+        match chars.next() {
+            Some(first) => first.to_lowercase().chain(chars).collect(),
+            None => String::new(),
+        }
+    } else {
+        sentence.to_string()
+    }
+}
+
+/// The sentence without its final full stop, to join it with another.
+pub fn without_final_stop(sentence: &str) -> &str {
+    sentence.trim_end().strip_suffix('.').unwrap_or(sentence.trim_end())
+}
+
+/// "A", "A and B", "A, B and C".
+pub fn join_names(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn never(_: &str) -> bool {
+        false
+    }
+
+    #[test]
+    fn attribution_lowercases_only_common_first_words() {
+        let check = |sentence: &str, expected: &str| {
+            assert_eq!(attribute("The Ledger", "notes", sentence, &never), expected);
+        };
+        check("The fire began at dawn.", "The Ledger notes that the fire began at dawn.");
+        check("Tomas Berg resigned.", "The Ledger notes that Tomas Berg resigned.");
+        check("NATO met on Monday.", "The Ledger notes that NATO met on Monday.");
+    }
+
+    #[test]
+    fn sentence_filters() {
+        assert!(is_usable_sentence("The port will stay closed until Friday, officials said."));
+        assert!(!is_usable_sentence("Read more about the port."));
+        assert!(!is_usable_sentence("What happens next?"));
+        assert!(!is_usable_sentence("Too short."));
+        assert!(is_analysis("The closure could cost exporters millions."));
+        assert!(!is_analysis("The port closed on Monday."));
+        assert!(is_attributed("The fire was contained, the mayor said."));
+        assert_eq!(join_names(&["A".into(), "B".into(), "C".into()]), "A, B and C");
+    }
+}

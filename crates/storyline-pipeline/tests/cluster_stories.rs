@@ -1,0 +1,288 @@
+//! Story clustering on invented short articles: one event from four outlets is one story,
+//! two events of the same kind on the same day are two, ids are stable, and restoring stored
+//! memberships then assigning gives the same result as one pass.
+
+use chrono::{Duration, TimeZone, Utc};
+use storyline_model::{Article, ArticleId, ExtractionStatus, StoryId};
+use storyline_nlp::terms::content_hash;
+use storyline_pipeline::cluster::{Assignment, ClusterConfig, Clusterer, cluster_pending};
+use storyline_store::{SqliteStore, Store};
+
+fn article(slug: &str, publisher: &str, hours: i64, headline: &str, body: &str) -> Article {
+    let base = Utc
+        .with_ymd_and_hms(2025, 3, 4, 8, 0, 0)
+        .single()
+        .expect("valid date");
+    let url = format!(
+        "https://{}.example/news/{slug}",
+        publisher.to_lowercase().replace(' ', "-")
+    );
+    Article {
+        id: ArticleId::from_url(&url),
+        url,
+        headline: headline.to_string(),
+        article_body: body.to_string(),
+        description: None,
+        author: Vec::new(),
+        date_published: Some(base + Duration::hours(hours)),
+        date_modified: None,
+        date_fetched: base + Duration::hours(hours) + Duration::minutes(3),
+        in_language: Some("en".to_string()),
+        publisher: publisher.to_string(),
+        image: None,
+        feed_url: None,
+        content_hash: content_hash(body),
+        duplicate_of: None,
+        extraction: ExtractionStatus::Full,
+        extra: serde_json::Map::new(),
+    }
+}
+
+/// (label of the gold story, article), in publication order.
+fn stream() -> Vec<(&'static str, Article)> {
+    vec![
+        (
+            "kelsport",
+            article(
+                "ferry-fire",
+                "Harbour Times",
+                0,
+                "Fire on Northern Star ferry forces evacuation off Kelsport",
+                "More than 300 passengers were evacuated from the Northern Star ferry on Tuesday after a fire broke out in its engine room as the vessel approached Kelsport harbour.\nThe Coastal Rescue Service said two crew members were treated for smoke inhalation. Tugboats towed the ship to the outer pier.\nThe operator, Brightwater Lines, suspended its Kelsport crossings until Thursday.",
+            ),
+        ),
+        (
+            "bank",
+            article(
+                "rates-held",
+                "Daily Ledger",
+                1,
+                "Central bank holds interest rate at 4.25% as inflation cools",
+                "The Bank of Valdora left its main interest rate at 4.25% on Tuesday, the third meeting in a row without a change.\nGovernor Mira Castell said inflation had fallen to 2.9% in February but wages were still rising quickly.\nMost economists had expected the decision; markets now see a first cut in June.",
+            ),
+        ),
+        (
+            "kelsport",
+            article(
+                "northern-star",
+                "Valley Courier",
+                2,
+                "Passengers evacuated as engine-room blaze hits Kelsport ferry",
+                "A blaze in the engine room of the Northern Star forced the evacuation of 312 passengers just outside Kelsport on Tuesday afternoon.\nBrightwater Lines said the fire was put out within an hour and no passengers were hurt; two crew members inhaled smoke.\nInvestigators from the Maritime Safety Board will board the vessel on Wednesday.",
+            ),
+        ),
+        (
+            "marrowby",
+            article(
+                "islander-queen",
+                "Coast Gazette",
+                3,
+                "Cargo ferry Islander Queen catches fire off Marrowby, crew rescued",
+                "The Islander Queen, a cargo ferry run by Saltmere Shipping, caught fire off Marrowby on Tuesday evening.\nAll 18 crew members were lifted to safety by a coastguard helicopter after flames spread from the vehicle deck.\nSaltmere Shipping said the ship was carrying timber and farm machinery to the Fenn Islands.",
+            ),
+        ),
+        (
+            "kelsport",
+            article(
+                "kelsport-sailings",
+                "Daily Ledger",
+                4,
+                "Brightwater Lines halts Kelsport sailings after Northern Star fire",
+                "Brightwater Lines cancelled all Kelsport sailings until Thursday after the engine-room fire on its Northern Star ferry.\nThe company said the 312 passengers evacuated on Tuesday would get full refunds. The Maritime Safety Board has opened an investigation into the cause of the fire.\nThe Northern Star, built in 2004, passed its last safety inspection in January.",
+            ),
+        ),
+        (
+            "bank",
+            article(
+                "castell-inflation",
+                "North Post Radio",
+                5,
+                "Bank of Valdora keeps rates on hold, Castell signals patience",
+                "Governor Mira Castell kept the Bank of Valdora's key rate at 4.25%, saying inflation of 2.9% was not yet low enough to cut.\nThe decision was unanimous. Castell said the bank wanted to see wage growth slow before easing in the summer.",
+            ),
+        ),
+        (
+            "kelsport",
+            article(
+                "what-we-know",
+                "North Post Radio",
+                6,
+                "Northern Star ferry fire: what we know",
+                "The fire started in the engine room of the Northern Star as it approached Kelsport on Tuesday with 312 passengers on board.\nAll passengers were taken off safely; two crew members were treated for smoke inhalation.\nBrightwater Lines has suspended Kelsport crossings and the Maritime Safety Board is investigating.",
+            ),
+        ),
+        (
+            "marrowby",
+            article(
+                "marrowby-rescue",
+                "Island Herald",
+                7,
+                "Helicopter crew winches 18 sailors from burning Islander Queen near Marrowby",
+                "A coastguard helicopter rescued all 18 crew of the Islander Queen after the Saltmere Shipping cargo ferry caught fire near Marrowby on Tuesday night.\nThe fire began on the vehicle deck, where the ferry carried timber bound for the Fenn Islands.\nThe burning ship was left to drift while tugs from Marrowby tried to reach it.",
+            ),
+        ),
+    ]
+}
+
+fn assign_all(clusterer: &mut Clusterer, articles: &[Article]) -> Vec<Assignment> {
+    articles.iter().map(|a| clusterer.assign(a)).collect()
+}
+
+/// The predicted partition as lists of gold labels, one list per story in first-seen order.
+fn partition(labels: &[&str], assignments: &[Assignment]) -> Vec<Vec<String>> {
+    let mut stories: Vec<(StoryId, Vec<String>)> = Vec::new();
+    for (label, assignment) in labels.iter().zip(assignments) {
+        match stories
+            .iter_mut()
+            .find(|(id, _)| id == &assignment.story_id)
+        {
+            Some((_, members)) => members.push(label.to_string()),
+            None => stories.push((assignment.story_id.clone(), vec![label.to_string()])),
+        }
+    }
+    stories.into_iter().map(|(_, members)| members).collect()
+}
+
+#[test]
+fn one_event_from_four_outlets_is_one_story_and_look_alike_events_stay_apart() {
+    let (labels, articles): (Vec<&str>, Vec<Article>) = stream().into_iter().unzip();
+    let assignments = assign_all(&mut Clusterer::new(ClusterConfig::default()), &articles);
+    let k = "kelsport".to_string();
+    let b = "bank".to_string();
+    let m = "marrowby".to_string();
+    assert_eq!(
+        partition(&labels, &assignments),
+        vec![
+            vec![k.clone(), k.clone(), k.clone(), k],
+            vec![b.clone(), b],
+            vec![m.clone(), m]
+        ],
+        "{assignments:#?}"
+    );
+    // Story ids come from the seed article; the seed opens it, the others join it.
+    assert_eq!(assignments[0].story_id, StoryId::from_seed(&articles[0].id));
+    assert!(assignments[0].is_new_story && !assignments[2].is_new_story);
+    // The explanation names what the articles share, proper nouns first.
+    assert!(
+        assignments[2]
+            .why
+            .iter()
+            .any(|w| w == "Kelsport" || w == "Northern"),
+        "{:?}",
+        assignments[2].why
+    );
+}
+
+#[test]
+fn story_ids_are_stable_across_runs() {
+    let articles: Vec<Article> = stream().into_iter().map(|(_, a)| a).collect();
+    let first = assign_all(&mut Clusterer::new(ClusterConfig::default()), &articles);
+    let second = assign_all(&mut Clusterer::new(ClusterConfig::default()), &articles);
+    assert_eq!(first, second);
+}
+
+#[test]
+fn restore_then_assign_equals_one_pass() {
+    let articles: Vec<Article> = stream().into_iter().map(|(_, a)| a).collect();
+    let one_pass = assign_all(&mut Clusterer::new(ClusterConfig::default()), &articles);
+    for split in 0..articles.len() {
+        let mut resumed = Clusterer::new(ClusterConfig::default());
+        for (article, assignment) in articles[..split].iter().zip(&one_pass) {
+            resumed.restore(&assignment.story_id, article);
+        }
+        let rest = assign_all(&mut resumed, &articles[split..]);
+        assert_eq!(rest, one_pass[split..], "split at {split}");
+    }
+}
+
+#[test]
+fn a_copy_joins_its_originals_story() {
+    let articles: Vec<Article> = stream().into_iter().map(|(_, a)| a).collect();
+    let mut clusterer = Clusterer::new(ClusterConfig::default());
+    let assignments = assign_all(&mut clusterer, &articles);
+    // A wire copy with an unrelated-looking headline still goes where its original went.
+    let mut copy = article(
+        "bank-copy",
+        "Weekly Digest",
+        9,
+        "Markets wait for June",
+        &articles[1].article_body,
+    );
+    copy.duplicate_of = Some(articles[1].id.clone());
+    let assignment = clusterer.assign(&copy);
+    assert_eq!(assignment.story_id, assignments[1].story_id);
+    assert!(!assignment.is_new_story);
+}
+
+#[test]
+fn the_same_kind_of_news_weeks_later_opens_a_new_story() {
+    let articles: Vec<Article> = stream().into_iter().map(|(_, a)| a).collect();
+    let mut clusterer = Clusterer::new(ClusterConfig::default());
+    let assignments = assign_all(&mut clusterer, &articles);
+    let mut later = articles[1].clone();
+    later.url = "https://daily-ledger.example/news/rates-held-again".to_string();
+    later.id = ArticleId::from_url(&later.url);
+    later.date_published = later.date_published.map(|t| t + Duration::days(42));
+    let assignment = clusterer.assign(&later);
+    assert_ne!(assignment.story_id, assignments[1].story_id);
+    assert!(assignment.is_new_story);
+}
+
+#[test]
+fn cluster_pending_saves_stories_and_resumes_where_it_stopped() {
+    let mut articles: Vec<Article> = stream().into_iter().map(|(_, a)| a).collect();
+    // The Daily Ledger's sailing story is also run, unchanged, by a partner site: a copy.
+    let mut copy = article(
+        "ferry-copy",
+        "Partner Site",
+        4,
+        "Kelsport sailings halted",
+        &articles[4].article_body,
+    );
+    copy.duplicate_of = Some(articles[4].id.clone());
+    articles.push(copy);
+
+    let mut store = SqliteStore::open_in_memory().expect("in-memory store");
+    store
+        .insert_articles(&articles[..5])
+        .expect("insert first batch");
+    let first = cluster_pending(&mut store, &ClusterConfig::default()).expect("first run");
+    assert_eq!((first.assigned, first.new_stories), (5, 3));
+
+    store
+        .insert_articles(&articles[5..])
+        .expect("insert second batch");
+    let second = cluster_pending(&mut store, &ClusterConfig::default()).expect("second run");
+    assert_eq!((second.assigned, second.new_stories), (4, 0));
+    let again = cluster_pending(&mut store, &ClusterConfig::default()).expect("idempotent run");
+    assert_eq!(
+        (again.assigned, again.new_stories, again.touched.len()),
+        (0, 0, 0)
+    );
+
+    // The same memberships as one pass over everything.
+    let one_pass = assign_all(&mut Clusterer::new(ClusterConfig::default()), &articles);
+    for (article, assignment) in articles.iter().zip(&one_pass) {
+        assert_eq!(
+            store
+                .story_of_article(&article.id)
+                .expect("lookup")
+                .as_ref(),
+            Some(&assignment.story_id)
+        );
+    }
+
+    let kelsport = store
+        .story(&StoryId::from_seed(&articles[0].id))
+        .expect("read")
+        .expect("story saved");
+    assert_eq!(
+        kelsport.headline,
+        "Fire on Northern Star ferry forces evacuation off Kelsport"
+    );
+    assert_eq!(kelsport.article_count, 5);
+    // Four outlets; the partner site's copy is not an independent outlet.
+    assert_eq!(kelsport.outlet_count, 4);
+    assert_eq!(kelsport.created_at, articles[0].effective_time());
+    assert_eq!(kelsport.updated_at, articles[6].effective_time());
+}

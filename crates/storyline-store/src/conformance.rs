@@ -1,0 +1,946 @@
+//! The conformance suite every [`Store`] backend must pass: the contract written on the
+//! trait, checked. A backend's integration test calls [`run_all`] with a function that makes
+//! a fresh, empty store; each check gets its own.
+//!
+//! The fixtures are invented: a harbour strike in the fictional town of Port Ellery, told by
+//! three fictional outlets.
+
+use crate::{Store, StoreError};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use storyline_model::{
+    Article, ArticleId, BRIEF_SCHEMA_VERSION, Brief, BriefEngine, CheckReport, Citation,
+    ExtractionStatus, Feed, Section, Sentence, Source, Story, StoryArticle, StoryId,
+};
+
+/// One named check, run against a fresh store.
+pub type Check = fn(&mut dyn Store);
+
+/// Every check, by name.
+pub const CHECKS: &[(&str, Check)] = &[
+    ("feeds_round_trip_in_order", feeds_round_trip_in_order),
+    (
+        "adding_a_known_feed_changes_nothing",
+        adding_a_known_feed_changes_nothing,
+    ),
+    (
+        "feed_state_updates_keep_added_at",
+        feed_state_updates_keep_added_at,
+    ),
+    ("removing_feeds", removing_feeds),
+    (
+        "articles_round_trip_every_field",
+        articles_round_trip_every_field,
+    ),
+    ("inserting_again_is_a_no_op", inserting_again_is_a_no_op),
+    (
+        "an_id_repeated_in_a_batch_keeps_the_first",
+        an_id_repeated_in_a_batch_keeps_the_first,
+    ),
+    (
+        "a_failing_article_batch_leaves_nothing",
+        a_failing_article_batch_leaves_nothing,
+    ),
+    (
+        "duplicate_of_may_name_an_article_of_the_same_batch",
+        duplicate_of_may_name_an_article_of_the_same_batch,
+    ),
+    (
+        "articles_by_ids_keep_the_requested_order",
+        articles_by_ids_keep_the_requested_order,
+    ),
+    (
+        "content_hash_finds_the_earliest_inserted",
+        content_hash_finds_the_earliest_inserted,
+    ),
+    (
+        "articles_are_ordered_by_effective_time_then_id",
+        articles_are_ordered_by_effective_time_then_id,
+    ),
+    (
+        "unclustered_articles_exclude_story_members",
+        unclustered_articles_exclude_story_members,
+    ),
+    ("marking_duplicates", marking_duplicates),
+    (
+        "stories_upsert_and_list_most_recent_first",
+        stories_upsert_and_list_most_recent_first,
+    ),
+    (
+        "memberships_upsert_and_move_between_stories",
+        memberships_upsert_and_move_between_stories,
+    ),
+    (
+        "a_failing_story_batch_leaves_nothing",
+        a_failing_story_batch_leaves_nothing,
+    ),
+    (
+        "resolving_story_ids_and_prefixes",
+        resolving_story_ids_and_prefixes,
+    ),
+    (
+        "ambiguous_prefixes_list_their_candidates",
+        ambiguous_prefixes_list_their_candidates,
+    ),
+    (
+        "resolving_follows_merge_chains",
+        resolving_follows_merge_chains,
+    ),
+    ("briefs_are_versioned", briefs_are_versioned),
+    ("a_brief_needs_its_story", a_brief_needs_its_story),
+    (
+        "search_finds_words_in_headlines_and_bodies",
+        search_finds_words_in_headlines_and_bodies,
+    ),
+    (
+        "search_treats_any_input_as_plain_words",
+        search_treats_any_input_as_plain_words,
+    ),
+];
+
+/// Runs every check, each on a store fresh from `make`. Panics, naming the check, on the
+/// first failure.
+pub fn run_all(make: &mut dyn FnMut() -> Box<dyn Store>) {
+    for (name, check) in CHECKS {
+        let mut store = make();
+        eprintln!("store conformance: {name}");
+        check(store.as_mut());
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Fixtures
+
+/// 2024-05-`day` at `hour`:00 UTC.
+fn at(day: u32, hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 5, day, hour, 0, 0)
+        .single()
+        .expect("fixture dates are valid")
+}
+
+fn aid(slug: &str) -> ArticleId {
+    ArticleId(format!("a-{slug}"))
+}
+
+fn sid(id: &str) -> StoryId {
+    StoryId(id.to_string())
+}
+
+/// A plain article published at `published` (or undated, then fetched at `fetched`).
+fn article(slug: &str, published: Option<DateTime<Utc>>, fetched: DateTime<Utc>) -> Article {
+    Article {
+        id: aid(slug),
+        url: format!("https://harbour-times.example/news/{slug}"),
+        headline: format!("Port Ellery dockworkers: {slug}"),
+        article_body: format!(
+            "Dockworkers in Port Ellery walked out on Monday.\nThis report ({slug}) follows \
+             the talks between the union and the harbour board."
+        ),
+        description: None,
+        author: Vec::new(),
+        date_published: published,
+        date_modified: None,
+        date_fetched: fetched,
+        in_language: Some("en".to_string()),
+        publisher: "The Harbour Times".to_string(),
+        image: None,
+        feed_url: None,
+        content_hash: format!("hash-{slug}"),
+        duplicate_of: None,
+        extraction: ExtractionStatus::Full,
+        extra: serde_json::Map::new(),
+    }
+}
+
+fn dated(slug: &str, day: u32, hour: u32) -> Article {
+    article(slug, Some(at(day, hour)), at(28, 0))
+}
+
+/// An article with every optional field filled and awkward text.
+fn full_article() -> Article {
+    let mut extra = serde_json::Map::new();
+    extra.insert("section".into(), serde_json::json!("Local"));
+    extra.insert("wordCount".into(), serde_json::json!(412));
+    extra.insert(
+        "tags".into(),
+        serde_json::json!(["strike", "harbour", {"nested": null}]),
+    );
+    Article {
+        id: aid("full"),
+        url: "https://valley-courier.example/2024/05/03/harbour-talks?page=2".to_string(),
+        headline: "Harbour board offers 4.5% — union says \"not enough\"".to_string(),
+        article_body: "The harbour board of Port Ellery offered a 4.5% raise on Friday.\n\
+                       Union leader Maren Østby called the offer \"not enough\" and said \
+                       the strike would continue into a second week.\n\
+                       Ferries to São Brás were cancelled; 年 and emoji 🚢 survive too."
+            .to_string(),
+        description: Some("Talks resume, but no deal yet.".to_string()),
+        author: vec!["Maren Holt".to_string(), "Idris Okafor".to_string()],
+        date_published: Some(at(3, 17) + Duration::nanoseconds(123_456_789)),
+        date_modified: Some(at(3, 19)),
+        date_fetched: at(3, 20),
+        in_language: Some("en-GB".to_string()),
+        publisher: "Valley Courier".to_string(),
+        image: Some("https://valley-courier.example/img/harbour.jpg".to_string()),
+        feed_url: Some("https://valley-courier.example/rss".to_string()),
+        content_hash: "9f2c4e0a7b1d3c5e9f2c4e0a7b1d3c5e9f2c4e0a7b1d3c5e9f2c4e0a7b1d3c5e"
+            .to_string(),
+        duplicate_of: None,
+        extraction: ExtractionStatus::FeedSummaryOnly {
+            reason: "HTTP 403 from valley-courier.example".to_string(),
+        },
+        extra,
+    }
+}
+
+fn story(id: &str, headline: &str, updated: DateTime<Utc>) -> Story {
+    Story {
+        id: sid(id),
+        headline: headline.to_string(),
+        created_at: at(1, 8),
+        updated_at: updated,
+        article_count: 2,
+        outlet_count: 1,
+        merged_into: None,
+    }
+}
+
+fn member(story: &str, slug: &str, score: f32, why: &[&str]) -> StoryArticle {
+    StoryArticle {
+        story_id: sid(story),
+        article_id: aid(slug),
+        score,
+        why: why.iter().map(|w| w.to_string()).collect(),
+    }
+}
+
+fn brief(story: &str, headline: &str, generated: DateTime<Utc>) -> Brief {
+    let sentence = |text: &str| Sentence {
+        text: text.to_string(),
+        citations: vec![Citation::Source(1)],
+    };
+    Brief {
+        schema_version: BRIEF_SCHEMA_VERSION,
+        story_id: sid(story),
+        // Deliberately wrong: the store assigns versions.
+        version: 77,
+        headline: headline.to_string(),
+        generated_at: generated,
+        engine: BriefEngine {
+            name: "extractive".to_string(),
+            version: "0.1.0".to_string(),
+            model: None,
+            prompt_version: None,
+        },
+        input_articles: vec![aid("walkout")],
+        sources: vec![Source {
+            n: 1,
+            article_id: aid("walkout"),
+            outlet: "The Harbour Times".to_string(),
+            title: "Port Ellery dockworkers walk out".to_string(),
+            url: "https://harbour-times.example/news/walkout".to_string(),
+            published: Some(at(1, 7)),
+            copy_of: None,
+        }],
+        whats_happened: Section {
+            sentences: vec![sentence("Dockworkers in Port Ellery walked out on Monday.")],
+            fallback_engine: None,
+        },
+        behind_the_headline: Section::default(),
+        what_the_papers_say: Section::default(),
+        how_we_got_here: Vec::new(),
+        go_deeper: Vec::new(),
+        more_on_these_topics: Vec::new(),
+        checks: CheckReport {
+            passed: true,
+            sentences_checked: 1,
+            failures: Vec::new(),
+        },
+    }
+}
+
+fn insert(store: &mut dyn Store, articles: &[Article]) -> Vec<bool> {
+    store.insert_articles(articles).expect("insert articles")
+}
+
+fn ids(articles: &[Article]) -> Vec<&str> {
+    articles.iter().map(|a| a.id.as_str()).collect()
+}
+
+fn story_ids(stories: &[Story]) -> Vec<&str> {
+    stories.iter().map(|s| s.id.as_str()).collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// Feeds
+
+fn feeds_round_trip_in_order(store: &mut dyn Store) {
+    let first = Feed::new("https://valley-courier.example/rss", None, at(1, 9));
+    let mut later_https = Feed::new(
+        "https://harbour-times.example/feed.xml",
+        Some("The Harbour Times".to_string()),
+        at(2, 9),
+    );
+    later_https.etag = Some("\"v1-abc\"".to_string());
+    later_https.last_modified = Some("Thu, 02 May 2024 08:00:00 GMT".to_string());
+    later_https.last_fetched_at = Some(at(2, 10));
+    later_https.last_error = Some("HTTP 503 from harbour-times.example".to_string());
+    later_https.error_count = 3;
+    let later_file = Feed::new("file:///srv/corpus/ledger.xml", None, at(2, 9));
+
+    assert_eq!(store.feeds().expect("feeds"), Vec::<Feed>::new());
+    for feed in [&later_https, &first, &later_file] {
+        assert!(store.add_feed(feed).expect("add feed"), "{}", feed.url);
+    }
+    // By added_at, then URL ("file:" sorts before "https:").
+    assert_eq!(
+        store.feeds().expect("feeds"),
+        vec![first, later_file, later_https]
+    );
+}
+
+fn adding_a_known_feed_changes_nothing(store: &mut dyn Store) {
+    let feed = Feed::new(
+        "https://valley-courier.example/rss",
+        Some("Courier".into()),
+        at(1, 9),
+    );
+    assert!(store.add_feed(&feed).expect("add"));
+    let mut again = feed.clone();
+    again.title = Some("Another title".to_string());
+    again.added_at = at(5, 9);
+    assert!(!store.add_feed(&again).expect("add again"));
+    assert_eq!(store.feeds().expect("feeds"), vec![feed]);
+}
+
+fn feed_state_updates_keep_added_at(store: &mut dyn Store) {
+    let feed = Feed::new("https://valley-courier.example/rss", None, at(1, 9));
+    store.add_feed(&feed).expect("add");
+
+    let mut polled = feed.clone();
+    polled.title = Some("Valley Courier".to_string());
+    polled.etag = Some("W/\"42\"".to_string());
+    polled.last_modified = Some("Wed, 01 May 2024 10:00:00 GMT".to_string());
+    polled.last_fetched_at = Some(at(1, 10));
+    polled.last_error = Some("timed out after 30 s".to_string());
+    polled.error_count = 2;
+    let mut sent = polled.clone();
+    sent.added_at = at(9, 9);
+    store.update_feed_state(&sent).expect("update");
+    assert_eq!(store.feeds().expect("feeds"), vec![polled.clone()]);
+
+    // Clearing goes through too.
+    let mut recovered = polled;
+    recovered.last_error = None;
+    recovered.error_count = 0;
+    recovered.etag = None;
+    store.update_feed_state(&recovered).expect("update");
+    assert_eq!(store.feeds().expect("feeds"), vec![recovered]);
+
+    let unknown = Feed::new("https://nowhere.example/feed", None, at(1, 9));
+    match store.update_feed_state(&unknown) {
+        Err(StoreError::NotFound { what }) => assert!(what.contains("nowhere.example"), "{what}"),
+        other => panic!("updating an unknown feed gave {other:?}"),
+    }
+    assert_eq!(store.feeds().expect("feeds").len(), 1);
+}
+
+fn removing_feeds(store: &mut dyn Store) {
+    let keep = Feed::new("https://valley-courier.example/rss", None, at(1, 9));
+    let drop = Feed::new("https://harbour-times.example/feed.xml", None, at(2, 9));
+    store.add_feed(&keep).expect("add");
+    store.add_feed(&drop).expect("add");
+    assert!(store.remove_feed(&drop.url).expect("remove"));
+    assert!(!store.remove_feed(&drop.url).expect("remove again"));
+    assert!(
+        !store
+            .remove_feed("https://never-added.example/")
+            .expect("remove unknown")
+    );
+    assert_eq!(store.feeds().expect("feeds"), vec![keep]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Articles
+
+fn articles_round_trip_every_field(store: &mut dyn Store) {
+    let full = full_article();
+    let mut bare = article("bare", None, at(4, 6));
+    bare.in_language = None;
+    bare.extraction = ExtractionStatus::Imported;
+    let mut copy = dated("copy", 3, 18);
+    copy.duplicate_of = Some(full.id.clone());
+
+    assert_eq!(
+        insert(store, &[full.clone(), bare.clone(), copy.clone()]),
+        [true; 3]
+    );
+    assert_eq!(store.article(&full.id).expect("read"), Some(full.clone()));
+    assert_eq!(store.article(&bare.id).expect("read"), Some(bare.clone()));
+    assert_eq!(store.article(&copy.id).expect("read"), Some(copy.clone()));
+    assert_eq!(store.article(&aid("missing")).expect("read"), None);
+    assert!(store.has_article(&full.id).expect("has"));
+    assert!(!store.has_article(&aid("missing")).expect("has"));
+    assert_eq!(store.all_articles().expect("all"), vec![full, copy, bare]);
+}
+
+fn inserting_again_is_a_no_op(store: &mut dyn Store) {
+    let original = dated("walkout", 1, 7);
+    assert_eq!(insert(store, std::slice::from_ref(&original)), [true]);
+    let mut changed = original.clone();
+    changed.headline = "A rewritten headline".to_string();
+    changed.content_hash = "hash-rewritten".to_string();
+    let fresh = dated("talks", 2, 7);
+    assert_eq!(insert(store, &[changed, fresh.clone()]), [false, true]);
+    assert_eq!(
+        store.article(&original.id).expect("read"),
+        Some(original.clone())
+    );
+    assert_eq!(
+        store
+            .article_by_content_hash("hash-rewritten")
+            .expect("hash"),
+        None
+    );
+    assert_eq!(store.all_articles().expect("all"), vec![original, fresh]);
+    assert_eq!(insert(store, &[]), Vec::<bool>::new());
+}
+
+fn an_id_repeated_in_a_batch_keeps_the_first(store: &mut dyn Store) {
+    let first = dated("walkout", 1, 7);
+    let mut second = first.clone();
+    second.headline = "Second copy of the same id".to_string();
+    assert_eq!(insert(store, &[first.clone(), second]), [true, false]);
+    assert_eq!(store.all_articles().expect("all"), vec![first]);
+}
+
+fn a_failing_article_batch_leaves_nothing(store: &mut dyn Store) {
+    let earlier = dated("earlier", 1, 6);
+    insert(store, std::slice::from_ref(&earlier));
+
+    // The last article breaks a rule (an article cannot be a copy of itself): the articles
+    // before it in the batch must not be kept either.
+    let good = dated("good", 2, 7);
+    let mut own_copy = dated("own-copy", 2, 8);
+    own_copy.duplicate_of = Some(own_copy.id.clone());
+    assert!(store.insert_articles(&[good.clone(), own_copy]).is_err());
+    assert!(!store.has_article(&good.id).expect("has"));
+
+    // Same for a copy of an article that exists nowhere.
+    let mut dangling = dated("dangling", 2, 9);
+    dangling.duplicate_of = Some(aid("never-stored"));
+    match store.insert_articles(&[good.clone(), dangling]) {
+        Err(StoreError::NotFound { what }) => assert!(what.contains("a-never-stored"), "{what}"),
+        other => panic!("a dangling duplicate_of gave {other:?}"),
+    }
+    assert!(!store.has_article(&good.id).expect("has"));
+    assert_eq!(store.all_articles().expect("all"), vec![earlier.clone()]);
+    assert_eq!(
+        store.search_articles("good", 10).expect("search"),
+        Vec::new()
+    );
+
+    // The store is still usable afterwards.
+    assert_eq!(insert(store, std::slice::from_ref(&good)), [true]);
+    assert_eq!(store.all_articles().expect("all"), vec![earlier, good]);
+}
+
+fn duplicate_of_may_name_an_article_of_the_same_batch(store: &mut dyn Store) {
+    let mut copy_first = dated("wire-copy", 1, 9);
+    copy_first.duplicate_of = Some(aid("wire-original"));
+    let original = dated("wire-original", 1, 8);
+    assert_eq!(insert(store, &[copy_first.clone(), original]), [true, true]);
+    assert_eq!(
+        store.article(&copy_first.id).expect("read"),
+        Some(copy_first)
+    );
+}
+
+fn articles_by_ids_keep_the_requested_order(store: &mut dyn Store) {
+    insert(
+        store,
+        &[dated("one", 1, 1), dated("two", 2, 2), dated("three", 3, 3)],
+    );
+    let wanted = [
+        aid("three"),
+        aid("missing"),
+        aid("one"),
+        aid("two"),
+        aid("one"),
+    ];
+    let found = store.articles(&wanted).expect("articles");
+    assert_eq!(ids(&found), ["a-three", "a-one", "a-two", "a-one"]);
+    assert_eq!(store.articles(&[]).expect("articles"), Vec::new());
+}
+
+fn content_hash_finds_the_earliest_inserted(store: &mut dyn Store) {
+    // Inserted first, though later in time and in id order.
+    let mut first_in = dated("zz-later", 9, 9);
+    first_in.content_hash = "shared-hash".to_string();
+    let mut second_in = dated("aa-earlier", 1, 1);
+    second_in.content_hash = "shared-hash".to_string();
+    insert(store, &[first_in]);
+    insert(store, &[second_in, dated("other", 2, 2)]);
+    assert_eq!(
+        store.article_by_content_hash("shared-hash").expect("hash"),
+        Some(aid("zz-later"))
+    );
+    assert_eq!(
+        store.article_by_content_hash("hash-other").expect("hash"),
+        Some(aid("other"))
+    );
+    assert_eq!(
+        store.article_by_content_hash("no-such-hash").expect("hash"),
+        None
+    );
+}
+
+fn articles_are_ordered_by_effective_time_then_id(store: &mut dyn Store) {
+    // Undated articles sort by fetch time; equal times by id; sub-second precision counts.
+    let batch = [
+        dated("c-noon", 2, 12),
+        article("undated-morning", None, at(2, 9)),
+        dated("b-noon", 2, 12),
+        dated("first", 1, 23),
+        article("a-fetched-late-published-early", Some(at(1, 5)), at(30, 0)),
+        article(
+            "noon-and-a-bit",
+            Some(at(2, 12) + Duration::milliseconds(1)),
+            at(3, 0),
+        ),
+    ];
+    insert(store, &batch);
+    let expected = [
+        "a-a-fetched-late-published-early",
+        "a-first",
+        "a-undated-morning",
+        "a-b-noon",
+        "a-c-noon",
+        "a-noon-and-a-bit",
+    ];
+    assert_eq!(ids(&store.all_articles().expect("all")), expected);
+    assert_eq!(
+        ids(&store.unclustered_articles().expect("unclustered")),
+        expected
+    );
+}
+
+fn unclustered_articles_exclude_story_members(store: &mut dyn Store) {
+    insert(
+        store,
+        &[dated("one", 1, 1), dated("two", 2, 2), dated("three", 3, 3)],
+    );
+    store
+        .save_stories(
+            &[story("s1", "Strike", at(2, 2))],
+            &[member("s1", "two", 1.0, &[])],
+        )
+        .expect("save");
+    assert_eq!(
+        ids(&store.unclustered_articles().expect("unclustered")),
+        ["a-one", "a-three"]
+    );
+    assert_eq!(
+        ids(&store.all_articles().expect("all")),
+        ["a-one", "a-two", "a-three"]
+    );
+}
+
+fn marking_duplicates(store: &mut dyn Store) {
+    let original = dated("original", 1, 7);
+    let copy = dated("copy", 1, 8);
+    insert(store, &[original.clone(), copy.clone()]);
+    store
+        .set_duplicate_of(&copy.id, &original.id)
+        .expect("mark");
+    let stored = store.article(&copy.id).expect("read").expect("present");
+    assert_eq!(stored.duplicate_of, Some(original.id.clone()));
+    assert_eq!(stored.headline, copy.headline);
+
+    for (id, of, missing) in [
+        (aid("ghost"), original.id.clone(), "a-ghost"),
+        (copy.id.clone(), aid("ghost-original"), "a-ghost-original"),
+    ] {
+        match store.set_duplicate_of(&id, &of) {
+            Err(StoreError::NotFound { what }) => assert!(what.contains(missing), "{what}"),
+            other => panic!("marking {id} as a copy of {of} gave {other:?}"),
+        }
+    }
+    assert!(store.set_duplicate_of(&original.id, &original.id).is_err());
+    let unchanged = store.article(&copy.id).expect("read").expect("present");
+    assert_eq!(unchanged.duplicate_of, Some(original.id));
+}
+
+// ---------------------------------------------------------------------------------------
+// Stories
+
+fn stories_upsert_and_list_most_recent_first(store: &mut dyn Store) {
+    let older = story("s-older", "Strike begins", at(1, 9));
+    let tie_b = story("s-tie-b", "Ferries cancelled", at(3, 9));
+    let tie_a = story("s-tie-a", "Union vote", at(3, 9));
+    store
+        .save_stories(&[older.clone(), tie_b.clone(), tie_a.clone()], &[])
+        .expect("save");
+    assert_eq!(
+        story_ids(&store.stories().expect("stories")),
+        ["s-tie-a", "s-tie-b", "s-older"]
+    );
+
+    // Upsert: every field replaced, and the order follows the new updated_at.
+    let mut newer = older.clone();
+    newer.headline = "Strike enters second week".to_string();
+    newer.updated_at = at(4, 9);
+    newer.article_count = 7;
+    newer.outlet_count = 3;
+    store
+        .save_stories(std::slice::from_ref(&newer), &[])
+        .expect("save");
+    assert_eq!(store.story(&newer.id).expect("story"), Some(newer.clone()));
+    assert_eq!(
+        story_ids(&store.stories().expect("stories")),
+        ["s-older", "s-tie-a", "s-tie-b"]
+    );
+
+    // A merged story leaves the listing but can still be read.
+    let mut merged = tie_b.clone();
+    merged.merged_into = Some(newer.id.clone());
+    store
+        .save_stories(std::slice::from_ref(&merged), &[])
+        .expect("save");
+    assert_eq!(
+        story_ids(&store.stories().expect("stories")),
+        ["s-older", "s-tie-a"]
+    );
+    assert_eq!(store.story(&tie_b.id).expect("story"), Some(merged));
+    assert_eq!(store.story(&sid("s-missing")).expect("story"), None);
+}
+
+fn memberships_upsert_and_move_between_stories(store: &mut dyn Store) {
+    insert(
+        store,
+        &[
+            dated("late", 3, 9),
+            dated("early", 1, 9),
+            dated("mid", 2, 9),
+        ],
+    );
+    let strike = story("s-strike", "Strike", at(3, 9));
+    let ferries = story("s-ferries", "Ferries", at(2, 9));
+    let members = [
+        member("s-strike", "late", 0.61, &["dockworkers", "Port Ellery"]),
+        member("s-strike", "early", 1.0, &[]),
+        member("s-ferries", "mid", 0.5, &["ferry"]),
+    ];
+    store
+        .save_stories(&[strike.clone(), ferries.clone()], &members)
+        .expect("save");
+    assert_eq!(
+        store.story_members(&strike.id).expect("members"),
+        vec![members[1].clone(), members[0].clone()],
+        "members are ordered by the article's effective time"
+    );
+    assert_eq!(
+        store.story_of_article(&aid("mid")).expect("of"),
+        Some(ferries.id.clone())
+    );
+    assert_eq!(store.story_of_article(&aid("unknown")).expect("of"), None);
+
+    // Saving a membership again moves the article and replaces score and reasons.
+    let moved = member("s-strike", "mid", 0.42, &["harbour board"]);
+    store
+        .save_stories(&[], std::slice::from_ref(&moved))
+        .expect("save");
+    assert_eq!(
+        store.story_of_article(&aid("mid")).expect("of"),
+        Some(strike.id.clone())
+    );
+    assert_eq!(
+        store.story_members(&strike.id).expect("members"),
+        vec![members[1].clone(), moved, members[0].clone()]
+    );
+    assert_eq!(
+        store.story_members(&ferries.id).expect("members"),
+        Vec::new()
+    );
+    assert_eq!(
+        store.story_members(&sid("s-missing")).expect("members"),
+        Vec::new()
+    );
+}
+
+fn a_failing_story_batch_leaves_nothing(store: &mut dyn Store) {
+    insert(store, &[dated("walkout", 1, 7)]);
+    let kept = story("s-kept", "Strike", at(1, 9));
+    store
+        .save_stories(std::slice::from_ref(&kept), &[])
+        .expect("save");
+
+    let mut renamed = kept.clone();
+    renamed.headline = "Renamed in a batch that fails".to_string();
+    let fresh = story("s-fresh", "Ferries", at(2, 9));
+    let cases: [(&str, Vec<Story>, Vec<StoryArticle>, &str); 3] = [
+        (
+            "membership of an unknown article",
+            vec![renamed.clone(), fresh.clone()],
+            vec![
+                member("s-fresh", "walkout", 1.0, &[]),
+                member("s-fresh", "ghost", 0.7, &[]),
+            ],
+            "a-ghost",
+        ),
+        (
+            "membership in an unknown story",
+            vec![fresh.clone()],
+            vec![member("s-nowhere", "walkout", 1.0, &[])],
+            "s-nowhere",
+        ),
+        (
+            "merged into an unknown story",
+            vec![renamed.clone(), {
+                let mut merged = fresh.clone();
+                merged.merged_into = Some(sid("s-vanished"));
+                merged
+            }],
+            Vec::new(),
+            "s-vanished",
+        ),
+    ];
+    for (case, stories, memberships, missing) in cases {
+        match store.save_stories(&stories, &memberships) {
+            Err(StoreError::NotFound { what }) => assert!(what.contains(missing), "{case}: {what}"),
+            other => panic!("{case}: gave {other:?}"),
+        }
+        assert_eq!(
+            store.stories().expect("stories"),
+            vec![kept.clone()],
+            "{case}"
+        );
+        assert_eq!(
+            store.story_of_article(&aid("walkout")).expect("of"),
+            None,
+            "{case}"
+        );
+    }
+}
+
+fn resolving_story_ids_and_prefixes(store: &mut dyn Store) {
+    let stories = [
+        story("s3f9a01c2b7d4", "Strike", at(1, 9)),
+        story("s3f9a77e01c55", "Ferries", at(2, 9)),
+        story("s8c21d0e9f6a3", "Budget", at(3, 9)),
+        // An id that is a prefix of another must still resolve exactly.
+        story("s8c2", "Short id", at(3, 9)),
+    ];
+    store.save_stories(&stories, &[]).expect("save");
+    let check = |input: &str, expected: Option<&str>| {
+        let got = store
+            .resolve_story(input)
+            .unwrap_or_else(|e| panic!("{input:?}: {e}"));
+        assert_eq!(
+            got.as_ref().map(StoryId::as_str),
+            expected,
+            "resolving {input:?}"
+        );
+    };
+    check("s3f9a01c2b7d4", Some("s3f9a01c2b7d4"));
+    check("s3f9a0", Some("s3f9a01c2b7d4"));
+    check("s3f9a7", Some("s3f9a77e01c55"));
+    check("  s8c21  ", Some("s8c21d0e9f6a3"));
+    check("s8c2", Some("s8c2"));
+    check("s3f9a01c2b7d4X", None);
+    check("s0", None);
+    check("S3F9A0", None);
+    check("", None);
+    check("   ", None);
+    check("%", None);
+    check("s3f9a0_", None);
+}
+
+fn ambiguous_prefixes_list_their_candidates(store: &mut dyn Store) {
+    let stories = [
+        story("s3f9a01c2b7d4", "Strike", at(1, 9)),
+        story("s3f9a77e01c55", "Ferries", at(2, 9)),
+        story("s8c21d0e9f6a3", "Budget", at(3, 9)),
+    ];
+    store.save_stories(&stories, &[]).expect("save");
+    match store.resolve_story("s3f9a") {
+        Err(StoreError::Ambiguous { prefix, candidates }) => {
+            assert_eq!(prefix, "s3f9a");
+            assert_eq!(candidates, vec![sid("s3f9a01c2b7d4"), sid("s3f9a77e01c55")]);
+        }
+        other => panic!("an ambiguous prefix gave {other:?}"),
+    }
+    assert!(matches!(
+        store.resolve_story("s"),
+        Err(StoreError::Ambiguous { .. })
+    ));
+}
+
+fn resolving_follows_merge_chains(store: &mut dyn Store) {
+    let mut first = story("s3f9a01c2b7d4", "Strike", at(1, 9));
+    let mut second = story("s3f9a77e01c55", "Ferries", at(2, 9));
+    let last = story("s8c21d0e9f6a3", "Harbour dispute", at(3, 9));
+    first.merged_into = Some(second.id.clone());
+    second.merged_into = Some(last.id.clone());
+    // The chain's target comes last in the batch: references are checked at the end.
+    store
+        .save_stories(&[first, second, last], &[])
+        .expect("save");
+    for input in [
+        "s3f9a01c2b7d4",
+        "s3f9a0",
+        "s3f9a77e01c55",
+        "s8c21",
+        "s3f9a",
+        "s3",
+    ] {
+        assert_eq!(
+            store
+                .resolve_story(input)
+                .unwrap_or_else(|e| panic!("{input:?}: {e}")),
+            Some(sid("s8c21d0e9f6a3")),
+            "resolving {input:?}; a prefix whose matches merge into one story is not ambiguous"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Briefs
+
+fn briefs_are_versioned(store: &mut dyn Store) {
+    let strike = story("s-strike", "Strike", at(1, 9));
+    let other = story("s-other", "Budget", at(1, 9));
+    store
+        .save_stories(&[strike.clone(), other.clone()], &[])
+        .expect("save");
+    assert_eq!(store.latest_brief(&strike.id).expect("latest"), None);
+    assert_eq!(
+        store.brief_versions(&strike.id).expect("versions"),
+        Vec::new()
+    );
+
+    let drafts = [
+        brief("s-strike", "Dockworkers walk out", at(1, 10)),
+        brief("s-strike", "Strike enters second day", at(2, 10)),
+        brief("s-strike", "Harbour board makes an offer", at(3, 10)),
+    ];
+    for (index, draft) in drafts.iter().enumerate() {
+        assert_eq!(
+            store.save_brief(draft).expect("save brief") as usize,
+            index + 1
+        );
+    }
+    let expected = |index: usize| {
+        let mut stored = drafts[index].clone();
+        stored.version = index as u32 + 1;
+        stored
+    };
+    assert_eq!(
+        store.latest_brief(&strike.id).expect("latest"),
+        Some(expected(2))
+    );
+    assert_eq!(
+        store.brief(&strike.id, 1).expect("brief"),
+        Some(expected(0))
+    );
+    assert_eq!(
+        store.brief(&strike.id, 2).expect("brief"),
+        Some(expected(1))
+    );
+    assert_eq!(store.brief(&strike.id, 4).expect("brief"), None);
+    assert_eq!(store.brief(&strike.id, 0).expect("brief"), None);
+    assert_eq!(
+        store.brief_versions(&strike.id).expect("versions"),
+        vec![(1, at(1, 10)), (2, at(2, 10)), (3, at(3, 10))]
+    );
+
+    // Each story counts its own versions.
+    assert_eq!(
+        store
+            .save_brief(&brief("s-other", "Budget passes", at(4, 10)))
+            .expect("save"),
+        1
+    );
+    assert_eq!(
+        store.brief_versions(&other.id).expect("versions"),
+        vec![(1, at(4, 10))]
+    );
+    assert_eq!(store.brief_versions(&strike.id).expect("versions").len(), 3);
+}
+
+fn a_brief_needs_its_story(store: &mut dyn Store) {
+    match store.save_brief(&brief("s-nowhere", "Orphan", at(1, 10))) {
+        Err(StoreError::NotFound { what }) => assert!(what.contains("s-nowhere"), "{what}"),
+        other => panic!("a brief for an unknown story gave {other:?}"),
+    }
+    assert_eq!(
+        store.brief_versions(&sid("s-nowhere")).expect("versions"),
+        Vec::new()
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Search
+
+fn search_finds_words_in_headlines_and_bodies(store: &mut dyn Store) {
+    let mut ferries = dated("ferries", 2, 9);
+    ferries.headline = "Ferries to the islands cancelled".to_string();
+    ferries.article_body =
+        "All sailings from Port Ellery were called off as the walkout spread.".to_string();
+    insert(store, &[full_article(), ferries, dated("walkout", 1, 7)]);
+
+    let hits = |query: &str, limit: usize| -> Vec<String> {
+        let found = store
+            .search_articles(query, limit)
+            .unwrap_or_else(|e| panic!("{query:?}: {e}"));
+        found.into_iter().map(|(id, _)| id.0).collect()
+    };
+    assert_eq!(hits("islands", 10), ["a-ferries"], "a headline word");
+    assert_eq!(hits("SAILINGS", 10), ["a-ferries"], "a body word, any case");
+    assert_eq!(hits("sao bras", 10), ["a-full"], "accents folded");
+    assert_eq!(hits("Østby offer", 10), ["a-full"], "all words must match");
+    assert_eq!(hits("Ellery", 10).len(), 3);
+    assert_eq!(hits("Ellery", 2).len(), 2);
+    assert_eq!(hits("Ellery", 0), Vec::<String>::new());
+    assert_eq!(hits("submarine", 10), Vec::<String>::new());
+    assert_eq!(hits("", 10), Vec::<String>::new());
+
+    let found = store.search_articles("sailings", 10).expect("search");
+    let snippet = &found.first().expect("a hit").1;
+    assert!(
+        snippet.contains("sailings from Port Ellery"),
+        "snippet {snippet:?}"
+    );
+}
+
+fn search_treats_any_input_as_plain_words(store: &mut dyn Store) {
+    let mut quoted = dated("quoted", 1, 9);
+    quoted.article_body = "The union said \"not enough\" AND walked out (again).".to_string();
+    insert(store, &[quoted]);
+    for query in [
+        "\"",
+        "\"not",
+        "enough\"",
+        "AND",
+        "OR NOT",
+        "NOT",
+        "*",
+        "walk*",
+        "(again",
+        "again)",
+        "article_body:union",
+        "NEAR(union walked)",
+        "^union",
+        "union -walked",
+        "{headline}",
+        "'; DROP TABLE articles; --",
+        "\u{0}",
+        "🚢",
+    ] {
+        if let Err(e) = store.search_articles(query, 5) {
+            panic!("searching {query:?} failed: {e}");
+        }
+    }
+    let found = store.search_articles("\"not enough\"", 5).expect("search");
+    assert_eq!(found.len(), 1, "quotes are text, the words still match");
+    assert_eq!(store.all_articles().expect("all").len(), 1);
+}

@@ -1,0 +1,178 @@
+//! The SQLite backend against the shared conformance suite, on fresh database files, plus
+//! what only a file database has: reopening, migrations bookkeeping, WAL, open errors.
+
+use chrono::{TimeZone, Utc};
+use std::path::Path;
+use storyline_model::{ArticleId, ExtractionStatus, Feed};
+use storyline_store::{DB_FILE_NAME, SqliteStore, Store, StoreError, conformance};
+use tempfile::TempDir;
+
+fn temp_dir() -> TempDir {
+    tempfile::tempdir().expect("temporary directory")
+}
+
+fn open(dir: &Path) -> SqliteStore {
+    SqliteStore::open(dir).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn file_store_passes_the_conformance_suite() {
+    let mut dirs = Vec::new();
+    conformance::run_all(&mut || {
+        let dir = temp_dir();
+        // A data directory that does not exist yet: open must create it.
+        let store = open(&dir.path().join("data"));
+        dirs.push(dir);
+        Box::new(store)
+    });
+}
+
+#[test]
+fn in_memory_store_passes_the_conformance_suite() {
+    conformance::run_all(&mut || {
+        Box::new(SqliteStore::open_in_memory().unwrap_or_else(|e| panic!("{e}")))
+    });
+}
+
+#[test]
+fn reopening_keeps_data_and_does_not_reapply_migrations() {
+    let dir = temp_dir();
+    let feed = Feed::new(
+        "https://harbour-times.example/feed.xml",
+        None,
+        Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0)
+            .single()
+            .expect("date"),
+    );
+    let first_migrations = {
+        let mut store = open(dir.path());
+        assert_eq!(store.path(), Some(dir.path().join(DB_FILE_NAME).as_path()));
+        store.add_feed(&feed).expect("add feed");
+        store.applied_migrations().expect("migrations")
+    };
+    let versions: Vec<u32> = first_migrations.iter().map(|m| m.version).collect();
+    let expected: Vec<u32> = (1..=SqliteStore::schema_version()).collect();
+    assert_eq!(versions, expected);
+    assert_eq!(first_migrations[0].name, "initial");
+
+    let mut store = open(dir.path());
+    assert_eq!(store.feeds().expect("feeds"), vec![feed.clone()]);
+    // Same rows, same application times: nothing ran a second time.
+    assert_eq!(
+        store.applied_migrations().expect("migrations"),
+        first_migrations
+    );
+    assert!(!store.add_feed(&feed).expect("add again"));
+}
+
+#[test]
+fn file_store_uses_wal_and_memory_store_does_not_pretend() {
+    let dir = temp_dir();
+    assert_eq!(open(dir.path()).journal_mode().expect("mode"), "wal");
+    let memory = SqliteStore::open_in_memory().expect("in memory");
+    assert_eq!(memory.journal_mode().expect("mode"), "memory");
+    assert_eq!(memory.path(), None);
+}
+
+#[test]
+fn two_connections_see_each_others_writes() {
+    let dir = temp_dir();
+    let mut writer = open(dir.path());
+    let reader = open(dir.path());
+    let article = storyline_model::Article {
+        id: ArticleId("a-shared".to_string()),
+        url: "https://harbour-times.example/news/shared".to_string(),
+        headline: "Harbour board meets the union".to_string(),
+        article_body: "The meeting lasted four hours.".to_string(),
+        description: None,
+        author: Vec::new(),
+        date_published: None,
+        date_modified: None,
+        date_fetched: Utc::now(),
+        in_language: None,
+        publisher: "The Harbour Times".to_string(),
+        image: None,
+        feed_url: None,
+        content_hash: "hash-shared".to_string(),
+        duplicate_of: None,
+        extraction: ExtractionStatus::Imported,
+        extra: serde_json::Map::new(),
+    };
+    writer
+        .insert_articles(std::slice::from_ref(&article))
+        .expect("insert");
+    assert_eq!(reader.article(&article.id).expect("read"), Some(article));
+}
+
+#[test]
+fn open_errors_name_the_path() {
+    let dir = temp_dir();
+    let blocker = dir.path().join("not-a-directory");
+    std::fs::write(&blocker, "a file where the data directory should be").expect("write");
+    let err = SqliteStore::open(&blocker).err().expect("open must fail");
+    assert!(matches!(err, StoreError::CreateDir { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(
+        message.starts_with("cannot create data directory "),
+        "{message}"
+    );
+    assert!(message.contains("not-a-directory"), "{message}");
+    assert!(!message.contains('\n'), "{message}");
+
+    let garbage_dir = dir.path().join("garbage");
+    std::fs::create_dir(&garbage_dir).expect("mkdir");
+    std::fs::write(garbage_dir.join(DB_FILE_NAME), vec![b'x'; 4096]).expect("write");
+    let message = SqliteStore::open(&garbage_dir)
+        .err()
+        .expect("must fail")
+        .to_string();
+    assert!(message.contains(DB_FILE_NAME), "{message}");
+}
+
+#[test]
+fn a_database_from_a_newer_build_is_refused() {
+    let dir = temp_dir();
+    drop(open(dir.path()));
+    let conn = rusqlite::Connection::open(dir.path().join(DB_FILE_NAME)).expect("raw open");
+    conn.execute(
+        "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', '')",
+        [],
+    )
+    .expect("insert");
+    drop(conn);
+    match SqliteStore::open(dir.path()) {
+        Err(StoreError::SchemaTooNew {
+            found, supported, ..
+        }) => {
+            assert_eq!((found, supported), (999, SqliteStore::schema_version()));
+        }
+        Err(other) => panic!("expected SchemaTooNew, got {other}"),
+        Ok(_) => panic!("a newer schema was accepted"),
+    }
+}
+
+#[test]
+fn corrupt_rows_are_reported_not_panicked_on() {
+    let dir = temp_dir();
+    let mut store = open(dir.path());
+    store
+        .add_feed(&Feed::new(
+            "https://valley-courier.example/rss",
+            None,
+            Utc::now(),
+        ))
+        .expect("add");
+    drop(store);
+    let conn = rusqlite::Connection::open(dir.path().join(DB_FILE_NAME)).expect("raw open");
+    conn.execute("UPDATE feeds SET added_at = 'last Tuesday'", [])
+        .expect("corrupt it");
+    drop(conn);
+    let store = open(dir.path());
+    match store.feeds() {
+        Err(StoreError::Corrupt { what, detail, .. }) => {
+            assert_eq!(what, "feed https://valley-courier.example/rss added_at");
+            assert!(detail.contains("last Tuesday"), "{detail}");
+        }
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+}

@@ -1,0 +1,152 @@
+//! The command line: subcommands grouped by noun, global options shared by all.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Storyline: reads many outlets' feeds, groups articles into stories and writes one cited
+/// brief per story.
+#[derive(Debug, Parser)]
+#[command(name = "storyline", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// More log output (-v info, -vv debug).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Data directory (default ./storyline-data; env STORYLINE_DATA_DIR).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Configuration file (default ./storyline.toml when it exists; env STORYLINE_CONFIG).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage the feeds to poll.
+    #[command(subcommand)]
+    Feeds(FeedsCommand),
+    /// Poll every feed once, then update stories and briefs.
+    Fetch,
+    /// The long-running job: poll on an interval and keep stories and briefs current.
+    Run(RunArgs),
+    /// Import already extracted articles from a JSONL file, then update stories and briefs.
+    Import {
+        /// Lines of {"id","url","title","text","published","source"}.
+        file: PathBuf,
+    },
+    /// List stories, most recently updated first.
+    Stories {
+        #[arg(long)]
+        json: bool,
+        /// Show at most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Print a story's brief.
+    Brief {
+        /// Story id or a unique prefix of it.
+        story: String,
+        #[arg(long, value_enum, default_value_t = BriefFormat::Md)]
+        format: BriefFormat,
+        /// An earlier version instead of the latest.
+        #[arg(long)]
+        version: Option<u32>,
+    },
+    /// Full-text search over stored articles.
+    Search {
+        query: String,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Extract article text and metadata from HTML files (no store involved).
+    Extract(ExtractArgs),
+    /// Cluster a JSONL stream of articles into stories (no store involved).
+    Cluster(ClusterArgs),
+    /// Run the whole pipeline on the bundled sample corpus and print the top briefs.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FeedsCommand {
+    /// Subscribe to feeds (http(s):// or file:// URLs, or local paths).
+    Add {
+        #[arg(required = true)]
+        urls: Vec<String>,
+    },
+    /// Subscribe to every feed of an OPML file.
+    Import { file: PathBuf },
+    /// List subscribed feeds with their health.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Unsubscribe from a feed.
+    Remove { url: String },
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Seconds between polls (default from configuration: 900).
+    #[arg(long)]
+    pub interval: Option<u64>,
+    /// Subscribe to the feeds of this OPML file before starting (e.g. feeds/starter.opml).
+    #[arg(long, value_name = "OPML")]
+    pub feeds: Option<PathBuf>,
+    /// Stop after this many polls (default: run until interrupted).
+    #[arg(long, value_name = "N")]
+    pub max_polls: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// HTML files or folders of them.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Write DIR/<file stem>.json per input instead of JSON lines on stdout.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// The page's URL (resolves relative links; a fallback canonical URL).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    /// JSONL articles (import line format; `date` is accepted for `published`).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Where to write {"id","story","why"} lines (default stdout).
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The sample corpus folder (default: the repository's demo/corpus).
+    #[arg(long, value_name = "DIR")]
+    pub corpus: Option<PathBuf>,
+    /// How many briefs to print.
+    #[arg(long, default_value_t = 3)]
+    pub top: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BriefFormat {
+    Md,
+    Json,
+}

@@ -1,0 +1,98 @@
+//! `storyline feeds add|import|list|remove`.
+
+use super::open_store;
+use crate::cli::FeedsCommand;
+use crate::config::Config;
+use anyhow::{Context, Result, bail};
+use chrono::Utc;
+use std::path::Path;
+use storyline_fetch::parse_opml;
+use storyline_model::Feed;
+use storyline_store::Store;
+
+pub fn run(config: &Config, command: FeedsCommand) -> Result<()> {
+    let mut store = open_store(config)?;
+    match command {
+        FeedsCommand::Add { urls } => {
+            for url in urls {
+                let url = normalise_feed_url(&url)?;
+                if store.add_feed(&Feed::new(url.clone(), None, Utc::now()))? {
+                    println!("added {url}");
+                } else {
+                    println!("already subscribed: {url}");
+                }
+            }
+        }
+        FeedsCommand::Import { file } => {
+            let (added, existing) = import_opml(store.as_mut(), &file)?;
+            println!("imported {}: {added} feeds added, {existing} already subscribed", file.display());
+        }
+        FeedsCommand::List { json } => {
+            let feeds = store.feeds()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&feeds)?);
+            } else if feeds.is_empty() {
+                println!("no feeds yet: add some with `storyline feeds add URL` or `storyline feeds import FILE.opml`");
+            } else {
+                for feed in feeds {
+                    let status = match (&feed.last_fetched_at, &feed.last_error) {
+                        (None, _) => "never fetched".to_string(),
+                        (Some(_), Some(error)) => format!("failing ({}x): {error}", feed.error_count),
+                        (Some(at), None) => format!("ok, fetched {}", at.format("%Y-%m-%d %H:%M UTC")),
+                    };
+                    println!("{}\t{}\t{status}", feed.url, feed.title.as_deref().unwrap_or("-"));
+                }
+            }
+        }
+        FeedsCommand::Remove { url } => {
+            let url = normalise_feed_url(&url)?;
+            if !store.remove_feed(&url)? {
+                bail!("not subscribed: {url}");
+            }
+            println!("removed {url}");
+        }
+    }
+    Ok(())
+}
+
+/// Subscribes to every feed of an OPML file; relative `xmlUrl`s resolve against the file's
+/// own location. Returns (added, already present).
+pub fn import_opml(store: &mut dyn Store, file: &Path) -> Result<(usize, usize)> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let base = std::fs::canonicalize(file)
+        .ok()
+        .and_then(|p| url::Url::from_file_path(p).ok())
+        .with_context(|| format!("{}: cannot make a file URL of it", file.display()))?;
+    let outlines = parse_opml(&file.display().to_string(), &bytes)?;
+    let (mut added, mut existing) = (0, 0);
+    for outline in outlines {
+        let url = match url::Url::parse(&outline.url) {
+            Ok(url) => url.to_string(),
+            Err(_) => base
+                .join(&outline.url)
+                .with_context(|| format!("{}: bad feed URL {}", file.display(), outline.url))?
+                .to_string(),
+        };
+        if store.add_feed(&Feed::new(url, outline.title, Utc::now()))? {
+            added += 1;
+        } else {
+            existing += 1;
+        }
+    }
+    Ok((added, existing))
+}
+
+/// Accepts http(s):// and file:// URLs, and turns a local path into a file:// URL.
+fn normalise_feed_url(input: &str) -> Result<String> {
+    let input = input.trim();
+    if let Ok(url) = url::Url::parse(input) {
+        return match url.scheme() {
+            "http" | "https" | "file" => Ok(url.to_string()),
+            other => bail!("{input}: unsupported URL scheme {other} (use http, https or file)"),
+        };
+    }
+    let path = std::fs::canonicalize(input).with_context(|| format!("{input}: not a URL, and no such file"))?;
+    url::Url::from_file_path(&path)
+        .map(|u| u.to_string())
+        .map_err(|_| anyhow::anyhow!("{input}: cannot make a file URL of it"))
+}

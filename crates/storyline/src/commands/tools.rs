@@ -1,0 +1,146 @@
+//! `storyline extract` and `storyline cluster`: the pipeline's extraction and clustering
+//! stages run on files, without a data directory (for checking, benchmarks and scripting).
+
+use crate::cli::{ClusterArgs, ExtractArgs};
+use anyhow::{Context, Result, bail};
+use chrono::{DateTime, Utc};
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use storyline_pipeline::cluster::{ClusterConfig, Clusterer};
+use storyline_pipeline::ingest::article_from_json_line;
+
+pub fn extract(args: ExtractArgs) -> Result<()> {
+    let mut files = Vec::new();
+    for path in &args.paths {
+        collect_html(path, &mut files)?;
+    }
+    if let Some(dir) = &args.output_dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, 64);
+    let next = Mutex::new(0usize);
+    let stdout = Mutex::new(std::io::stdout());
+    let failures = Mutex::new(0usize);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| loop {
+                let index = {
+                    let mut next = next.lock().unwrap_or_else(|e| e.into_inner());
+                    let index = *next;
+                    *next += 1;
+                    index
+                };
+                let Some(file) = files.get(index) else { break };
+                if let Err(err) = extract_one(file, &args, &stdout) {
+                    eprintln!("warning: {err:#}");
+                    *failures.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap_or_else(|e| e.into_inner());
+    if failures == files.len() && !files.is_empty() {
+        bail!("no file could be extracted ({failures} failures)");
+    }
+    Ok(())
+}
+
+fn extract_one(file: &Path, args: &ExtractArgs, stdout: &Mutex<std::io::Stdout>) -> Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let article = storyline_extract::extract(&bytes, None, args.url.as_deref())
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let json = serde_json::to_string(&article)?;
+    match &args.output_dir {
+        Some(dir) => {
+            let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "page".into());
+            let target = dir.join(format!("{stem}.json"));
+            // Written to a temporary name first so a crash never leaves half a file.
+            let partial = dir.join(format!(".{stem}.json.partial"));
+            std::fs::write(&partial, json).with_context(|| format!("cannot write {}", partial.display()))?;
+            std::fs::rename(&partial, &target).with_context(|| format!("cannot write {}", target.display()))?;
+        }
+        None => {
+            let mut out = stdout.lock().unwrap_or_else(|e| e.into_inner());
+            writeln!(out, "{json}")?;
+        }
+    }
+    Ok(())
+}
+
+fn collect_html(path: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
+    let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if meta.is_file() {
+        files.push(path.to_path_buf());
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+        .with_context(|| format!("cannot list {}", path.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for entry in entries {
+        let is_html = entry
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
+        if entry.is_dir() {
+            collect_html(&entry, files)?;
+        } else if is_html {
+            files.push(entry);
+        }
+    }
+    Ok(())
+}
+
+pub fn cluster(args: ClusterArgs) -> Result<()> {
+    let file = std::fs::File::open(&args.input).with_context(|| format!("cannot open {}", args.input.display()))?;
+    let label = args.input.display().to_string();
+    let now = Utc::now();
+    let mut items = Vec::new();
+    for (index, line) in BufReader::new(file).lines().enumerate() {
+        let line = line.with_context(|| format!("{label}:{}: cannot read", index + 1))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match article_from_json_line(&line, now) {
+            Ok(article) => items.push(article),
+            Err(cause) => eprintln!("warning: {label}:{}: {cause}", index + 1),
+        }
+    }
+    // Publication order; an undated article keeps its place after the dated one before it.
+    let mut last: Option<DateTime<Utc>> = None;
+    let mut keyed: Vec<(Option<DateTime<Utc>>, usize, _)> = items
+        .into_iter()
+        .enumerate()
+        .map(|(index, article)| {
+            if article.date_published.is_some() {
+                last = article.date_published;
+            }
+            (last, index, article)
+        })
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    let mut clusterer = Clusterer::new(ClusterConfig::default());
+    let out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut out = BufWriter::new(out);
+    for (_, _, article) in keyed {
+        let assignment = clusterer.assign(&article);
+        let id = article
+            .extra
+            .get("id")
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+            .unwrap_or_else(|| article.id.to_string());
+        let line = serde_json::json!({"id": id, "story": assignment.story_id, "why": assignment.why});
+        writeln!(out, "{line}")?;
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,204 @@
+//! Configuration: built-in defaults, then `storyline.toml`, then `STORYLINE_*` environment
+//! variables, then command-line flags. This module and `main` are the only places that read
+//! the environment; secrets (API keys) are read from the environment only, never from the
+//! file.
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use storyline_fetch::FetchConfig;
+
+/// The whole configuration, as `storyline.toml` spells it (see `storyline.example.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub fetch: FetchSettings,
+    pub run: RunSettings,
+    pub brief: BriefSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FetchSettings {
+    pub user_agent: Option<String>,
+    pub timeout_secs: u64,
+    pub connect_timeout_secs: u64,
+    pub max_body_mb: u64,
+    pub max_redirects: usize,
+    pub allow_private_addresses: bool,
+    pub per_host_interval_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RunSettings {
+    pub interval_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BriefSettings {
+    /// Only `extractive` exists so far.
+    pub engine: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("./storyline-data"),
+            fetch: FetchSettings::default(),
+            run: RunSettings::default(),
+            brief: BriefSettings::default(),
+        }
+    }
+}
+
+impl Default for FetchSettings {
+    fn default() -> Self {
+        let defaults = FetchConfig::default();
+        FetchSettings {
+            user_agent: None,
+            timeout_secs: defaults.timeout.as_secs(),
+            connect_timeout_secs: defaults.connect_timeout.as_secs(),
+            max_body_mb: defaults.max_body_bytes / (1024 * 1024),
+            max_redirects: defaults.max_redirects,
+            allow_private_addresses: defaults.allow_private_addresses,
+            per_host_interval_ms: defaults.per_host_interval.as_millis() as u64,
+        }
+    }
+}
+
+impl Default for RunSettings {
+    fn default() -> Self {
+        RunSettings { interval_secs: 900 }
+    }
+}
+
+impl Default for BriefSettings {
+    fn default() -> Self {
+        BriefSettings { engine: "extractive".into() }
+    }
+}
+
+impl Config {
+    /// Loads the configuration: `explicit` file (must exist), else `./storyline.toml` if it
+    /// exists, else defaults; then the environment.
+    pub fn load(explicit: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Result<Config> {
+        let path = explicit
+            .map(Path::to_path_buf)
+            .or_else(|| env("STORYLINE_CONFIG").map(PathBuf::from))
+            .or_else(|| Some(PathBuf::from("storyline.toml")).filter(|p| p.is_file()));
+        let mut config = match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read configuration {}", path.display()))?;
+                toml::from_str(&text).map_err(|e| {
+                    anyhow::anyhow!("{}: invalid configuration: {}", path.display(), e.message())
+                })?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(env)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, env: &dyn Fn(&str) -> Option<String>) -> Result<()> {
+        fn parsed<T: std::str::FromStr>(name: &str, value: String) -> Result<T> {
+            value
+                .trim()
+                .parse()
+                .map_err(|_| anyhow::anyhow!("environment variable {name}: cannot parse \"{value}\""))
+        }
+        if let Some(v) = env("STORYLINE_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = env("STORYLINE_FETCH_USER_AGENT") {
+            self.fetch.user_agent = Some(v);
+        }
+        if let Some(v) = env("STORYLINE_FETCH_TIMEOUT_SECS") {
+            self.fetch.timeout_secs = parsed("STORYLINE_FETCH_TIMEOUT_SECS", v)?;
+        }
+        if let Some(v) = env("STORYLINE_FETCH_MAX_BODY_MB") {
+            self.fetch.max_body_mb = parsed("STORYLINE_FETCH_MAX_BODY_MB", v)?;
+        }
+        if let Some(v) = env("STORYLINE_FETCH_ALLOW_PRIVATE_ADDRESSES") {
+            self.fetch.allow_private_addresses = parsed("STORYLINE_FETCH_ALLOW_PRIVATE_ADDRESSES", v)?;
+        }
+        if let Some(v) = env("STORYLINE_FETCH_PER_HOST_INTERVAL_MS") {
+            self.fetch.per_host_interval_ms = parsed("STORYLINE_FETCH_PER_HOST_INTERVAL_MS", v)?;
+        }
+        if let Some(v) = env("STORYLINE_RUN_INTERVAL_SECS") {
+            self.run.interval_secs = parsed("STORYLINE_RUN_INTERVAL_SECS", v)?;
+        }
+        if let Some(v) = env("STORYLINE_BRIEF_ENGINE") {
+            self.brief.engine = v;
+        }
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.brief.engine != "extractive" {
+            bail!(
+                "brief.engine = \"{}\": unknown engine (available: extractive)",
+                self.brief.engine
+            );
+        }
+        if self.fetch.timeout_secs == 0 || self.fetch.max_body_mb == 0 {
+            bail!("fetch.timeout_secs and fetch.max_body_mb must be greater than 0");
+        }
+        Ok(())
+    }
+
+    /// The fetcher settings.
+    pub fn fetch_config(&self) -> FetchConfig {
+        let defaults = FetchConfig::default();
+        FetchConfig {
+            user_agent: self.fetch.user_agent.clone().unwrap_or(defaults.user_agent),
+            timeout: Duration::from_secs(self.fetch.timeout_secs),
+            connect_timeout: Duration::from_secs(self.fetch.connect_timeout_secs),
+            max_body_bytes: self.fetch.max_body_mb.saturating_mul(1024 * 1024),
+            max_redirects: self.fetch.max_redirects,
+            allow_private_addresses: self.fetch.allow_private_addresses,
+            per_host_interval: Duration::from_millis(self.fetch.per_host_interval_ms),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn load(file: Option<&str>, env: &[(&str, &str)]) -> Result<Config> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("storyline.toml");
+        if let Some(text) = file {
+            std::fs::write(&path, text)?;
+        }
+        let env: BTreeMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::load(file.map(|_| path.as_path()), &|name| env.get(name).cloned())
+    }
+
+    #[test]
+    fn layers_apply_in_order() {
+        let config = load(Some("data_dir = \"/srv/a\"\n[fetch]\ntimeout_secs = 7\n"), &[]).unwrap();
+        assert_eq!(config.data_dir, PathBuf::from("/srv/a"));
+        assert_eq!(config.fetch_config().timeout, Duration::from_secs(7));
+        let config = load(Some("data_dir = \"/srv/a\"\n"), &[("STORYLINE_DATA_DIR", "/srv/b")]).unwrap();
+        assert_eq!(config.data_dir, PathBuf::from("/srv/b"));
+        assert_eq!(load(None, &[]).unwrap().run.interval_secs, 900);
+    }
+
+    #[test]
+    fn bad_configuration_says_where() {
+        let err = load(Some("[fetch]\ntimeout = 3\n"), &[]).unwrap_err().to_string();
+        assert!(err.contains("storyline.toml: invalid configuration: unknown field `timeout`"), "{err}");
+        let err = load(None, &[("STORYLINE_FETCH_TIMEOUT_SECS", "soon")]).unwrap_err().to_string();
+        assert_eq!(err, "environment variable STORYLINE_FETCH_TIMEOUT_SECS: cannot parse \"soon\"");
+        let err = load(Some("[brief]\nengine = \"gpt\"\n"), &[]).unwrap_err().to_string();
+        assert!(err.contains("unknown engine"), "{err}");
+    }
+}
