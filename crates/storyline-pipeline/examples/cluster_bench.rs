@@ -3,7 +3,7 @@
 //! scorer.
 //!
 //! Usage: `cargo run -p storyline-pipeline --example cluster_bench -- IN.jsonl OUT.jsonl
-//! [--shuffle SEED] [--threshold X]`. Articles are processed in file order, or in a
+//! [--shuffle SEED] [--threshold X] [--lead-words N] [--lead-paragraphs N]`. Articles are processed in file order, or in a
 //! deterministic shuffled order with `--shuffle` (file order groups stories together, which
 //! flatters any online method).
 
@@ -24,7 +24,7 @@ fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(input), Some(output)) = (args.first(), args.get(1)) else {
         return Err(
-            "usage: cluster_bench IN.jsonl OUT.jsonl [--shuffle SEED] [--threshold X]".into(),
+            "usage: cluster_bench IN.jsonl OUT.jsonl [--shuffle SEED] [--threshold X] [--lead-words N] [--lead-paragraphs N]".into(),
         );
     };
     let mut config = ClusterConfig::default();
@@ -44,6 +44,16 @@ fn run() -> Result<(), String> {
                 config.threshold = value
                     .parse()
                     .map_err(|e| format!("--threshold {value}: {e}"))?
+            }
+            "--lead-words" => {
+                config.lead_words = value
+                    .parse()
+                    .map_err(|e| format!("--lead-words {value}: {e}"))?
+            }
+            "--lead-paragraphs" => {
+                config.lead_paragraphs = value
+                    .parse()
+                    .map_err(|e| format!("--lead-paragraphs {value}: {e}"))?
             }
             other => return Err(format!("unknown flag {other}")),
         }

@@ -36,9 +36,11 @@ pub struct ClusterConfig {
     pub title_weight: f32,
     /// Extra factor for proper nouns, acronyms and numbers (default 1.5).
     pub proper_weight: f32,
-    /// Paragraphs of the body read as the lead (default 3).
+    /// Paragraphs of the body read as the lead (default 6: feature and human-interest
+    /// pieces open with an anecdote and reach the shared facts by the fourth or fifth).
     pub lead_paragraphs: usize,
-    /// Most words of the body read as the lead (default 120).
+    /// Most words of the body read as the lead (default 250; BCubed F1 on ECB+ dev 0.829 at
+    /// 120 words, 0.839 at 250, flat beyond).
     pub lead_words: usize,
     /// Recent members a story is compared with besides its centroid (default 10): a broad
     /// story drifts, and its newest articles say best where it is now.
@@ -60,8 +62,8 @@ impl Default for ClusterConfig {
             threshold: 0.22,
             title_weight: 2.0,
             proper_weight: 1.5,
-            lead_paragraphs: 3,
-            lead_words: 120,
+            lead_paragraphs: 6,
+            lead_words: 250,
             recent_members: 10,
             decay_grace_hours: 24.0,
             decay_scale_hours: 72.0,

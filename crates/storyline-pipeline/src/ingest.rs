@@ -263,7 +263,9 @@ fn host_of(url: &str) -> Option<String> {
 }
 
 /// Polls every stored feed once: conditional GET, parse, fetch and extract each new item's
-/// page, store the new articles (one transaction per feed) and the feed's poll state.
+/// page; then stores all new articles in one transaction, oldest first, so that a wire
+/// story's first publication is its original whichever feed carried it first; then records
+/// each feed's poll state.
 pub async fn poll_feeds(
     store: &mut dyn Store,
     fetcher: &Fetcher,
@@ -273,11 +275,15 @@ pub async fn poll_feeds(
     let feeds = store.feeds()?;
     let mut report = FetchReport { feeds: feeds.len(), ..FetchReport::default() };
     progress(Progress::Start { total: feeds.len() });
-    let mut deduper = Deduper::from_articles(&store.all_articles()?);
+    let mut articles = Vec::new();
+    let mut polled = Vec::with_capacity(feeds.len());
     for mut feed in feeds {
-        let before = report.new_articles;
-        let error = poll_one(store, fetcher, &mut feed, &mut deduper, now, &mut report).await?;
+        let outcome = poll_one(&*store, fetcher, &mut feed, now, &mut report).await?;
         feed.last_fetched_at = Some(now);
+        let (error, found) = match outcome {
+            Ok(found) => (None, found),
+            Err(cause) => (Some(cause), Vec::new()),
+        };
         match &error {
             Some(cause) => {
                 feed.error_count = feed.error_count.saturating_add(1);
@@ -289,36 +295,42 @@ pub async fn poll_feeds(
                 feed.last_error = None;
             }
         }
-        store.update_feed_state(&feed)?;
-        progress(Progress::FeedDone {
-            url: feed.url.clone(),
-            new_articles: report.new_articles - before,
-            error,
-        });
+        progress(Progress::FeedDone { url: feed.url.clone(), new_articles: found.len(), error });
+        articles.extend(found);
+        polled.push(feed);
+    }
+    let mut deduper = Deduper::from_articles(&store.all_articles()?);
+    let (new, copies) = store_batch(store, &mut deduper, articles)?;
+    report.new_articles = new;
+    report.copies = copies;
+    // Validators are saved only once the items are safely stored: a crash before this point
+    // means the next poll fetches the feeds again instead of skipping their items.
+    for feed in &polled {
+        store.update_feed_state(feed)?;
     }
     Ok(report)
 }
 
-/// Polls one feed; returns its failure as one line, or None.
+/// Polls one feed: the new articles it links to, or its failure as one line. Updates the
+/// feed's title and validators in `feed` (saved by the caller).
 async fn poll_one(
-    store: &mut dyn Store,
+    store: &dyn Store,
     fetcher: &Fetcher,
     feed: &mut Feed,
-    deduper: &mut Deduper,
     now: DateTime<Utc>,
     report: &mut FetchReport,
-) -> Result<Option<String>, PipelineError> {
+) -> Result<Result<Vec<Article>, String>, PipelineError> {
     let body = match fetcher.get(&feed.url, &Validators::from_feed(feed)).await {
         Ok(FetchOutcome::NotModified) => {
             report.not_modified += 1;
-            return Ok(None);
+            return Ok(Ok(Vec::new()));
         }
         Ok(FetchOutcome::Fetched(body)) => body,
-        Err(err) => return Ok(Some(err.to_string())),
+        Err(err) => return Ok(Err(err.to_string())),
     };
     let parsed = match parse_feed(&feed.url, &body.body) {
         Ok(parsed) => parsed,
-        Err(err) => return Ok(Some(err.to_string())),
+        Err(err) => return Ok(Err(err.to_string())),
     };
     if parsed.title.is_some() {
         feed.title = parsed.title.clone();
@@ -339,14 +351,9 @@ async fn poll_one(
             Err(cause) => report.errors.push(cause),
         }
     }
-    let (new, copies) = store_batch(store, deduper, articles)?;
-    report.new_articles += new;
-    report.copies += copies;
-    // Validators are kept only once the items are safely stored: a crash before this point
-    // means the next poll fetches the feed again instead of skipping its items.
     feed.etag = body.etag;
     feed.last_modified = body.last_modified;
-    Ok(None)
+    Ok(Ok(articles))
 }
 
 /// True when the item's link or guid already names a stored article.
