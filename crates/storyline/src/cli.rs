@@ -6,7 +6,7 @@ use std::path::PathBuf;
 /// Storyline: reads many outlets' feeds, groups articles into stories and writes one cited
 /// brief per story.
 #[derive(Debug, Parser)]
-#[command(name = "storyline", version, about, propagate_version = true)]
+#[command(name = "storyline", version, about)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -149,4 +149,15 @@ pub struct DemoArgs {
 pub enum BriefFormat {
     Md,
     Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

@@ -17,7 +17,7 @@
 
 use super::text::{
     attribute, continue_sentence, is_analysis, is_attributed, is_usable_sentence, join_names,
-    without_final_stop, word_count,
+    opens_with_quote, strip_dateline, without_final_stop, word_count,
 };
 use super::{BriefContext, BriefWriter, RelatedStory};
 use crate::PipelineError;
@@ -87,8 +87,9 @@ impl BriefWriter for ExtractiveWriter {
         let cards = analysis.entity_cards();
         let timeline = analysis.how_we_got_here(&context.related, context.story.created_at, &used);
         let go_deeper = go_deeper(context, &timeline, &cards);
-        let headline = lead_doc
-            .map(|d| analysis.articles[d].headline.clone())
+        let headline = analysis
+            .central_headline()
+            .or(lead_doc.map(|d| analysis.articles[d].headline.clone()))
             .filter(|h| !h.trim().is_empty())
             .unwrap_or_else(|| context.story.headline.clone());
         Ok(Brief {
@@ -134,6 +135,9 @@ struct Analysis<'a> {
     support: Vec<BTreeMap<usize, f32>>,
     /// Lowercase words seen lowercased in the coverage: safe to lowercase at a sentence start.
     common_words: BTreeSet<String>,
+    vocabulary: Vocabulary,
+    frequencies: DocFrequencies,
+    centroid: SparseVector,
 }
 
 impl<'a> Analysis<'a> {
@@ -157,10 +161,11 @@ impl<'a> Analysis<'a> {
                 if position >= MAX_SENTENCES_PER_ARTICLE {
                     break;
                 }
-                if !is_usable_sentence(&span.text) {
+                let text = strip_dateline(&span.text).to_string();
+                if !is_usable_sentence(&text) {
                     continue;
                 }
-                let ids: Vec<u32> = terms::analyze(&span.text, article.in_language.as_deref())
+                let ids: Vec<u32> = terms::analyze(&text, article.in_language.as_deref())
                     .into_iter()
                     .map(|t| vocabulary.intern(&t.stem))
                     .collect();
@@ -168,7 +173,7 @@ impl<'a> Analysis<'a> {
                     continue;
                 }
                 frequencies.add_document(ids.iter().copied());
-                raw.push((doc, span.text, position, ids));
+                raw.push((doc, text, position, ids));
                 position += 1;
             }
         }
@@ -227,7 +232,45 @@ impl<'a> Analysis<'a> {
                 }
             }
         }
-        Analysis { articles, outlets, candidates, similarity, support, common_words }
+        Analysis {
+            articles,
+            outlets,
+            candidates,
+            similarity,
+            support,
+            common_words,
+            vocabulary,
+            frequencies,
+            centroid,
+        }
+    }
+
+    /// The original article headline closest to the story centroid: the one that says what
+    /// the whole coverage is about (rather than one outlet's angle or a quotation).
+    fn central_headline(&self) -> Option<String> {
+        self.articles
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.duplicate_of.is_none() && !a.headline.trim().is_empty())
+            .map(|(doc, a)| {
+                let ids: Vec<u32> = terms::analyze(&a.headline, a.in_language.as_deref())
+                    .into_iter()
+                    .filter_map(|t| self.vocabulary.get(&t.stem))
+                    .collect();
+                let vector = self.tfidf(&ids);
+                let quote_penalty = if opens_with_quote(&a.headline) { 0.5 } else { 1.0 };
+                (doc, vector.cosine(&self.centroid) * quote_penalty)
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+            .map(|(doc, _)| self.articles[doc].headline.clone())
+    }
+
+    fn tfidf(&self, ids: &[u32]) -> SparseVector {
+        let mut counts: BTreeMap<u32, f32> = BTreeMap::new();
+        for id in ids {
+            *counts.entry(*id).or_insert(0.0) += 1.0;
+        }
+        SparseVector::from_weights(counts.into_iter().map(|(id, tf)| (id, tf * self.frequencies.idf(id))))
     }
 
     fn sim(&self, a: usize, b: usize) -> f32 {
@@ -304,8 +347,9 @@ impl<'a> Analysis<'a> {
     fn whats_happened(&self, used: &mut BTreeSet<usize>) -> (Section, Option<usize>) {
         let lead_score = |c: usize| {
             let candidate = &self.candidates[c];
-            let position_weight = [1.0, 0.85, 0.75, 0.65].get(candidate.position).copied().unwrap_or(0.0);
-            candidate.relevance * (1.0 + 0.5 * self.support_outlets(c) as f32) * position_weight
+            // The lead sentence states the news; agreement across outlets confirms it.
+            let position_weight = [1.0, 0.7, 0.55, 0.45].get(candidate.position).copied().unwrap_or(0.0);
+            candidate.relevance * (1.0 + 0.3 * self.support_outlets(c) as f32) * position_weight
         };
         let leads: Vec<usize> = (0..self.candidates.len())
             .filter(|&c| self.candidates[c].position < 4 && self.candidates[c].relevance >= MIN_RELEVANCE)
@@ -455,8 +499,14 @@ impl<'a> Analysis<'a> {
         while let Some((outlet, c)) = pending.next() {
             let first = &self.candidates[c];
             let verb = verbs.next().copied().unwrap_or("notes");
+            // "X notes that ..., while Y stresses that ..." for two short reported sentences;
+            // quotations keep a sentence of their own.
             let paired = pending.peek().copied().filter(|&(_, d)| {
-                word_count(&first.text) <= 28 && word_count(&self.candidates[d].text) <= 28
+                let second = &self.candidates[d].text;
+                word_count(&first.text) <= 28
+                    && word_count(second) <= 28
+                    && !opens_with_quote(&first.text)
+                    && !opens_with_quote(second)
             });
             match paired {
                 Some((other_outlet, d)) => {
@@ -563,11 +613,13 @@ impl<'a> Analysis<'a> {
         }
         dated.sort_by(|a, b| self.candidates[b.0].relevance.total_cmp(&self.candidates[a.0].relevance).then(a.0.cmp(&b.0)));
         let mut chosen: BTreeSet<usize> = BTreeSet::new();
+        let mut dates_taken: BTreeSet<(DateTime<Utc>, DatePrecision)> = BTreeSet::new();
         for (c, date, precision) in dated {
             if chosen.len() >= 3 {
                 break;
             }
-            if self.max_sim_to(c, &chosen) >= REDUNDANT_SIMILARITY {
+            // One step per date: outlets recalling the same past event word it differently.
+            if self.max_sim_to(c, &chosen) >= REDUNDANT_SIMILARITY || !dates_taken.insert((date, precision)) {
                 continue;
             }
             chosen.insert(c);
@@ -599,14 +651,30 @@ impl<'a> Analysis<'a> {
         };
         let mut ranked: Vec<&EntityGroup> = groups.iter().filter(|g| g.mentions >= 2).collect();
         ranked.sort_by(|a, b| salience(b).total_cmp(&salience(a)).then(a.name.cmp(&b.name)));
-        ranked
+        // A name inside a more salient one ("Sora" beside "Arvana Sora") is the same topic.
+        let mut shown: Vec<&EntityGroup> = Vec::new();
+        for group in ranked {
+            let words = |name: &str| name.to_lowercase().split_whitespace().map(str::to_string).collect::<Vec<_>>();
+            let mine = words(&group.name);
+            let overlaps = shown.iter().any(|other| {
+                let theirs = words(&other.name);
+                mine.iter().all(|w| theirs.contains(w)) || theirs.iter().all(|w| mine.contains(w))
+            });
+            if !overlaps {
+                shown.push(group);
+            }
+            if shown.len() >= MAX_CARDS {
+                break;
+            }
+        }
+        let mut used_sentences = BTreeSet::new();
+        shown
             .into_iter()
-            .take(MAX_CARDS)
-            .map(|group| self.card(group, &originals))
+            .map(|group| self.card(group, &originals, &mut used_sentences))
             .collect()
     }
 
-    fn card(&self, group: &EntityGroup, originals: &[usize]) -> EntityCard {
+    fn card(&self, group: &EntityGroup, originals: &[usize], used_sentences: &mut BTreeSet<usize>) -> EntityCard {
         // The role from the newest article wins: current coverage beats older wording.
         let newest_role = group
             .roles
@@ -617,7 +685,7 @@ impl<'a> Analysis<'a> {
             });
         let (description, doc) = match newest_role {
             Some((role, doc)) => (describe_role(&group.name, role, group.kind), doc),
-            None => match self.first_sentence_mentioning(group, originals) {
+            None => match self.sentence_introducing(group, originals, used_sentences) {
                 Some((sentence, doc)) => (sentence, doc),
                 None => (
                     format!("{} is mentioned {} times in this story's coverage.", group.name, group.mentions),
@@ -639,12 +707,32 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    fn first_sentence_mentioning(&self, group: &EntityGroup, originals: &[usize]) -> Option<(String, usize)> {
-        self.candidates
+    /// The coverage sentence that best introduces the entity: it names it early, is short,
+    /// and is not already another card's description.
+    fn sentence_introducing(
+        &self,
+        group: &EntityGroup,
+        originals: &[usize],
+        used_sentences: &mut BTreeSet<usize>,
+    ) -> Option<(String, usize)> {
+        let best = self
+            .candidates
             .iter()
-            .filter(|c| originals.contains(&c.doc))
-            .find(|c| c.text.contains(&group.name))
-            .map(|c| (c.text.clone(), c.doc))
+            .enumerate()
+            .filter(|(i, c)| originals.contains(&c.doc) && !used_sentences.contains(i))
+            .filter_map(|(i, c)| {
+                let at = std::iter::once(&group.name)
+                    .chain(group.aliases.iter())
+                    .filter_map(|name| c.text.find(name.as_str()))
+                    .min()?;
+                let words = word_count(&c.text) as f32;
+                let cost = at as f32 / 20.0 + (words - 18.0).max(0.0) / 6.0;
+                Some((i, cost))
+            })
+            .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))?;
+        used_sentences.insert(best.0);
+        let candidate = &self.candidates[best.0];
+        Some((candidate.text.clone(), candidate.doc))
     }
 }
 

@@ -24,9 +24,9 @@ pub struct RelatedStory {
 #[derive(Debug, Clone)]
 struct Profile {
     story: Story,
-    /// Lowercased entity names (canonical forms) mentioned in at least two articles or
-    /// twice in one.
-    entities: BTreeMap<String, String>,
+    /// Lowercased entity name → (name as written, mentions), for names mentioned at least
+    /// twice.
+    entities: BTreeMap<String, (String, u32)>,
     /// Stem → weight (term frequency share over the story's original articles).
     terms: BTreeMap<String, f32>,
     surfaces: BTreeMap<String, String>,
@@ -78,7 +78,7 @@ impl StoryProfiles {
             let entities = entity_counts
                 .into_iter()
                 .filter(|(_, (count, _))| *count >= 2)
-                .map(|(key, (_, surface))| (key, surface))
+                .map(|(key, (count, surface))| (key, (surface, count)))
                 .collect();
             let lead = match store.latest_brief(&story.id)? {
                 Some(brief) => brief
@@ -128,12 +128,16 @@ impl StoryProfiles {
 }
 
 fn compare(me: &Profile, other: &Profile) -> Option<RelatedStory> {
-    let shared_entities: Vec<String> = me
+    // Shared names, the most mentioned on both sides first: they say what links the stories.
+    let mut shared_weighted: Vec<(u32, String)> = me
         .entities
         .iter()
-        .filter(|(key, _)| other.entities.contains_key(*key))
-        .map(|(_, surface)| surface.clone())
+        .filter_map(|(key, (surface, mine))| {
+            other.entities.get(key).map(|(_, theirs)| ((*mine).min(*theirs), surface.clone()))
+        })
         .collect();
+    shared_weighted.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let shared_entities: Vec<String> = shared_weighted.into_iter().map(|(_, s)| s).collect();
     // Weighted term overlap: the sum over shared stems of the smaller weight (a histogram
     // intersection), in [0, 1].
     let mut overlap = 0.0f32;

@@ -26,6 +26,27 @@ const BOILERPLATE: &[&str] = &[
     "this article", "contributed to this report", "photo:", "image:", "copyright",
 ];
 
+/// The sentence without a leading wire dateline ("SANTIAGO, Nov 23 (Cascade Wire) – ",
+/// "LISBON — "): the rest is still verbatim article text, and reads as a sentence.
+pub fn strip_dateline(sentence: &str) -> &str {
+    for dash in [" – ", " — ", " - ", " -- "] {
+        let Some(at) = sentence.find(dash) else { continue };
+        if at > 80 {
+            continue;
+        }
+        let prefix = &sentence[..at];
+        let first_word: String = prefix.chars().take_while(|c| c.is_alphabetic()).collect();
+        let shouts = first_word.chars().count() >= 3 && first_word.chars().all(char::is_uppercase);
+        if shouts && !prefix.contains('"') && !prefix.contains('“') {
+            let rest = sentence[at + dash.len()..].trim_start();
+            if rest.chars().next().is_some_and(char::is_uppercase) {
+                return rest;
+            }
+        }
+    }
+    sentence
+}
+
 /// Number of words in `text`.
 pub fn word_count(text: &str) -> usize {
     text.split_whitespace().count()
@@ -46,11 +67,30 @@ pub fn is_usable_sentence(text: &str) -> bool {
     if BOILERPLATE.iter().any(|b| lower.contains(b)) {
         return false;
     }
-    // Datelines and bylines ("By Ana Costa", "LISBON (Cascade Wire) -") are not content.
-    if lower.starts_with("by ") {
+    // Bylines are not content; a sentence opening with a conjunction leans on the one
+    // before it and means little alone.
+    if ["by ", "but ", "and ", "or ", "yet ", "so ", "nor "].iter().any(|p| lower.starts_with(p)) {
         return false;
     }
-    true
+    // So does one opening with a pronoun ("It starts with...", "They said...").
+    if ["it ", "it's ", "he ", "she ", "they ", "this ", "these ", "those ", "its "].iter().any(|p| lower.starts_with(p)) {
+        return false;
+    }
+    quotes_balanced(text)
+}
+
+/// False for a piece of a longer quotation (a closing mark without its opening one, or the
+/// reverse): out of its paragraph it misstates who said what.
+fn quotes_balanced(text: &str) -> bool {
+    let opening = text.matches('“').count();
+    let closing = text.matches('”').count();
+    let straight = text.matches('"').count();
+    opening == closing && straight % 2 == 0
+}
+
+/// True when the sentence opens with a quotation mark.
+pub fn opens_with_quote(sentence: &str) -> bool {
+    sentence.trim_start().starts_with(['"', '“', '‘', '\'', '«'])
 }
 
 /// True when the sentence carries analysis cues.
@@ -70,8 +110,13 @@ pub fn is_attributed(text: &str) -> bool {
 }
 
 /// "`outlet` `verb` that `sentence`", with the sentence's first word lowercased when it is a
-/// common word (so proper nouns keep their capital) and its final full stop kept.
+/// common word (so proper nouns keep their capital) and its final full stop kept. A
+/// sentence that opens with a quotation reads "According to `outlet`, “...”" instead, as
+/// "notes that" cannot introduce a quote.
 pub fn attribute(outlet: &str, verb: &str, sentence: &str, lowercase_ok: &dyn Fn(&str) -> bool) -> String {
+    if opens_with_quote(sentence) {
+        return format!("According to {outlet}, {}", sentence.trim());
+    }
     format!("{outlet} {verb} that {}", continue_sentence(sentence, lowercase_ok))
 }
 
@@ -130,6 +175,17 @@ mod tests {
         check("The fire began at dawn.", "The Ledger notes that the fire began at dawn.");
         check("Tomas Berg resigned.", "The Ledger notes that Tomas Berg resigned.");
         check("NATO met on Monday.", "The Ledger notes that NATO met on Monday.");
+        check("“We ran,” she said.", "According to The Ledger, “We ran,” she said.");
+    }
+
+    #[test]
+    fn datelines_are_stripped() {
+        let check = |input: &str, expected: &str| assert_eq!(strip_dateline(input), expected);
+        check("SANTIAGO, Nov 23 (Cascade Wire) – Chile's court ruled.", "Chile's court ruled.");
+        check("GOTHENBURG, Sweden, Nov 19 (Wire) - Arvana is recalling cars.", "Arvana is recalling cars.");
+        check("LISBON — The port reopened.", "The port reopened.");
+        check("The port reopened – partly.", "The port reopened – partly.");
+        check("NATO said – at length – nothing.", "NATO said – at length – nothing.");
     }
 
     #[test]
@@ -138,6 +194,10 @@ mod tests {
         assert!(!is_usable_sentence("Read more about the port."));
         assert!(!is_usable_sentence("What happens next?"));
         assert!(!is_usable_sentence("Too short."));
+        assert!(!is_usable_sentence("But we picked the town for its engineers, not the subsidy."));
+        assert!(!is_usable_sentence("It starts with an output of 8,000 wafers a month."));
+        assert!(!is_usable_sentence("The city has trained radio engineers for forty years.”"));
+        assert!(is_usable_sentence("“The city has trained radio engineers,” she said."));
         assert!(is_analysis("The closure could cost exporters millions."));
         assert!(!is_analysis("The port closed on Monday."));
         assert!(is_attributed("The fire was contained, the mayor said."));
