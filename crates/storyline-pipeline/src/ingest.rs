@@ -366,8 +366,9 @@ fn already_stored(store: &dyn Store, item: &FeedItem) -> Result<bool, PipelineEr
     Ok(false)
 }
 
-/// Builds the article for a feed item: from its extracted page when that works, else from
-/// the feed's own summary (and the one-line reason). Err when neither is usable.
+/// Builds the article for a feed item: from its extracted page when that works, else (the
+/// page could not be fetched or read) from the feed's own summary, with the one-line reason.
+/// Err when the page is not an article, or when neither page nor summary is usable.
 async fn article_from_item(
     fetcher: &Fetcher,
     feed: &Feed,
@@ -382,10 +383,14 @@ async fn article_from_item(
         Ok(FetchOutcome::Fetched(body)) => {
             match extract(&body.body, body.content_type.as_deref(), Some(&body.final_url)) {
                 Ok(extracted) if extracted.is_article => Ok(extracted),
-                Ok(extracted) => Err(format!(
-                    "{link}: not an article ({}); kept the feed's summary",
-                    extracted.not_article_reason.unwrap_or_else(|| "no main text".into())
-                )),
+                // A section front or index page is not news: the item is skipped, not stored
+                // with its summary (it would open a story of its own).
+                Ok(extracted) => {
+                    return Err(format!(
+                        "{link}: not an article ({}): item skipped",
+                        extracted.not_article_reason.unwrap_or_else(|| "no main text".into())
+                    ));
+                }
                 Err(err) => Err(format!("{link}: {err}; kept the feed's summary")),
             }
         }

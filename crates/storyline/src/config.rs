@@ -193,6 +193,15 @@ mod tests {
     }
 
     #[test]
+    fn the_example_configuration_is_valid_and_matches_the_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../storyline.example.toml");
+        let example = Config::load(Some(&path), &|_| None).unwrap();
+        assert_eq!(example.fetch_config(), Config::default().fetch_config());
+        assert_eq!(example.run.interval_secs, Config::default().run.interval_secs);
+        assert_eq!(example.data_dir, Config::default().data_dir);
+    }
+
+    #[test]
     fn bad_configuration_says_where() {
         let err = load(Some("[fetch]\ntimeout = 3\n"), &[]).unwrap_err().to_string();
         assert!(err.contains("storyline.toml: invalid configuration: unknown field `timeout`"), "{err}");
