@@ -175,6 +175,29 @@ static LINKS: LazyLock<Selector> = LazyLock::new(|| {
 });
 
 /// Share of visible characters of an HTML fragment that are link text.
+/// True for a section front or index whose links readability kept as text: many short
+/// lines (headlines, teasers, timestamps) among which paragraphs of running text are rare
+/// (a long teaser now and then). In an article, prose paragraphs are the bulk of the lines.
+pub fn is_list_of_teasers(text: &str) -> bool {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if lines.len() < 12 {
+        return false;
+    }
+    let running = lines.iter().filter(|line| is_running_text(line)).count();
+    (running as f64) < 0.15 * lines.len() as f64
+}
+
+/// A paragraph of prose: 25 words or more (or, for text written without spaces, 50
+/// characters or more).
+fn is_running_text(line: &str) -> bool {
+    let words = line.split_whitespace().count();
+    words >= 25 || (words < 5 && line.chars().count() >= 50)
+}
+
 fn link_density(content_html: &str) -> f64 {
     let fragment = Html::parse_fragment(content_html);
     let visible = |text: &str| text.chars().filter(|c| !c.is_whitespace()).count();
@@ -276,6 +299,13 @@ mod tests {
     #[test]
     fn link_share() {
         assert!(link_density("<p>plain text only</p>") < 0.01);
+        let teaser =
+            "Ferry strike strands islanders\nCrews walked out over rosters.\n23 Nov 04.40\n";
+        assert!(is_list_of_teasers(&teaser.repeat(5)));
+        let prose = "word ".repeat(30);
+        let article = format!("{}{}", teaser.repeat(2), format!("{prose}\n").repeat(8));
+        assert!(!is_list_of_teasers(&article));
+        assert!(!is_list_of_teasers("Short.\nArticle."));
         assert!(link_density("<ul><li><a>one link</a></li><li><a>two links</a></li></ul>") > 0.99);
         let mixed = link_density("<p>half text <a>half link</a></p>");
         assert!((0.4..0.6).contains(&mixed), "{mixed}");

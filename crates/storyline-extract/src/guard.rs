@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 /// Deepest element nesting passed on to the parsers. Real news pages stay under ~60 levels;
 /// 512 leaves room for odd CMS output and stays far from any stack limit.
-pub const MAX_NESTING_DEPTH: usize = 1_000_000;
+pub const MAX_NESTING_DEPTH: usize = 512;
 
 /// File signatures of formats that are sometimes served as `text/html` by mistake.
 const BINARY_SIGNATURES: &[&[u8]] = &[

@@ -174,7 +174,10 @@ pub enum DescriptionSource {
     /// Taken from the story's own coverage: the role or appositive seen in source `n`.
     Coverage { source: u32, seen_at: DateTime<Utc> },
     /// Taken from an imported knowledge base.
-    KnowledgeBase { name: String, imported_at: DateTime<Utc> },
+    KnowledgeBase {
+        name: String,
+        imported_at: DateTime<Utc>,
+    },
 }
 
 /// The outcome of the trust checks on a brief.

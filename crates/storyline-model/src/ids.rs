@@ -35,7 +35,10 @@ impl ArticleId {
 
     /// The id for an imported record that has no URL, keyed by its source and its own id.
     pub fn from_external(source: &str, external_id: &str) -> Self {
-        ArticleId(format!("a{}", short_hash(&format!("{source}\u{1f}{external_id}"), 16)))
+        ArticleId(format!(
+            "a{}",
+            short_hash(&format!("{source}\u{1f}{external_id}"), 16)
+        ))
     }
 
     pub fn as_str(&self) -> &str {

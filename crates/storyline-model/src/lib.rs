@@ -18,9 +18,9 @@ mod story;
 
 pub use article::{Article, ExtractionStatus};
 pub use brief::{
-    Brief, BriefEngine, CheckFailure, CheckReport, Citation, DatePrecision, DescriptionSource, EntityCard,
-    EntityKind, GoDeeperLink, GoDeeperQuestion, Section, Sentence, Source, TimelineEntry,
-    BRIEF_SCHEMA_VERSION,
+    BRIEF_SCHEMA_VERSION, Brief, BriefEngine, CheckFailure, CheckReport, Citation, DatePrecision,
+    DescriptionSource, EntityCard, EntityKind, GoDeeperLink, GoDeeperQuestion, Section, Sentence,
+    Source, TimelineEntry,
 };
 pub use feed::Feed;
 pub use ids::{ArticleId, StoryId, short_hash};

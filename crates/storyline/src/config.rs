@@ -40,8 +40,28 @@ pub struct RunSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BriefSettings {
-    /// Only `extractive` exists so far.
-    pub engine: String,
+    pub engine: EngineKind,
+}
+
+/// The brief engines this build offers (the model engines come with their own issue).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EngineKind {
+    /// Offline and deterministic: real sentences of the coverage, attributed and cited.
+    Extractive,
+}
+
+impl std::str::FromStr for EngineKind {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, String> {
+        match name.trim() {
+            "extractive" => Ok(EngineKind::Extractive),
+            other => Err(format!(
+                "unknown brief engine \"{other}\" (available: extractive)"
+            )),
+        }
+    }
 }
 
 impl Default for Config {
@@ -78,7 +98,9 @@ impl Default for RunSettings {
 
 impl Default for BriefSettings {
     fn default() -> Self {
-        BriefSettings { engine: "extractive".into() }
+        BriefSettings {
+            engine: EngineKind::Extractive,
+        }
     }
 }
 
@@ -107,10 +129,9 @@ impl Config {
 
     fn apply_env(&mut self, env: &dyn Fn(&str) -> Option<String>) -> Result<()> {
         fn parsed<T: std::str::FromStr>(name: &str, value: String) -> Result<T> {
-            value
-                .trim()
-                .parse()
-                .map_err(|_| anyhow::anyhow!("environment variable {name}: cannot parse \"{value}\""))
+            value.trim().parse().map_err(|_| {
+                anyhow::anyhow!("environment variable {name}: cannot parse \"{value}\"")
+            })
         }
         if let Some(v) = env("STORYLINE_DATA_DIR") {
             self.data_dir = PathBuf::from(v);
@@ -125,7 +146,8 @@ impl Config {
             self.fetch.max_body_mb = parsed("STORYLINE_FETCH_MAX_BODY_MB", v)?;
         }
         if let Some(v) = env("STORYLINE_FETCH_ALLOW_PRIVATE_ADDRESSES") {
-            self.fetch.allow_private_addresses = parsed("STORYLINE_FETCH_ALLOW_PRIVATE_ADDRESSES", v)?;
+            self.fetch.allow_private_addresses =
+                parsed("STORYLINE_FETCH_ALLOW_PRIVATE_ADDRESSES", v)?;
         }
         if let Some(v) = env("STORYLINE_FETCH_PER_HOST_INTERVAL_MS") {
             self.fetch.per_host_interval_ms = parsed("STORYLINE_FETCH_PER_HOST_INTERVAL_MS", v)?;
@@ -134,18 +156,14 @@ impl Config {
             self.run.interval_secs = parsed("STORYLINE_RUN_INTERVAL_SECS", v)?;
         }
         if let Some(v) = env("STORYLINE_BRIEF_ENGINE") {
-            self.brief.engine = v;
+            self.brief.engine = v
+                .parse()
+                .map_err(|e| anyhow::anyhow!("environment variable STORYLINE_BRIEF_ENGINE: {e}"))?;
         }
         Ok(())
     }
 
     fn validate(&self) -> Result<()> {
-        if self.brief.engine != "extractive" {
-            bail!(
-                "brief.engine = \"{}\": unknown engine (available: extractive)",
-                self.brief.engine
-            );
-        }
         if self.fetch.timeout_secs == 0 || self.fetch.max_body_mb == 0 {
             bail!("fetch.timeout_secs and fetch.max_body_mb must be greater than 0");
         }
@@ -178,16 +196,27 @@ mod tests {
         if let Some(text) = file {
             std::fs::write(&path, text)?;
         }
-        let env: BTreeMap<String, String> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env: BTreeMap<String, String> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::load(file.map(|_| path.as_path()), &|name| env.get(name).cloned())
     }
 
     #[test]
     fn layers_apply_in_order() {
-        let config = load(Some("data_dir = \"/srv/a\"\n[fetch]\ntimeout_secs = 7\n"), &[]).unwrap();
+        let config = load(
+            Some("data_dir = \"/srv/a\"\n[fetch]\ntimeout_secs = 7\n"),
+            &[],
+        )
+        .unwrap();
         assert_eq!(config.data_dir, PathBuf::from("/srv/a"));
         assert_eq!(config.fetch_config().timeout, Duration::from_secs(7));
-        let config = load(Some("data_dir = \"/srv/a\"\n"), &[("STORYLINE_DATA_DIR", "/srv/b")]).unwrap();
+        let config = load(
+            Some("data_dir = \"/srv/a\"\n"),
+            &[("STORYLINE_DATA_DIR", "/srv/b")],
+        )
+        .unwrap();
         assert_eq!(config.data_dir, PathBuf::from("/srv/b"));
         assert_eq!(load(None, &[]).unwrap().run.interval_secs, 900);
     }
@@ -197,17 +226,39 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../storyline.example.toml");
         let example = Config::load(Some(&path), &|_| None).unwrap();
         assert_eq!(example.fetch_config(), Config::default().fetch_config());
-        assert_eq!(example.run.interval_secs, Config::default().run.interval_secs);
+        assert_eq!(
+            example.run.interval_secs,
+            Config::default().run.interval_secs
+        );
         assert_eq!(example.data_dir, Config::default().data_dir);
     }
 
     #[test]
     fn bad_configuration_says_where() {
-        let err = load(Some("[fetch]\ntimeout = 3\n"), &[]).unwrap_err().to_string();
-        assert!(err.contains("storyline.toml: invalid configuration: unknown field `timeout`"), "{err}");
-        let err = load(None, &[("STORYLINE_FETCH_TIMEOUT_SECS", "soon")]).unwrap_err().to_string();
-        assert_eq!(err, "environment variable STORYLINE_FETCH_TIMEOUT_SECS: cannot parse \"soon\"");
-        let err = load(Some("[brief]\nengine = \"gpt\"\n"), &[]).unwrap_err().to_string();
-        assert!(err.contains("unknown engine"), "{err}");
+        let err = load(Some("[fetch]\ntimeout = 3\n"), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("storyline.toml: invalid configuration: unknown field `timeout`"),
+            "{err}"
+        );
+        let err = load(None, &[("STORYLINE_FETCH_TIMEOUT_SECS", "soon")])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "environment variable STORYLINE_FETCH_TIMEOUT_SECS: cannot parse \"soon\""
+        );
+        let err = load(Some("[brief]\nengine = \"gpt\"\n"), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("unknown variant `gpt`, expected `extractive`"),
+            "{err}"
+        );
+        let err = load(None, &[("STORYLINE_BRIEF_ENGINE", "gpt")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown brief engine \"gpt\""), "{err}");
     }
 }

@@ -15,7 +15,11 @@ pub struct Reporter {
 
 impl Reporter {
     pub fn new(quiet: bool) -> Self {
-        Reporter { bar: Mutex::new(None), interactive: std::io::stderr().is_terminal(), quiet }
+        Reporter {
+            bar: Mutex::new(None),
+            interactive: std::io::stderr().is_terminal(),
+            quiet,
+        }
     }
 
     pub fn handle(&self, event: Progress) {
@@ -27,7 +31,9 @@ impl Reporter {
             Progress::Start { total } => {
                 if self.interactive {
                     let new = ProgressBar::new(total as u64);
-                    if let Ok(style) = ProgressStyle::with_template("{spinner} polling feeds {pos}/{len} {wide_bar} {msg}") {
+                    if let Ok(style) = ProgressStyle::with_template(
+                        "{spinner} polling feeds {pos}/{len} {wide_bar} {msg}",
+                    ) {
                         new.set_style(style);
                     }
                     *bar = Some(new);
@@ -35,7 +41,11 @@ impl Reporter {
                     eprintln!("polling {total} feeds");
                 }
             }
-            Progress::FeedDone { url, new_articles, error } => match bar.as_ref() {
+            Progress::FeedDone {
+                url,
+                new_articles,
+                error,
+            } => match bar.as_ref() {
                 Some(b) => {
                     b.inc(1);
                     b.set_message(url);

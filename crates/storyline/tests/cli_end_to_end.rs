@@ -49,7 +49,10 @@ fn gold() -> BTreeMap<String, (String, Option<String>)> {
                 let page = page.as_str().unwrap();
                 let html = std::fs::read(corpus().join(page)).unwrap();
                 let html = String::from_utf8_lossy(&html);
-                let start = html.find("rel=\"canonical\" href=\"").expect("canonical link") + 22;
+                let start = html
+                    .find("rel=\"canonical\" href=\"")
+                    .expect("canonical link")
+                    + 22;
                 let end = start + html[start..].find('"').unwrap();
                 canonical_of_page.insert(page.to_string(), html[start..end].to_string());
             }
@@ -61,13 +64,20 @@ fn gold() -> BTreeMap<String, (String, Option<String>)> {
             .as_array()
             .map(|list| {
                 list.iter()
-                    .map(|c| (c["page"].as_str().unwrap().to_string(), c["copy_of"].as_str().unwrap().to_string()))
+                    .map(|c| {
+                        (
+                            c["page"].as_str().unwrap().to_string(),
+                            c["copy_of"].as_str().unwrap().to_string(),
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default();
         for page in story["pages"].as_array().unwrap() {
             let page = page.as_str().unwrap();
-            let copy_of = copies.get(page).map(|original| canonical_of_page[original].clone());
+            let copy_of = copies
+                .get(page)
+                .map(|original| canonical_of_page[original].clone());
             gold.insert(canonical_of_page[page].clone(), (slug.clone(), copy_of));
         }
     }
@@ -81,10 +91,21 @@ fn demo_groups_the_corpus_and_writes_complete_cited_briefs() {
     let stdout = ok(&output);
     let stderr = String::from_utf8_lossy(&output.stderr);
     // The broken feed is reported in one line naming it, and the run went on.
-    let broken: Vec<&str> = stderr.lines().filter(|l| l.contains("broken-world.xml") && l.starts_with("warning:")).collect();
+    let broken: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("broken-world.xml") && l.starts_with("warning:"))
+        .collect();
     assert_eq!(broken.len(), 1, "{stderr}");
     assert!(broken[0].contains("malformed feed"), "{}", broken[0]);
-    for heading in ["## What's happened", "## What's behind the headline?", "## What the papers say", "## How we got here", "## Go deeper", "## More on these topics", "## Sources"] {
+    for heading in [
+        "## What's happened",
+        "## What's behind the headline?",
+        "## What the papers say",
+        "## How we got here",
+        "## Go deeper",
+        "## More on these topics",
+        "## Sources",
+    ] {
         assert_eq!(stdout.matches(heading).count(), 2, "{heading} in {stdout}");
     }
 
@@ -96,13 +117,24 @@ fn demo_groups_the_corpus_and_writes_complete_cited_briefs() {
     for url in gold.keys() {
         assert!(by_url.contains_key(url.as_str()), "missing {url}");
     }
-    assert_eq!(articles.len(), gold.len(), "unexpected extra articles: {:?}", by_url.keys().filter(|u| !gold.contains_key(**u)).collect::<Vec<_>>());
+    assert_eq!(
+        articles.len(),
+        gold.len(),
+        "unexpected extra articles: {:?}",
+        by_url
+            .keys()
+            .filter(|u| !gold.contains_key(**u))
+            .collect::<Vec<_>>()
+    );
 
     // Grouping: one story per gold story, and no story mixes two gold stories.
     let mut story_of_slug: BTreeMap<&str, BTreeSet<StoryId>> = BTreeMap::new();
     let mut slugs_of_story: BTreeMap<StoryId, BTreeSet<&str>> = BTreeMap::new();
     for (url, (slug, _)) in &gold {
-        let story = store.story_of_article(&by_url[url.as_str()].id).unwrap().expect("clustered");
+        let story = store
+            .story_of_article(&by_url[url.as_str()].id)
+            .unwrap()
+            .expect("clustered");
         story_of_slug.entry(slug).or_default().insert(story.clone());
         slugs_of_story.entry(story).or_default().insert(slug);
     }
@@ -122,7 +154,11 @@ fn demo_groups_the_corpus_and_writes_complete_cited_briefs() {
         let members = store.story_members(&story.id).unwrap();
         let ids: Vec<ArticleId> = members.iter().map(|m| m.article_id.clone()).collect();
         let members = store.articles(&ids).unwrap();
-        let outlets: BTreeSet<&str> = members.iter().filter(|a| a.duplicate_of.is_none()).map(|a| a.publisher.as_str()).collect();
+        let outlets: BTreeSet<&str> = members
+            .iter()
+            .filter(|a| a.duplicate_of.is_none())
+            .map(|a| a.publisher.as_str())
+            .collect();
         assert_eq!(story.outlet_count as usize, outlets.len(), "{}", story.id);
         assert_eq!(story.article_count as usize, members.len(), "{}", story.id);
     }
@@ -130,13 +166,37 @@ fn demo_groups_the_corpus_and_writes_complete_cited_briefs() {
     // Every brief: six sections filled, every sentence cited by an existing source, checks passed.
     let known: BTreeSet<StoryId> = store.stories().unwrap().into_iter().map(|s| s.id).collect();
     for story in store.stories().unwrap() {
-        let brief = store.latest_brief(&story.id).unwrap().expect("every story has a brief");
-        assert!(brief.checks.passed, "{}: {:?}", story.id, brief.checks.failures);
-        assert!((1..=4).contains(&brief.whats_happened.sentences.len()), "{}", story.id);
+        let brief = store
+            .latest_brief(&story.id)
+            .unwrap()
+            .expect("every story has a brief");
+        assert!(
+            brief.checks.passed,
+            "{}: {:?}",
+            story.id, brief.checks.failures
+        );
+        assert!(
+            (1..=4).contains(&brief.whats_happened.sentences.len()),
+            "{}",
+            story.id
+        );
         assert!(!brief.behind_the_headline.is_empty(), "{}", story.id);
-        assert!(brief.what_the_papers_say.sentences.len() >= 2, "{}", story.id);
-        assert!((3..=5).contains(&brief.go_deeper.len()), "{}: {:?}", story.id, brief.go_deeper);
-        assert!((3..=6).contains(&brief.more_on_these_topics.len()), "{}", story.id);
+        assert!(
+            brief.what_the_papers_say.sentences.len() >= 2,
+            "{}",
+            story.id
+        );
+        assert!(
+            (3..=5).contains(&brief.go_deeper.len()),
+            "{}: {:?}",
+            story.id,
+            brief.go_deeper
+        );
+        assert!(
+            (3..=6).contains(&brief.more_on_these_topics.len()),
+            "{}",
+            story.id
+        );
         let sentences = brief
             .whats_happened
             .sentences
@@ -145,26 +205,56 @@ fn demo_groups_the_corpus_and_writes_complete_cited_briefs() {
             .chain(&brief.what_the_papers_say.sentences)
             .chain(brief.how_we_got_here.iter().map(|e| &e.sentence));
         for sentence in sentences {
-            assert!(!sentence.citations.is_empty(), "{}: uncited: {}", story.id, sentence.text);
+            assert!(
+                !sentence.citations.is_empty(),
+                "{}: uncited: {}",
+                story.id,
+                sentence.text
+            );
             for citation in &sentence.citations {
                 match citation {
-                    Citation::Source(n) => assert!((1..=brief.sources.len() as u32).contains(n), "{}", sentence.text),
-                    Citation::Story(id) => assert!(known.contains(id) && *id != story.id, "{}", sentence.text),
+                    Citation::Source(n) => assert!(
+                        (1..=brief.sources.len() as u32).contains(n),
+                        "{}",
+                        sentence.text
+                    ),
+                    Citation::Story(id) => {
+                        assert!(known.contains(id) && *id != story.id, "{}", sentence.text)
+                    }
                 }
             }
         }
         // "What the papers say" names the outlets.
-        let papers: String = brief.what_the_papers_say.sentences.iter().map(|s| s.text.as_str()).collect();
-        let named = brief.sources.iter().filter(|s| papers.contains(&s.outlet)).count();
+        let papers: String = brief
+            .what_the_papers_say
+            .sentences
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect();
+        let named = brief
+            .sources
+            .iter()
+            .filter(|s| papers.contains(&s.outlet))
+            .count();
         assert!(named >= 2, "{}: {papers}", story.id);
     }
 
     // The follow-up story links back to the story it continues.
     let inquiry = &story_of_slug["setubal-fire-inquiry"];
-    let fire = story_of_slug["setubal-port-fire"].iter().next().unwrap().clone();
-    let brief = store.latest_brief(inquiry.iter().next().unwrap()).unwrap().unwrap();
+    let fire = story_of_slug["setubal-port-fire"]
+        .iter()
+        .next()
+        .unwrap()
+        .clone();
+    let brief = store
+        .latest_brief(inquiry.iter().next().unwrap())
+        .unwrap()
+        .unwrap();
     assert!(
-        brief.how_we_got_here.iter().any(|e| e.story_id.as_ref() == Some(&fire)),
+        brief
+            .how_we_got_here
+            .iter()
+            .any(|e| e.story_id.as_ref() == Some(&fire)),
         "{:?}",
         brief.how_we_got_here
     );
@@ -186,33 +276,58 @@ fn rerunning_is_idempotent_and_ids_are_stable() {
     ok(&storyline(other.path(), &["demo", "--top", "0"]));
     let ids = |json: &str| -> BTreeSet<String> {
         let value: serde_json::Value = serde_json::from_str(json).unwrap();
-        value.as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_string()).collect()
+        value
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect()
     };
-    assert_eq!(ids(&first), ids(&ok(&storyline(other.path(), &["stories", "--json"]))));
+    assert_eq!(
+        ids(&first),
+        ids(&ok(&storyline(other.path(), &["stories", "--json"])))
+    );
 }
 
 #[test]
 fn reading_commands_print_briefs_and_listings() {
     let dir = tempfile::tempdir().unwrap();
     ok(&storyline(dir.path(), &["demo", "--top", "0"]));
-    let stories: serde_json::Value = serde_json::from_str(&ok(&storyline(dir.path(), &["stories", "--json"]))).unwrap();
+    let stories: serde_json::Value =
+        serde_json::from_str(&ok(&storyline(dir.path(), &["stories", "--json"]))).unwrap();
     let first = stories[0]["id"].as_str().unwrap();
     let markdown = ok(&storyline(dir.path(), &["brief", &first[..6]]));
     assert!(markdown.starts_with("# "), "{markdown}");
     assert!(markdown.contains("## More on these topics"));
-    let json: serde_json::Value = serde_json::from_str(&ok(&storyline(dir.path(), &["brief", first, "--format", "json"]))).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&ok(&storyline(
+        dir.path(),
+        &["brief", first, "--format", "json"],
+    )))
+    .unwrap();
     assert_eq!(json["story_id"], first);
     assert_eq!(json["version"], 1);
-    let feeds: serde_json::Value = serde_json::from_str(&ok(&storyline(dir.path(), &["feeds", "list", "--json"]))).unwrap();
+    let feeds: serde_json::Value =
+        serde_json::from_str(&ok(&storyline(dir.path(), &["feeds", "list", "--json"]))).unwrap();
     assert_eq!(feeds.as_array().unwrap().len(), 11);
-    let broken = feeds.as_array().unwrap().iter().find(|f| f["url"].as_str().unwrap().ends_with("broken-world.xml")).unwrap();
+    let broken = feeds
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["url"].as_str().unwrap().ends_with("broken-world.xml"))
+        .unwrap();
     assert_eq!(broken["error_count"], 1);
     let search = ok(&storyline(dir.path(), &["search", "mackerel"]));
-    assert!(search.contains("mackerel") || search.contains("Mackerel"), "{search}");
+    assert!(
+        search.contains("mackerel") || search.contains("Mackerel"),
+        "{search}"
+    );
 
     let missing = storyline(dir.path(), &["brief", "szzzz"]);
     assert!(!missing.status.success());
-    assert_eq!(String::from_utf8_lossy(&missing.stderr).trim(), "error: no story szzzz: see `storyline stories`");
+    assert_eq!(
+        String::from_utf8_lossy(&missing.stderr).trim(),
+        "error: no story szzzz: see `storyline stories`"
+    );
 }
 
 #[test]
@@ -232,16 +347,28 @@ fn import_reports_bad_lines_and_adds_nothing_twice() {
     let stdout = ok(&output);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stdout.contains("4 lines, 1 imported"), "{stdout}");
-    assert!(stderr.contains(&format!("{file_arg}:2: invalid JSON")), "{stderr}");
-    assert!(stderr.contains(&format!("{file_arg}:3: needs a \"title\" or a \"text\"")), "{stderr}");
-    assert!(stderr.contains(&format!("{file_arg}:4: unrecognised date \"last week\"")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{file_arg}:2: invalid JSON")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{file_arg}:3: needs a \"title\" or a \"text\"")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{file_arg}:4: unrecognised date \"last week\"")),
+        "{stderr}"
+    );
     let again = ok(&storyline(dir.path(), &["import", file_arg]));
     assert!(again.contains("0 imported"), "{again}");
     assert!(again.contains("1 already present"), "{again}");
 
     let missing = storyline(dir.path(), &["import", "/nonexistent/file.jsonl"]);
     assert!(!missing.status.success());
-    assert!(String::from_utf8_lossy(&missing.stderr).starts_with("error: cannot open /nonexistent/file.jsonl: "));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr)
+            .starts_with("error: cannot open /nonexistent/file.jsonl: ")
+    );
 }
 
 #[test]
@@ -258,7 +385,17 @@ fn feeds_are_added_listed_and_removed() {
     let gone = storyline(dir.path(), &["feeds", "remove", &url]);
     assert!(!gone.status.success());
     let bad = storyline(dir.path(), &["feeds", "add", "ftp://example.org/feed"]);
-    assert_eq!(String::from_utf8_lossy(&bad.stderr).trim(), "error: ftp://example.org/feed: unsupported URL scheme ftp (use http, https or file)");
-    let opml = ok(&storyline(dir.path(), &["feeds", "import", corpus().join("feeds.opml").to_str().unwrap()]));
+    assert_eq!(
+        String::from_utf8_lossy(&bad.stderr).trim(),
+        "error: ftp://example.org/feed: unsupported URL scheme ftp (use http, https or file)"
+    );
+    let opml = ok(&storyline(
+        dir.path(),
+        &[
+            "feeds",
+            "import",
+            corpus().join("feeds.opml").to_str().unwrap(),
+        ],
+    ));
     assert!(opml.contains("11 feeds added"), "{opml}");
 }

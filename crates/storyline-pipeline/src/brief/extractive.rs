@@ -550,10 +550,10 @@ impl<'a> Analysis<'a> {
     fn wire_copy_sentences(&self) -> Vec<Sentence> {
         let mut copies_of: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
         for (doc, article) in self.articles.iter().enumerate() {
-            if let Some(original) = &article.duplicate_of {
-                if let Some(o) = self.articles.iter().position(|a| &a.id == original) {
-                    copies_of.entry(o).or_default().push(doc);
-                }
+            if let Some(original) = &article.duplicate_of
+                && let Some(o) = self.articles.iter().position(|a| &a.id == original)
+            {
+                copies_of.entry(o).or_default().push(doc);
             }
         }
         copies_of

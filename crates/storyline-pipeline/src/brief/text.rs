@@ -85,7 +85,7 @@ fn quotes_balanced(text: &str) -> bool {
     let opening = text.matches('“').count();
     let closing = text.matches('”').count();
     let straight = text.matches('"').count();
-    opening == closing && straight % 2 == 0
+    opening == closing && straight.is_multiple_of(2)
 }
 
 /// True when the sentence opens with a quotation mark.

@@ -18,12 +18,18 @@ pub fn run(config: &Config, args: DemoArgs, quiet: bool) -> Result<()> {
     let corpus = args.corpus.unwrap_or_else(|| PathBuf::from(CORPUS_IN_REPO));
     let opml = corpus.join("feeds.opml");
     if !opml.is_file() {
-        anyhow::bail!("{}: no sample corpus here (pass --corpus DIR)", corpus.display());
+        anyhow::bail!(
+            "{}: no sample corpus here (pass --corpus DIR)",
+            corpus.display()
+        );
     }
     let mut store = open_store(config)?;
     let (added, _) = super::feeds::import_opml(store.as_mut(), &opml)?;
     if !quiet {
-        println!("demo: {added} sample feeds subscribed from {}", opml.display());
+        println!(
+            "demo: {added} sample feeds subscribed from {}",
+            opml.display()
+        );
     }
     let runtime = runtime()?;
     let fetcher = Fetcher::new(config.fetch_config())?;

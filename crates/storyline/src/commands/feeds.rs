@@ -25,22 +25,35 @@ pub fn run(config: &Config, command: FeedsCommand) -> Result<()> {
         }
         FeedsCommand::Import { file } => {
             let (added, existing) = import_opml(store.as_mut(), &file)?;
-            println!("imported {}: {added} feeds added, {existing} already subscribed", file.display());
+            println!(
+                "imported {}: {added} feeds added, {existing} already subscribed",
+                file.display()
+            );
         }
         FeedsCommand::List { json } => {
             let feeds = store.feeds()?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&feeds)?);
             } else if feeds.is_empty() {
-                println!("no feeds yet: add some with `storyline feeds add URL` or `storyline feeds import FILE.opml`");
+                println!(
+                    "no feeds yet: add some with `storyline feeds add URL` or `storyline feeds import FILE.opml`"
+                );
             } else {
                 for feed in feeds {
                     let status = match (&feed.last_fetched_at, &feed.last_error) {
                         (None, _) => "never fetched".to_string(),
-                        (Some(_), Some(error)) => format!("failing ({}x): {error}", feed.error_count),
-                        (Some(at), None) => format!("ok, fetched {}", at.format("%Y-%m-%d %H:%M UTC")),
+                        (Some(_), Some(error)) => {
+                            format!("failing ({}x): {error}", feed.error_count)
+                        }
+                        (Some(at), None) => {
+                            format!("ok, fetched {}", at.format("%Y-%m-%d %H:%M UTC"))
+                        }
                     };
-                    println!("{}\t{}\t{status}", feed.url, feed.title.as_deref().unwrap_or("-"));
+                    println!(
+                        "{}\t{}\t{status}",
+                        feed.url,
+                        feed.title.as_deref().unwrap_or("-")
+                    );
                 }
             }
         }
@@ -91,7 +104,8 @@ fn normalise_feed_url(input: &str) -> Result<String> {
             other => bail!("{input}: unsupported URL scheme {other} (use http, https or file)"),
         };
     }
-    let path = std::fs::canonicalize(input).with_context(|| format!("{input}: not a URL, and no such file"))?;
+    let path = std::fs::canonicalize(input)
+        .with_context(|| format!("{input}: not a URL, and no such file"))?;
     url::Url::from_file_path(&path)
         .map(|u| u.to_string())
         .map_err(|_| anyhow::anyhow!("{input}: cannot make a file URL of it"))

@@ -31,7 +31,9 @@ pub fn poll_and_process(
     quiet: bool,
 ) -> Result<()> {
     let reporter = Reporter::new(quiet);
-    let report = runtime.block_on(poll_feeds(store, fetcher, Utc::now(), &|e| reporter.handle(e)))?;
+    let report = runtime.block_on(poll_feeds(store, fetcher, Utc::now(), &|e| {
+        reporter.handle(e)
+    }))?;
     print_fetch_report(&report, quiet);
     let (clustered, briefs) = process(config, store)?;
     if !quiet {
@@ -61,7 +63,10 @@ pub fn run_loop(config: &Config, args: RunArgs, quiet: bool) -> Result<()> {
     let mut store = open_store(config)?;
     if let Some(opml) = &args.feeds {
         let (added, existing) = super::feeds::import_opml(store.as_mut(), opml)?;
-        println!("subscribed to {added} feeds from {} ({existing} already)", opml.display());
+        println!(
+            "subscribed to {added} feeds from {} ({existing} already)",
+            opml.display()
+        );
     }
     let interval = Duration::from_secs(args.interval.unwrap_or(config.run.interval_secs).max(1));
     let runtime = runtime()?;
@@ -91,7 +96,8 @@ pub fn run_loop(config: &Config, args: RunArgs, quiet: bool) -> Result<()> {
 
 pub fn import(config: &Config, file: &Path, quiet: bool) -> Result<()> {
     let mut store = open_store(config)?;
-    let handle = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let handle =
+        std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
     let label = file.display().to_string();
     let report = import_jsonl(store.as_mut(), &label, BufReader::new(handle), Utc::now())?;
     for error in &report.errors {

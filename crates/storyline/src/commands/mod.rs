@@ -8,10 +8,12 @@ mod read;
 mod tools;
 
 use crate::cli::{Cli, Command};
-use crate::config::Config;
+use crate::config::{Config, EngineKind};
 use anyhow::{Context, Result};
 use chrono::Utc;
-use storyline_pipeline::brief::{BriefReport, BriefWriter, extractive::ExtractiveWriter, refresh_briefs};
+use storyline_pipeline::brief::{
+    BriefReport, BriefWriter, extractive::ExtractiveWriter, refresh_briefs,
+};
 use storyline_pipeline::cluster::{ClusterConfig, ClusterReport, cluster_pending};
 use storyline_store::{SqliteStore, Store};
 
@@ -29,7 +31,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Run(args) => ingest::run_loop(&config, args, quiet),
         Command::Import { file } => ingest::import(&config, &file, quiet),
         Command::Stories { json, limit } => read::stories(&config, json, limit),
-        Command::Brief { story, format, version } => read::brief(&config, &story, format, version),
+        Command::Brief {
+            story,
+            format,
+            version,
+        } => read::brief(&config, &story, format, version),
         Command::Search { query, json, limit } => read::search(&config, &query, json, limit),
         Command::Extract(args) => tools::extract(args),
         Command::Cluster(args) => tools::cluster(args),
@@ -46,17 +52,18 @@ fn open_store(config: &Config) -> Result<Box<dyn Store>> {
 
 /// The brief engine named by the configuration.
 fn brief_writer(config: &Config) -> Box<dyn BriefWriter> {
-    match config.brief.engine.as_str() {
-        // Config::validate admits only known engines.
-        _ => Box::new(ExtractiveWriter),
+    match config.brief.engine {
+        EngineKind::Extractive => Box::new(ExtractiveWriter),
     }
 }
 
 /// Clusters new articles and refreshes the briefs of changed stories.
 fn process(config: &Config, store: &mut dyn Store) -> Result<(ClusterReport, BriefReport)> {
-    let clustered = cluster_pending(store, &ClusterConfig::default()).context("clustering failed")?;
+    let clustered =
+        cluster_pending(store, &ClusterConfig::default()).context("clustering failed")?;
     let writer = brief_writer(config);
-    let briefs = refresh_briefs(store, writer.as_ref(), Utc::now()).context("writing briefs failed")?;
+    let briefs =
+        refresh_briefs(store, writer.as_ref(), Utc::now()).context("writing briefs failed")?;
     for error in &briefs.errors {
         eprintln!("warning: {error}");
     }

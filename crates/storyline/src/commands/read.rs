@@ -25,7 +25,10 @@ pub fn stories(config: &Config, json: bool, limit: usize) -> Result<()> {
         let latest = store.latest_brief(&story.id)?;
         lines.push(StoryLine {
             id: story.id.to_string(),
-            headline: latest.as_ref().map(|b| b.headline.clone()).unwrap_or(story.headline),
+            headline: latest
+                .as_ref()
+                .map(|b| b.headline.clone())
+                .unwrap_or(story.headline),
             articles: story.article_count,
             outlets: story.outlet_count,
             created_at: story.created_at.to_rfc3339(),
@@ -38,7 +41,9 @@ pub fn stories(config: &Config, json: bool, limit: usize) -> Result<()> {
         return Ok(());
     }
     if lines.is_empty() {
-        println!("no stories yet: run `storyline fetch`, `storyline import FILE.jsonl` or `storyline demo`");
+        println!(
+            "no stories yet: run `storyline fetch`, `storyline import FILE.jsonl` or `storyline demo`"
+        );
     }
     for line in lines {
         println!(
@@ -53,14 +58,23 @@ pub fn stories(config: &Config, json: bool, limit: usize) -> Result<()> {
     Ok(())
 }
 
-pub fn brief(config: &Config, story: &str, format: BriefFormat, version: Option<u32>) -> Result<()> {
+pub fn brief(
+    config: &Config,
+    story: &str,
+    format: BriefFormat,
+    version: Option<u32>,
+) -> Result<()> {
     let store = open_store(config)?;
     let Some(id) = store.resolve_story(story)? else {
         bail!("no story {story}: see `storyline stories`");
     };
     let brief = match version {
-        Some(v) => store.brief(&id, v)?.with_context(|| format!("story {id} has no brief version {v}"))?,
-        None => store.latest_brief(&id)?.with_context(|| format!("story {id} has no brief yet"))?,
+        Some(v) => store
+            .brief(&id, v)?
+            .with_context(|| format!("story {id} has no brief version {v}"))?,
+        None => store
+            .latest_brief(&id)?
+            .with_context(|| format!("story {id} has no brief yet"))?,
     };
     match format {
         BriefFormat::Md => print!("{}", to_markdown(&brief)),

@@ -27,17 +27,19 @@ pub fn extract(args: ExtractArgs) -> Result<()> {
     let failures = Mutex::new(0usize);
     std::thread::scope(|scope| {
         for _ in 0..jobs {
-            scope.spawn(|| loop {
-                let index = {
-                    let mut next = next.lock().unwrap_or_else(|e| e.into_inner());
-                    let index = *next;
-                    *next += 1;
-                    index
-                };
-                let Some(file) = files.get(index) else { break };
-                if let Err(err) = extract_one(file, &args, &stdout) {
-                    eprintln!("warning: {err:#}");
-                    *failures.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+            scope.spawn(|| {
+                loop {
+                    let index = {
+                        let mut next = next.lock().unwrap_or_else(|e| e.into_inner());
+                        let index = *next;
+                        *next += 1;
+                        index
+                    };
+                    let Some(file) = files.get(index) else { break };
+                    if let Err(err) = extract_one(file, &args, &stdout) {
+                        eprintln!("warning: {err:#}");
+                        *failures.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+                    }
                 }
             });
         }
@@ -56,12 +58,17 @@ fn extract_one(file: &Path, args: &ExtractArgs, stdout: &Mutex<std::io::Stdout>)
     let json = serde_json::to_string(&article)?;
     match &args.output_dir {
         Some(dir) => {
-            let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "page".into());
+            let stem = file
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "page".into());
             let target = dir.join(format!("{stem}.json"));
             // Written to a temporary name first so a crash never leaves half a file.
             let partial = dir.join(format!(".{stem}.json.partial"));
-            std::fs::write(&partial, json).with_context(|| format!("cannot write {}", partial.display()))?;
-            std::fs::rename(&partial, &target).with_context(|| format!("cannot write {}", target.display()))?;
+            std::fs::write(&partial, json)
+                .with_context(|| format!("cannot write {}", partial.display()))?;
+            std::fs::rename(&partial, &target)
+                .with_context(|| format!("cannot write {}", target.display()))?;
         }
         None => {
             let mut out = stdout.lock().unwrap_or_else(|e| e.into_inner());
@@ -72,7 +79,8 @@ fn extract_one(file: &Path, args: &ExtractArgs, stdout: &Mutex<std::io::Stdout>)
 }
 
 fn collect_html(path: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
-    let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     if meta.is_file() {
         files.push(path.to_path_buf());
         return Ok(());
@@ -97,7 +105,8 @@ fn collect_html(path: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
 }
 
 pub fn cluster(args: ClusterArgs) -> Result<()> {
-    let file = std::fs::File::open(&args.input).with_context(|| format!("cannot open {}", args.input.display()))?;
+    let file = std::fs::File::open(&args.input)
+        .with_context(|| format!("cannot open {}", args.input.display()))?;
     let label = args.input.display().to_string();
     let now = Utc::now();
     let mut items = Vec::new();
@@ -126,7 +135,10 @@ pub fn cluster(args: ClusterArgs) -> Result<()> {
     keyed.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
     let mut clusterer = Clusterer::new(ClusterConfig::default());
     let out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?),
+        Some(path) => Box::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
+        ),
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = BufWriter::new(out);
@@ -138,7 +150,8 @@ pub fn cluster(args: ClusterArgs) -> Result<()> {
             .and_then(|v| v.as_str())
             .map(str::to_string)
             .unwrap_or_else(|| article.id.to_string());
-        let line = serde_json::json!({"id": id, "story": assignment.story_id, "why": assignment.why});
+        let line =
+            serde_json::json!({"id": id, "story": assignment.story_id, "why": assignment.why});
         writeln!(out, "{line}")?;
     }
     out.flush()?;
