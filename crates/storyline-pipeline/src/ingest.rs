@@ -54,7 +54,11 @@ pub enum Progress {
     /// Polling starts on `total` feeds.
     Start { total: usize },
     /// One feed is done.
-    FeedDone { url: String, new_articles: usize, error: Option<String> },
+    FeedDone {
+        url: String,
+        new_articles: usize,
+        error: Option<String>,
+    },
 }
 
 /// Makes the stored form of a new article: content hash and copy detection. `deduper` learns
@@ -78,7 +82,11 @@ pub fn store_batch(
     deduper: &mut Deduper,
     mut articles: Vec<Article>,
 ) -> Result<(usize, usize), PipelineError> {
-    articles.sort_by(|a, b| a.effective_time().cmp(&b.effective_time()).then(a.id.cmp(&b.id)));
+    articles.sort_by(|a, b| {
+        a.effective_time()
+            .cmp(&b.effective_time())
+            .then(a.id.cmp(&b.id))
+    });
     let mut fresh = Vec::with_capacity(articles.len());
     for article in articles {
         if store.has_article(&article.id)? || fresh.iter().any(|a: &Article| a.id == article.id) {
@@ -115,7 +123,9 @@ pub fn import_jsonl(
         let line = match line {
             Ok(line) => line,
             Err(err) => {
-                report.errors.push(format!("{label}:{number}: cannot read line: {err}"));
+                report
+                    .errors
+                    .push(format!("{label}:{number}: cannot read line: {err}"));
                 break;
             }
         };
@@ -151,16 +161,22 @@ fn flush(
 
 /// Parses one import line into an article, or says in one phrase why it cannot.
 pub fn article_from_json_line(line: &str, imported_at: DateTime<Utc>) -> Result<Article, String> {
-    let value: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
+    let value: serde_json::Value =
+        serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
     let serde_json::Value::Object(mut fields) = value else {
         return Err("expected a JSON object".into());
     };
     let mut take_string = |name: &str| -> Result<Option<String>, String> {
         match fields.remove(name) {
             None | Some(serde_json::Value::Null) => Ok(None),
-            Some(serde_json::Value::String(s)) => Ok(Some(s.trim().to_string()).filter(|s| !s.is_empty())),
+            Some(serde_json::Value::String(s)) => {
+                Ok(Some(s.trim().to_string()).filter(|s| !s.is_empty()))
+            }
             Some(serde_json::Value::Number(n)) if name == "id" => Ok(Some(n.to_string())),
-            Some(other) => Err(format!("field \"{name}\" must be a string, not {}", json_kind(&other))),
+            Some(other) => Err(format!(
+                "field \"{name}\" must be a string, not {}",
+                json_kind(&other)
+            )),
         }
     };
     let external_id = take_string("id")?;
@@ -192,7 +208,9 @@ pub fn article_from_json_line(line: &str, imported_at: DateTime<Utc>) -> Result<
         (None, None) => return Err("needs an \"id\" or a \"url\"".into()),
     };
     let date_published = match published {
-        Some(text) => Some(parse_date(&text).ok_or_else(|| format!("unrecognised date \"{text}\""))?),
+        Some(text) => {
+            Some(parse_date(&text).ok_or_else(|| format!("unrecognised date \"{text}\""))?)
+        }
         None => None,
     };
     if let Some(external) = external_id {
@@ -253,7 +271,10 @@ pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
 }
 
 fn first_words(text: &str, count: usize) -> String {
-    text.split_whitespace().take(count).collect::<Vec<_>>().join(" ")
+    text.split_whitespace()
+        .take(count)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn host_of(url: &str) -> Option<String> {
@@ -273,7 +294,10 @@ pub async fn poll_feeds(
     progress: &dyn Fn(Progress),
 ) -> Result<FetchReport, PipelineError> {
     let feeds = store.feeds()?;
-    let mut report = FetchReport { feeds: feeds.len(), ..FetchReport::default() };
+    let mut report = FetchReport {
+        feeds: feeds.len(),
+        ..FetchReport::default()
+    };
     progress(Progress::Start { total: feeds.len() });
     let mut articles = Vec::new();
     let mut polled = Vec::with_capacity(feeds.len());
@@ -295,7 +319,11 @@ pub async fn poll_feeds(
                 feed.last_error = None;
             }
         }
-        progress(Progress::FeedDone { url: feed.url.clone(), new_articles: found.len(), error });
+        progress(Progress::FeedDone {
+            url: feed.url.clone(),
+            new_articles: found.len(),
+            error,
+        });
         articles.extend(found);
         polled.push(feed);
     }
@@ -358,8 +386,13 @@ async fn poll_one(
 
 /// True when the item's link or guid already names a stored article.
 fn already_stored(store: &dyn Store, item: &FeedItem) -> Result<bool, PipelineError> {
-    for candidate in [item.url.as_deref(), Some(item.id.as_str())].into_iter().flatten() {
-        if candidate.contains("://") && store.has_article(&ArticleId::from_url(&canonicalize_url(candidate)))? {
+    for candidate in [item.url.as_deref(), Some(item.id.as_str())]
+        .into_iter()
+        .flatten()
+    {
+        if candidate.contains("://")
+            && store.has_article(&ArticleId::from_url(&canonicalize_url(candidate)))?
+        {
             return Ok(true);
         }
     }
@@ -381,20 +414,28 @@ async fn article_from_item(
         .ok_or_else(|| format!("{}: item \"{}\" has no link", feed.url, item.id))?;
     let page = match fetcher.get(&link, &Validators::default()).await {
         Ok(FetchOutcome::Fetched(body)) => {
-            match extract(&body.body, body.content_type.as_deref(), Some(&body.final_url)) {
+            match extract(
+                &body.body,
+                body.content_type.as_deref(),
+                Some(&body.final_url),
+            ) {
                 Ok(extracted) if extracted.is_article => Ok(extracted),
                 // A section front or index page is not news: the item is skipped, not stored
                 // with its summary (it would open a story of its own).
                 Ok(extracted) => {
                     return Err(format!(
                         "{link}: not an article ({}): item skipped",
-                        extracted.not_article_reason.unwrap_or_else(|| "no main text".into())
+                        extracted
+                            .not_article_reason
+                            .unwrap_or_else(|| "no main text".into())
                     ));
                 }
                 Err(err) => Err(format!("{link}: {err}; kept the feed's summary")),
             }
         }
-        Ok(FetchOutcome::NotModified) => Err(format!("{link}: unexpected 304; kept the feed's summary")),
+        Ok(FetchOutcome::NotModified) => {
+            Err(format!("{link}: unexpected 304; kept the feed's summary"))
+        }
         Err(err) => Err(format!("{err}; kept the feed's summary")),
     };
     let feed_publisher = feed.title.clone().unwrap_or_default();
@@ -404,10 +445,17 @@ async fn article_from_item(
             let article = Article {
                 id: ArticleId::from_url(&canonical),
                 url: canonical.clone(),
-                headline: page.headline.or_else(|| item.title.clone()).unwrap_or_default(),
+                headline: page
+                    .headline
+                    .or_else(|| item.title.clone())
+                    .unwrap_or_default(),
                 article_body: page.article_body,
                 description: page.description.or_else(|| item.summary.clone()),
-                author: if page.author.is_empty() { item.authors.clone() } else { page.author },
+                author: if page.author.is_empty() {
+                    item.authors.clone()
+                } else {
+                    page.author
+                },
                 date_published: page.date_published.or(item.published),
                 date_modified: page.date_modified,
                 date_fetched: now,
@@ -431,11 +479,18 @@ async fn article_from_item(
                 .clone()
                 .filter(|s| !s.trim().is_empty())
                 .ok_or_else(|| format!("{reason}, but the item has no summary either: skipped"))?;
-            let canonical = canonicalize_url(if item.id.contains("://") { &item.id } else { &link });
+            let canonical = canonicalize_url(if item.id.contains("://") {
+                &item.id
+            } else {
+                &link
+            });
             let article = Article {
                 id: ArticleId::from_url(&canonical),
                 url: canonical.clone(),
-                headline: item.title.clone().unwrap_or_else(|| first_words(&summary, 12)),
+                headline: item
+                    .title
+                    .clone()
+                    .unwrap_or_else(|| first_words(&summary, 12)),
                 article_body: summary.clone(),
                 description: Some(summary),
                 author: item.authors.clone(),
@@ -448,7 +503,9 @@ async fn article_from_item(
                 feed_url: Some(feed.url.clone()),
                 content_hash: String::new(),
                 duplicate_of: None,
-                extraction: ExtractionStatus::FeedSummaryOnly { reason: reason.clone() },
+                extraction: ExtractionStatus::FeedSummaryOnly {
+                    reason: reason.clone(),
+                },
                 extra: serde_json::Map::new(),
             };
             Ok((article, Some(reason)))
@@ -481,15 +538,30 @@ mod tests {
                 Some(expected) => assert_eq!(result.unwrap_err(), expected, "{line}"),
             }
         };
-        check(r#"{"id":"1","url":"https://a.example/x?utm_source=t","title":"T","text":"Body.","published":"2026-11-20T10:00:00Z","source":"A"}"#, None);
-        check(r#"{"id":7,"title":"Only a title","source":"A","date":"2026-11-20"}"#, None);
+        check(
+            r#"{"id":"1","url":"https://a.example/x?utm_source=t","title":"T","text":"Body.","published":"2026-11-20T10:00:00Z","source":"A"}"#,
+            None,
+        );
+        check(
+            r#"{"id":7,"title":"Only a title","source":"A","date":"2026-11-20"}"#,
+            None,
+        );
         check(r#"{"id":"1","title":"T","lang_hint":"en","score":3}"#, None);
-        check("not json", Some("invalid JSON: expected ident at line 1 column 2"));
+        check(
+            "not json",
+            Some("invalid JSON: expected ident at line 1 column 2"),
+        );
         check("[1,2]", Some("expected a JSON object"));
         check(r#"{"id":"1"}"#, Some("needs a \"title\" or a \"text\""));
         check(r#"{"title":"T"}"#, Some("needs an \"id\" or a \"url\""));
-        check(r#"{"id":"1","title":5}"#, Some("field \"title\" must be a string, not a number"));
-        check(r#"{"id":"1","title":"T","published":"yesterday"}"#, Some("unrecognised date \"yesterday\""));
+        check(
+            r#"{"id":"1","title":5}"#,
+            Some("field \"title\" must be a string, not a number"),
+        );
+        check(
+            r#"{"id":"1","title":"T","published":"yesterday"}"#,
+            Some("unrecognised date \"yesterday\""),
+        );
     }
 
     #[test]
@@ -500,17 +572,32 @@ mod tests {
         )
         .unwrap();
         assert_eq!(article.url, "https://a.example/news/1");
-        assert_eq!(article.extra.get("cluster").and_then(|v| v.as_str()), Some("c9"));
+        assert_eq!(
+            article.extra.get("cluster").and_then(|v| v.as_str()),
+            Some("c9")
+        );
         assert_eq!(article.extra.get("id").and_then(|v| v.as_str()), Some("x1"));
         assert_eq!(article.publisher, "a.example");
     }
 
     #[test]
     fn dates_in_common_forms() {
-        for text in ["2026-11-20T10:00:00Z", "2026-11-20T12:00:00+02:00", "Fri, 20 Nov 2026 10:00:00 +0000", "2026-11-20 10:00:00"] {
-            assert_eq!(parse_date(text), Some(Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap()), "{text}");
+        for text in [
+            "2026-11-20T10:00:00Z",
+            "2026-11-20T12:00:00+02:00",
+            "Fri, 20 Nov 2026 10:00:00 +0000",
+            "2026-11-20 10:00:00",
+        ] {
+            assert_eq!(
+                parse_date(text),
+                Some(Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap()),
+                "{text}"
+            );
         }
-        assert_eq!(parse_date("2026-11-20"), Some(Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap()));
+        assert_eq!(
+            parse_date("2026-11-20"),
+            Some(Utc.with_ymd_and_hms(2026, 11, 20, 0, 0, 0).unwrap())
+        );
         assert_eq!(parse_date("soon"), None);
     }
 }

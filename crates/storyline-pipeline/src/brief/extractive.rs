@@ -24,9 +24,9 @@ use crate::PipelineError;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 use storyline_model::{
-    Article, Brief, BriefEngine, CheckReport, Citation, DatePrecision, DescriptionSource,
-    EntityCard, EntityKind, GoDeeperLink, GoDeeperQuestion, Section, Sentence, Source,
-    TimelineEntry, BRIEF_SCHEMA_VERSION,
+    Article, BRIEF_SCHEMA_VERSION, Brief, BriefEngine, CheckReport, Citation, DatePrecision,
+    DescriptionSource, EntityCard, EntityKind, GoDeeperLink, GoDeeperQuestion, Section, Sentence,
+    Source, TimelineEntry,
 };
 use storyline_nlp::entities::{self, EntityGroup};
 use storyline_nlp::facts;
@@ -153,7 +153,10 @@ impl<'a> Analysis<'a> {
             }
             for word in article.article_body.split_whitespace() {
                 if word.chars().next().is_some_and(char::is_lowercase) {
-                    common_words.insert(word.trim_matches(|c: char| !c.is_alphanumeric()).to_string());
+                    common_words.insert(
+                        word.trim_matches(|c: char| !c.is_alphanumeric())
+                            .to_string(),
+                    );
                 }
             }
             let mut position = 0;
@@ -182,12 +185,19 @@ impl<'a> Analysis<'a> {
             for id in ids {
                 *counts.entry(*id).or_insert(0.0) += 1.0;
             }
-            SparseVector::from_weights(counts.into_iter().map(|(id, tf)| (id, tf * frequencies.idf(id))))
+            SparseVector::from_weights(
+                counts
+                    .into_iter()
+                    .map(|(id, tf)| (id, tf * frequencies.idf(id))),
+            )
         };
         let mut centroid = SparseVector::default();
         let mut doc_vectors: BTreeMap<usize, Vec<u32>> = BTreeMap::new();
         for (doc, _, _, ids) in &raw {
-            doc_vectors.entry(*doc).or_default().extend(ids.iter().copied());
+            doc_vectors
+                .entry(*doc)
+                .or_default()
+                .extend(ids.iter().copied());
         }
         for (doc, mut ids) in doc_vectors {
             // The headline says what the article is about: count its terms twice.
@@ -205,7 +215,13 @@ impl<'a> Analysis<'a> {
             .map(|(doc, text, position, ids)| {
                 let vector = tfidf(&ids);
                 let relevance = vector.cosine(&centroid);
-                Candidate { doc, text, position, vector, relevance }
+                Candidate {
+                    doc,
+                    text,
+                    position,
+                    vector,
+                    relevance,
+                }
             })
             .collect();
         let count = candidates.len();
@@ -218,7 +234,11 @@ impl<'a> Analysis<'a> {
                 similarity[j * count + i] = s;
             }
         }
+        // Another outlet supports a sentence when it carries a similar sentence *and* its
+        // article holds the sentence's numbers and quotations: citing it must not credit it
+        // with a figure or a quote it never printed.
         let mut support = vec![BTreeMap::new(); count];
+        let mut carries_facts: BTreeMap<(usize, usize), bool> = BTreeMap::new();
         for i in 0..count {
             for j in 0..count {
                 let (di, dj) = (candidates[i].doc, candidates[j].doc);
@@ -226,7 +246,13 @@ impl<'a> Analysis<'a> {
                     continue;
                 }
                 let s = similarity[i * count + j];
-                if s >= SUPPORT_SIMILARITY {
+                if s < SUPPORT_SIMILARITY {
+                    continue;
+                }
+                let carries = *carries_facts
+                    .entry((i, dj))
+                    .or_insert_with(|| article_carries_facts(&articles[dj], &candidates[i].text));
+                if carries {
                     let best = support[i].entry(dj).or_insert(0.0f32);
                     *best = best.max(s);
                 }
@@ -258,7 +284,11 @@ impl<'a> Analysis<'a> {
                     .filter_map(|t| self.vocabulary.get(&t.stem))
                     .collect();
                 let vector = self.tfidf(&ids);
-                let quote_penalty = if opens_with_quote(&a.headline) { 0.5 } else { 1.0 };
+                let quote_penalty = if opens_with_quote(&a.headline) {
+                    0.5
+                } else {
+                    1.0
+                };
                 (doc, vector.cosine(&self.centroid) * quote_penalty)
             })
             .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
@@ -270,7 +300,11 @@ impl<'a> Analysis<'a> {
         for id in ids {
             *counts.entry(*id).or_insert(0.0) += 1.0;
         }
-        SparseVector::from_weights(counts.into_iter().map(|(id, tf)| (id, tf * self.frequencies.idf(id))))
+        SparseVector::from_weights(
+            counts
+                .into_iter()
+                .map(|(id, tf)| (id, tf * self.frequencies.idf(id))),
+        )
     }
 
     fn sim(&self, a: usize, b: usize) -> f32 {
@@ -278,13 +312,18 @@ impl<'a> Analysis<'a> {
     }
 
     fn max_sim_to(&self, candidate: usize, chosen: &BTreeSet<usize>) -> f32 {
-        chosen.iter().map(|&c| self.sim(candidate, c)).fold(0.0, f32::max)
+        chosen
+            .iter()
+            .map(|&c| self.sim(candidate, c))
+            .fold(0.0, f32::max)
     }
 
     /// Number of distinct other outlets that carry the candidate's fact.
     fn support_outlets(&self, candidate: usize) -> usize {
-        let outlets: BTreeSet<&str> =
-            self.support[candidate].keys().map(|&d| self.outlets[d].as_str()).collect();
+        let outlets: BTreeSet<&str> = self.support[candidate]
+            .keys()
+            .map(|&d| self.outlets[d].as_str())
+            .collect();
         outlets.len()
     }
 
@@ -293,7 +332,9 @@ impl<'a> Analysis<'a> {
         let own = self.candidates[candidate].doc;
         let mut by_outlet: BTreeMap<&str, (usize, f32)> = BTreeMap::new();
         for (&doc, &s) in &self.support[candidate] {
-            let entry = by_outlet.entry(self.outlets[doc].as_str()).or_insert((doc, s));
+            let entry = by_outlet
+                .entry(self.outlets[doc].as_str())
+                .or_insert((doc, s));
             if s > entry.1 {
                 *entry = (doc, s);
             }
@@ -301,9 +342,16 @@ impl<'a> Analysis<'a> {
         let mut supporters: Vec<(usize, f32)> = by_outlet.into_values().collect();
         supporters.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let mut docs = vec![own];
-        docs.extend(supporters.into_iter().map(|(d, _)| d).take(MAX_CITATIONS - 1));
+        docs.extend(
+            supporters
+                .into_iter()
+                .map(|(d, _)| d)
+                .take(MAX_CITATIONS - 1),
+        );
         docs.sort_unstable();
-        docs.into_iter().map(|d| Citation::Source(d as u32 + 1)).collect()
+        docs.into_iter()
+            .map(|d| Citation::Source(d as u32 + 1))
+            .collect()
     }
 
     fn lowercase_ok(&self) -> impl Fn(&str) -> bool + '_ {
@@ -311,7 +359,8 @@ impl<'a> Analysis<'a> {
     }
 
     fn sources(&self) -> Vec<Source> {
-        let position_of = |id: &storyline_model::ArticleId| self.articles.iter().position(|a| &a.id == id);
+        let position_of =
+            |id: &storyline_model::ArticleId| self.articles.iter().position(|a| &a.id == id);
         self.articles
             .iter()
             .enumerate()
@@ -333,7 +382,12 @@ impl<'a> Analysis<'a> {
 
     /// Picks by maximal marginal relevance from `pool`: each step takes the best
     /// `score * (1 - redundancy)` among candidates not redundant with `chosen`.
-    fn pick(&self, pool: &[usize], score: &dyn Fn(usize) -> f32, chosen: &BTreeSet<usize>) -> Option<usize> {
+    fn pick(
+        &self,
+        pool: &[usize],
+        score: &dyn Fn(usize) -> f32,
+        chosen: &BTreeSet<usize>,
+    ) -> Option<usize> {
         pool.iter()
             .copied()
             .filter(|c| !chosen.contains(c))
@@ -348,13 +402,28 @@ impl<'a> Analysis<'a> {
         let lead_score = |c: usize| {
             let candidate = &self.candidates[c];
             // The lead sentence states the news; agreement across outlets confirms it.
-            let position_weight = [1.0, 0.7, 0.55, 0.45].get(candidate.position).copied().unwrap_or(0.0);
-            candidate.relevance * (1.0 + 0.3 * self.support_outlets(c) as f32) * position_weight
+            let position_weight = [1.0, 0.7, 0.55, 0.45]
+                .get(candidate.position)
+                .copied()
+                .unwrap_or(0.0);
+            // A short standfirst ("X's government has a majority of four.") says less than a
+            // full lead sentence.
+            let fullness = (word_count(&candidate.text) as f32 / 20.0).min(1.0);
+            candidate.relevance
+                * (1.0 + 0.3 * self.support_outlets(c) as f32)
+                * position_weight
+                * fullness
         };
         let leads: Vec<usize> = (0..self.candidates.len())
-            .filter(|&c| self.candidates[c].position < 4 && self.candidates[c].relevance >= MIN_RELEVANCE)
+            .filter(|&c| {
+                self.candidates[c].position < 4 && self.candidates[c].relevance >= MIN_RELEVANCE
+            })
             .collect();
-        let pool: Vec<usize> = if leads.is_empty() { (0..self.candidates.len()).collect() } else { leads };
+        let pool: Vec<usize> = if leads.is_empty() {
+            (0..self.candidates.len()).collect()
+        } else {
+            leads
+        };
         let newest = self
             .candidates
             .iter()
@@ -365,19 +434,28 @@ impl<'a> Analysis<'a> {
             .copied()
             .filter(|&c| {
                 newest.is_some_and(|n| {
-                    self.articles[self.candidates[c].doc].effective_time() >= n - Duration::hours(LATEST_DEVELOPMENT_HOURS)
+                    self.articles[self.candidates[c].doc].effective_time()
+                        >= n - Duration::hours(LATEST_DEVELOPMENT_HOURS)
                 })
             })
             .collect();
         let mut chosen = BTreeSet::new();
         let mut order = Vec::new();
-        if let Some(first) = self.pick(&latest, &lead_score, &chosen).or_else(|| self.pick(&pool, &lead_score, &chosen)) {
+        if let Some(first) = self
+            .pick(&latest, &lead_score, &chosen)
+            .or_else(|| self.pick(&pool, &lead_score, &chosen))
+        {
             chosen.insert(first);
             order.push(first);
         }
-        let mut words: usize = order.iter().map(|&c| word_count(&self.candidates[c].text)).sum();
+        let mut words: usize = order
+            .iter()
+            .map(|&c| word_count(&self.candidates[c].text))
+            .sum();
         while order.len() < WHATS_HAPPENED_SENTENCES && words < WHATS_HAPPENED_WORDS {
-            let Some(next) = self.pick(&pool, &lead_score, &chosen) else { break };
+            let Some(next) = self.pick(&pool, &lead_score, &chosen) else {
+                break;
+            };
             chosen.insert(next);
             order.push(next);
             words += word_count(&self.candidates[next].text);
@@ -385,19 +463,33 @@ impl<'a> Analysis<'a> {
         used.extend(chosen.iter().copied());
         let sentences = order
             .iter()
-            .map(|&c| Sentence { text: self.candidates[c].text.clone(), citations: self.citations(c) })
+            .map(|&c| Sentence {
+                text: self.candidates[c].text.clone(),
+                citations: self.citations(c),
+            })
             .collect();
-        (Section { sentences, fallback_engine: None }, order.first().map(|&c| self.candidates[c].doc))
+        (
+            Section {
+                sentences,
+                fallback_engine: None,
+            },
+            order.first().map(|&c| self.candidates[c].doc),
+        )
     }
 
     fn behind_the_headline(&self, used: &mut BTreeSet<usize>) -> Section {
         let analysis_pool: Vec<usize> = (0..self.candidates.len())
-            .filter(|&c| self.candidates[c].relevance >= MIN_RELEVANCE && is_analysis(&self.candidates[c].text))
+            .filter(|&c| {
+                self.candidates[c].relevance >= MIN_RELEVANCE
+                    && is_analysis(&self.candidates[c].text)
+            })
             .collect();
         // Without analysis in the coverage, the most relevant context beyond the lead is the
         // best available account of why the story matters.
         let pool: Vec<usize> = if analysis_pool.is_empty() {
-            (0..self.candidates.len()).filter(|&c| self.candidates[c].position >= 2).collect()
+            (0..self.candidates.len())
+                .filter(|&c| self.candidates[c].position >= 2)
+                .collect()
         } else {
             analysis_pool
         };
@@ -409,7 +501,9 @@ impl<'a> Analysis<'a> {
         let mut chosen = used.clone();
         let mut picked = Vec::new();
         while picked.len() < 3 {
-            let Some(next) = self.pick(&pool, &score, &chosen) else { break };
+            let Some(next) = self.pick(&pool, &score, &chosen) else {
+                break;
+            };
             chosen.insert(next);
             picked.push(next);
         }
@@ -424,12 +518,23 @@ impl<'a> Analysis<'a> {
                     candidate.text.clone()
                 } else {
                     let verb = ATTRIBUTION_VERBS[i % ATTRIBUTION_VERBS.len()];
-                    attribute(&self.outlets[candidate.doc], verb, &candidate.text, &lowercase_ok)
+                    attribute(
+                        &self.outlets[candidate.doc],
+                        verb,
+                        &candidate.text,
+                        &lowercase_ok,
+                    )
                 };
-                Sentence { text, citations: vec![Citation::Source(candidate.doc as u32 + 1)] }
+                Sentence {
+                    text,
+                    citations: vec![Citation::Source(candidate.doc as u32 + 1)],
+                }
             })
             .collect();
-        Section { sentences, fallback_engine: None }
+        Section {
+            sentences,
+            fallback_engine: None,
+        }
     }
 
     fn what_the_papers_say(&self, used: &mut BTreeSet<usize>) -> Section {
@@ -438,16 +543,20 @@ impl<'a> Analysis<'a> {
         // Outlets with an original article, in order of first publication.
         let mut outlet_order: Vec<&str> = Vec::new();
         for (doc, article) in self.articles.iter().enumerate() {
-            if article.duplicate_of.is_none() && !outlet_order.contains(&self.outlets[doc].as_str()) {
+            if article.duplicate_of.is_none() && !outlet_order.contains(&self.outlets[doc].as_str())
+            {
                 outlet_order.push(&self.outlets[doc]);
             }
         }
         if outlet_order.len() >= 2 {
             // Common ground: the fact most outlets carry.
             let agreed = (0..self.candidates.len())
-                .filter(|&c| self.support_outlets(c) >= 1 && self.candidates[c].relevance >= MIN_RELEVANCE)
+                .filter(|&c| {
+                    self.support_outlets(c) >= 1 && self.candidates[c].relevance >= MIN_RELEVANCE
+                })
                 .max_by(|&a, &b| {
-                    let key = |c: usize| self.support_outlets(c) as f32 + self.candidates[c].relevance;
+                    let key =
+                        |c: usize| self.support_outlets(c) as f32 + self.candidates[c].relevance;
                     key(a).total_cmp(&key(b)).then(b.cmp(&a))
                 });
             if let Some(c) = agreed {
@@ -485,8 +594,15 @@ impl<'a> Analysis<'a> {
                         .filter(|&o| self.outlets[self.candidates[o].doc] != *outlet)
                         .map(|o| self.sim(c, o))
                         .fold(0.0, f32::max);
-                    let quote_bonus = if facts::quoted_spans(&self.candidates[c].text).is_empty() { 1.0 } else { 1.2 };
-                    (c, self.candidates[c].relevance.sqrt() * (1.0 - others) * quote_bonus)
+                    let quote_bonus = if facts::quoted_spans(&self.candidates[c].text).is_empty() {
+                        1.0
+                    } else {
+                        1.2
+                    };
+                    (
+                        c,
+                        self.candidates[c].relevance.sqrt() * (1.0 - others) * quote_bonus,
+                    )
                 })
                 .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
             if let Some((c, _)) = best {
@@ -515,10 +631,23 @@ impl<'a> Analysis<'a> {
                     let other_verb = verbs.next().copied().unwrap_or("stresses");
                     let text = format!(
                         "{}, while {}",
-                        without_final_stop(&attribute(outlet_order[outlet], verb, &first.text, &lowercase_ok)),
-                        attribute(outlet_order[other_outlet], other_verb, &second.text, &lowercase_ok)
+                        without_final_stop(&attribute(
+                            outlet_order[outlet],
+                            verb,
+                            &first.text,
+                            &lowercase_ok
+                        )),
+                        attribute(
+                            outlet_order[other_outlet],
+                            other_verb,
+                            &second.text,
+                            &lowercase_ok
+                        )
                     );
-                    let mut citations = vec![Citation::Source(first.doc as u32 + 1), Citation::Source(second.doc as u32 + 1)];
+                    let mut citations = vec![
+                        Citation::Source(first.doc as u32 + 1),
+                        Citation::Source(second.doc as u32 + 1),
+                    ];
                     citations.sort_by_key(|c| match c {
                         Citation::Source(n) => *n,
                         Citation::Story(_) => 0,
@@ -538,11 +667,20 @@ impl<'a> Analysis<'a> {
                 .collect();
             sentences.insert(
                 0,
-                Sentence { text: format!("{} is so far the only outlet with its own report on this story.", outlet_order[0]), citations: docs },
+                Sentence {
+                    text: format!(
+                        "{} is so far the only outlet with its own report on this story.",
+                        outlet_order[0]
+                    ),
+                    citations: docs,
+                },
             );
         }
         sentences.extend(self.wire_copy_sentences());
-        Section { sentences, fallback_engine: None }
+        Section {
+            sentences,
+            fallback_engine: None,
+        }
     }
 
     /// "Meridian Daily and The Lantern Post carried Cascade Wire's report." for each original
@@ -574,14 +712,23 @@ impl<'a> Analysis<'a> {
                     Citation::Story(_) => 0,
                 });
                 Sentence {
-                    text: format!("{} carried {}'s report.", join_names(&names), self.outlets[original]),
+                    text: format!(
+                        "{} carried {}'s report.",
+                        join_names(&names),
+                        self.outlets[original]
+                    ),
                     citations,
                 }
             })
             .collect()
     }
 
-    fn how_we_got_here(&self, related: &[RelatedStory], story_began: DateTime<Utc>, used: &BTreeSet<usize>) -> Vec<TimelineEntry> {
+    fn how_we_got_here(
+        &self,
+        related: &[RelatedStory],
+        story_began: DateTime<Utc>,
+        used: &BTreeSet<usize>,
+    ) -> Vec<TimelineEntry> {
         let mut entries: Vec<TimelineEntry> = related
             .iter()
             .filter(|r| r.began < story_began && !r.lead.is_empty())
@@ -590,7 +737,10 @@ impl<'a> Analysis<'a> {
                 date: r.began,
                 date_precision: DatePrecision::Day,
                 story_id: Some(r.story.id.clone()),
-                sentence: Sentence { text: r.lead.clone(), citations: vec![Citation::Story(r.story.id.clone())] },
+                sentence: Sentence {
+                    text: r.lead.clone(),
+                    citations: vec![Citation::Story(r.story.id.clone())],
+                },
             })
             .collect();
         // Background sentences that date an earlier step of the story.
@@ -600,10 +750,12 @@ impl<'a> Analysis<'a> {
                 continue;
             }
             let written = self.articles[candidate.doc].effective_time();
+            // The most precise date a sentence gives is the one its event happened on ("won
+            // 24.1% on 15 November, up from 14.8% in 2022" is about 15 November).
             let Some((date, precision)) = facts::past_references(&candidate.text)
                 .iter()
                 .filter_map(|r| reference_date(r, written))
-                .min_by_key(|(d, _)| *d)
+                .min_by_key(|(d, p)| (*p, *d))
             else {
                 continue;
             };
@@ -611,7 +763,12 @@ impl<'a> Analysis<'a> {
                 dated.push((c, date, precision));
             }
         }
-        dated.sort_by(|a, b| self.candidates[b.0].relevance.total_cmp(&self.candidates[a.0].relevance).then(a.0.cmp(&b.0)));
+        dated.sort_by(|a, b| {
+            self.candidates[b.0]
+                .relevance
+                .total_cmp(&self.candidates[a.0].relevance)
+                .then(a.0.cmp(&b.0))
+        });
         let mut chosen: BTreeSet<usize> = BTreeSet::new();
         let mut dates_taken: BTreeSet<(DateTime<Utc>, DatePrecision)> = BTreeSet::new();
         for (c, date, precision) in dated {
@@ -619,7 +776,9 @@ impl<'a> Analysis<'a> {
                 break;
             }
             // One step per date: outlets recalling the same past event word it differently.
-            if self.max_sim_to(c, &chosen) >= REDUNDANT_SIMILARITY || !dates_taken.insert((date, precision)) {
+            if self.max_sim_to(c, &chosen) >= REDUNDANT_SIMILARITY
+                || !dates_taken.insert((date, precision))
+            {
                 continue;
             }
             chosen.insert(c);
@@ -633,28 +792,56 @@ impl<'a> Analysis<'a> {
                 },
             });
         }
-        entries.sort_by(|a, b| a.date.cmp(&b.date).then(a.sentence.text.cmp(&b.sentence.text)));
+        entries.sort_by(|a, b| {
+            a.date
+                .cmp(&b.date)
+                .then(a.sentence.text.cmp(&b.sentence.text))
+        });
         entries
     }
 
     fn entity_cards(&self) -> Vec<EntityCard> {
-        let originals: Vec<usize> = (0..self.articles.len()).filter(|&d| self.articles[d].duplicate_of.is_none()).collect();
+        let originals: Vec<usize> = (0..self.articles.len())
+            .filter(|&d| self.articles[d].duplicate_of.is_none())
+            .collect();
         let docs: Vec<Vec<entities::Mention>> = originals
             .iter()
-            .map(|&d| entities::mentions(&format!("{}\n{}", self.articles[d].headline, self.articles[d].article_body)))
+            .map(|&d| {
+                entities::mentions(&format!(
+                    "{}\n{}",
+                    self.articles[d].headline, self.articles[d].article_body
+                ))
+            })
             .collect();
         let groups = entities::group_mentions(&docs);
-        let headlines: String = originals.iter().map(|&d| self.articles[d].headline.to_lowercase()).collect::<Vec<_>>().join("\n");
+        let headlines: String = originals
+            .iter()
+            .map(|&d| self.articles[d].headline.to_lowercase())
+            .collect::<Vec<_>>()
+            .join("\n");
         let salience = |g: &EntityGroup| {
-            let in_headline = std::iter::once(&g.name).chain(g.aliases.iter()).any(|n| headlines.contains(&n.to_lowercase()));
+            let in_headline = std::iter::once(&g.name)
+                .chain(g.aliases.iter())
+                .any(|n| headlines.contains(&n.to_lowercase()));
             g.mentions as f32 + if in_headline { 3.0 } else { 0.0 }
         };
         let mut ranked: Vec<&EntityGroup> = groups.iter().filter(|g| g.mentions >= 2).collect();
-        ranked.sort_by(|a, b| salience(b).total_cmp(&salience(a)).then(a.name.cmp(&b.name)));
+        ranked.sort_by(|a, b| {
+            salience(b)
+                .total_cmp(&salience(a))
+                .then(a.name.cmp(&b.name))
+        });
         // A name inside a more salient one ("Sora" beside "Arvana Sora") is the same topic.
         let mut shown: Vec<&EntityGroup> = Vec::new();
         for group in ranked {
-            let words = |name: &str| name.to_lowercase().split_whitespace().map(str::to_string).collect::<Vec<_>>();
+            // Compared without plural and possessive endings: "Social Democrat" is
+            // "Social Democrats".
+            let words = |name: &str| {
+                name.to_lowercase()
+                    .split_whitespace()
+                    .map(|w| w.trim_end_matches("'s").trim_end_matches('s').to_string())
+                    .collect::<Vec<_>>()
+            };
             let mine = words(&group.name);
             let overlaps = shown.iter().any(|other| {
                 let theirs = words(&other.name);
@@ -674,21 +861,33 @@ impl<'a> Analysis<'a> {
             .collect()
     }
 
-    fn card(&self, group: &EntityGroup, originals: &[usize], used_sentences: &mut BTreeSet<usize>) -> EntityCard {
+    fn card(
+        &self,
+        group: &EntityGroup,
+        originals: &[usize],
+        used_sentences: &mut BTreeSet<usize>,
+    ) -> EntityCard {
         // The role from the newest article wins: current coverage beats older wording.
         let newest_role = group
             .roles
             .iter()
+            .filter(|(role, _)| is_plausible_role(role))
             .filter_map(|(role, index)| originals.get(*index).map(|&doc| (role, doc)))
             .max_by(|a, b| {
-                self.articles[a.1].effective_time().cmp(&self.articles[b.1].effective_time()).then(b.1.cmp(&a.1))
+                self.articles[a.1]
+                    .effective_time()
+                    .cmp(&self.articles[b.1].effective_time())
+                    .then(b.1.cmp(&a.1))
             });
         let (description, doc) = match newest_role {
             Some((role, doc)) => (describe_role(&group.name, role, group.kind), doc),
             None => match self.sentence_introducing(group, originals, used_sentences) {
                 Some((sentence, doc)) => (sentence, doc),
                 None => (
-                    format!("{} is mentioned {} times in this story's coverage.", group.name, group.mentions),
+                    format!(
+                        "{} is mentioned {} times in this story's coverage.",
+                        group.name, group.mentions
+                    ),
                     originals.get(group.first_doc).copied().unwrap_or(0),
                 ),
             },
@@ -697,7 +896,12 @@ impl<'a> Analysis<'a> {
             id: group.id.clone(),
             name: group.name.clone(),
             kind: group.kind,
-            aliases: group.aliases.iter().filter(|a| **a != group.name).cloned().collect(),
+            aliases: group
+                .aliases
+                .iter()
+                .filter(|a| **a != group.name)
+                .cloned()
+                .collect(),
             description,
             description_source: DescriptionSource::Coverage {
                 source: doc as u32 + 1,
@@ -741,6 +945,14 @@ impl<'a> Analysis<'a> {
 /// appears in the coverage as Finance Minister X".
 fn describe_role(name: &str, role: &str, kind: EntityKind) -> String {
     let role = role.trim().trim_end_matches([',', '.']);
+    // "Mr Viktor Almgren" → "Viktor Almgren"; keep the rest of a title ("Dr Ana Ruiz, the
+    // inquiry's head" never reaches here with the honorific alone).
+    let role = role
+        .split_whitespace()
+        .filter(|w| !HONORIFICS.contains(&w.trim_end_matches('.').to_lowercase().as_str()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let role = role.as_str();
     let first = role.split_whitespace().next().unwrap_or("");
     let is_appositive = first.chars().next().is_some_and(char::is_lowercase)
         || first.ends_with("'s")
@@ -754,20 +966,82 @@ fn describe_role(name: &str, role: &str, kind: EntityKind) -> String {
     }
 }
 
+/// True when every number and quotation of `sentence` appears in `article`.
+fn article_carries_facts(article: &Article, sentence: &str) -> bool {
+    let text = format!("{}\n{}", article.headline, article.article_body);
+    facts::numbers(sentence)
+        .iter()
+        .all(|n| facts::contains_number(&text, n))
+        && facts::quoted_spans(sentence)
+            .iter()
+            .all(|q| facts::contains_verbatim(&text, q))
+}
+
+/// Honorifics say nothing about who someone is.
+const HONORIFICS: &[&str] = &["mr", "mrs", "ms", "miss", "dr", "prof", "sir", "dame", "mx"];
+/// Words that show an "appositive" is really a clause ("Centre Party, the Social Democrats
+/// dropped ...") rather than a description.
+const CLAUSE_WORDS: &[&str] = &[
+    "is", "was", "are", "were", "has", "had", "have", "will", "would", "said", "says", "told",
+    "did", "does", "could", "should", "can", "may", "might", "be", "been", "dropped", "won",
+    "lost", "agreed", "called", "gave", "gives", "took", "made", "which", "who", "that",
+    "majority", "minority", "percent",
+];
+
+/// True when a role seen in the coverage can describe an entity: a short noun phrase, not
+/// an honorific and not a clause.
+fn is_plausible_role(role: &str) -> bool {
+    let words: Vec<String> = role
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’')
+                .to_lowercase()
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.is_empty() || words.len() > 8 {
+        return false;
+    }
+    if words
+        .iter()
+        .all(|w| HONORIFICS.contains(&w.trim_end_matches('.')))
+    {
+        return false;
+    }
+    if words
+        .iter()
+        .any(|w| CLAUSE_WORDS.contains(&w.as_str()) || w.chars().any(|c| c.is_ascii_digit()))
+    {
+        return false;
+    }
+    true
+}
+
 /// The date a past reference points to, and how precisely, given when the sentence was
 /// written ("in March" written in November 2026 means March 2026).
-fn reference_date(reference: &facts::PastReference, written: DateTime<Utc>) -> Option<(DateTime<Utc>, DatePrecision)> {
+fn reference_date(
+    reference: &facts::PastReference,
+    written: DateTime<Utc>,
+) -> Option<(DateTime<Utc>, DatePrecision)> {
     let lower = reference.phrase.to_lowercase();
     let (year, month, day, precision) = match (reference.year, reference.month, reference.day) {
         (Some(y), Some(m), Some(d)) => (y, m, d, DatePrecision::Day),
         (Some(y), Some(m), None) => (y, m, 1, DatePrecision::Month),
         (Some(y), None, _) => (y, 1, 1, DatePrecision::Year),
         (None, Some(m), Some(d)) => {
-            let y = if m > written.month() { written.year() - 1 } else { written.year() };
+            let y = if m > written.month() {
+                written.year() - 1
+            } else {
+                written.year()
+            };
             (y, m, d, DatePrecision::Day)
         }
         (None, Some(m), None) => {
-            let y = if m > written.month() { written.year() - 1 } else { written.year() };
+            let y = if m > written.month() {
+                written.year() - 1
+            } else {
+                written.year()
+            };
             (y, m, 1, DatePrecision::Month)
         }
         (None, None, _) if lower.contains("last year") || lower.contains("a year ago") => {
@@ -790,16 +1064,26 @@ fn outlet_name(article: &Article) -> String {
     }
 }
 
-fn go_deeper(context: &BriefContext, timeline: &[TimelineEntry], cards: &[EntityCard]) -> Vec<GoDeeperQuestion> {
+fn go_deeper(
+    context: &BriefContext,
+    timeline: &[TimelineEntry],
+    cards: &[EntityCard],
+) -> Vec<GoDeeperQuestion> {
     let mut questions = Vec::new();
     if timeline.len() >= 2 {
         questions.push(GoDeeperQuestion {
             question: "How did this story develop?".into(),
-            link: GoDeeperLink::Timeline { story_id: context.story.id.clone() },
+            link: GoDeeperLink::Timeline {
+                story_id: context.story.id.clone(),
+            },
         });
     }
     for related in context.related.iter().take(2) {
-        let topic = related.shared.first().cloned().unwrap_or_else(|| "this".into());
+        let topic = related
+            .shared
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "this".into());
         let question = if related.began < context.story.created_at {
             format!("What happened earlier with {topic}?")
         } else {
@@ -807,7 +1091,10 @@ fn go_deeper(context: &BriefContext, timeline: &[TimelineEntry], cards: &[Entity
         };
         questions.push(GoDeeperQuestion {
             question,
-            link: GoDeeperLink::Story { story_id: related.story.id.clone(), headline: related.story.headline.clone() },
+            link: GoDeeperLink::Story {
+                story_id: related.story.id.clone(),
+                headline: related.story.headline.clone(),
+            },
         });
     }
     for card in cards {
@@ -821,9 +1108,110 @@ fn go_deeper(context: &BriefContext, timeline: &[TimelineEntry], cards: &[Entity
         };
         questions.push(GoDeeperQuestion {
             question,
-            link: GoDeeperLink::Entity { entity_id: card.id.clone(), name: card.name.clone() },
+            link: GoDeeperLink::Entity {
+                entity_id: card.id.clone(),
+                name: card.name.clone(),
+            },
         });
     }
     questions.truncate(5);
     questions
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_that_describe_and_roles_that_do_not() {
+        for role in [
+            "Finance Minister",
+            "the port authority's chief executive",
+            "a nurse",
+            "Chinese Premier",
+            "the e-commerce group",
+        ] {
+            assert!(is_plausible_role(role), "{role}");
+        }
+        for role in [
+            "Mr",
+            "Dr.",
+            "a majority of four seats",
+            "the Social Democrats dropped a proposed wealth tax",
+            "42",
+            "",
+        ] {
+            assert!(!is_plausible_role(role), "{role}");
+        }
+    }
+
+    #[test]
+    fn role_descriptions_read_as_sentences() {
+        let check = |name: &str, role: &str, kind: EntityKind, expected: &str| {
+            assert_eq!(describe_role(name, role, kind), expected);
+        };
+        check(
+            "Tomas Berg",
+            "the port authority's chief executive",
+            EntityKind::Person,
+            "Tomas Berg is the port authority's chief executive.",
+        );
+        check(
+            "Li Qiang",
+            "Chinese Premier",
+            EntityKind::Person,
+            "Li Qiang appears in the coverage as Chinese Premier Li Qiang.",
+        );
+        check(
+            "Viktor Almgren",
+            "Mr",
+            EntityKind::Person,
+            "Viktor Almgren appears in the coverage as  Viktor Almgren.",
+        );
+        check(
+            "Alibaba",
+            "the e-commerce group",
+            EntityKind::Company,
+            "Alibaba is the e-commerce group.",
+        );
+    }
+
+    #[test]
+    fn past_references_become_dates_before_the_writing() {
+        let written = Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap();
+        let reference = |year, month, day, phrase: &str| facts::PastReference {
+            phrase: phrase.into(),
+            year,
+            month,
+            day,
+        };
+        let day = |y, m, d| Utc.with_ymd_and_hms(y, m, d, 0, 0, 0).unwrap();
+        assert_eq!(
+            reference_date(
+                &reference(Some(2024), Some(8), None, "in August 2024"),
+                written
+            ),
+            Some((day(2024, 8, 1), DatePrecision::Month))
+        );
+        assert_eq!(
+            reference_date(&reference(None, Some(3), Some(15), "on 15 March"), written),
+            Some((day(2026, 3, 15), DatePrecision::Day))
+        );
+        assert_eq!(
+            reference_date(&reference(None, Some(12), None, "in December"), written),
+            Some((day(2025, 12, 1), DatePrecision::Month))
+        );
+        assert_eq!(
+            reference_date(&reference(None, None, None, "last year"), written),
+            Some((day(2025, 1, 1), DatePrecision::Year))
+        );
+        assert_eq!(
+            reference_date(&reference(Some(2030), None, None, "in 2030"), written),
+            None
+        );
+        assert_eq!(
+            reference_date(&reference(None, None, None, "previously"), written),
+            None
+        );
+    }
 }

@@ -65,7 +65,8 @@ pub fn refresh_briefs(
     let mut report = BriefReport::default();
     for story in &stories {
         let members = store.story_members(&story.id)?;
-        let member_ids: BTreeSet<ArticleId> = members.iter().map(|m| m.article_id.clone()).collect();
+        let member_ids: BTreeSet<ArticleId> =
+            members.iter().map(|m| m.article_id.clone()).collect();
         if let Some(latest) = store.latest_brief(&story.id)? {
             let previous: BTreeSet<ArticleId> = latest.input_articles.iter().cloned().collect();
             if previous == member_ids {
@@ -75,7 +76,11 @@ pub fn refresh_briefs(
         }
         let ids: Vec<ArticleId> = members.iter().map(|m| m.article_id.clone()).collect();
         let mut articles = store.articles(&ids)?;
-        articles.sort_by(|a, b| a.effective_time().cmp(&b.effective_time()).then(a.id.cmp(&b.id)));
+        articles.sort_by(|a, b| {
+            a.effective_time()
+                .cmp(&b.effective_time())
+                .then(a.id.cmp(&b.id))
+        });
         let context = BriefContext {
             story: story.clone(),
             articles,

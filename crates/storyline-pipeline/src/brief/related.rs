@@ -52,7 +52,10 @@ impl StoryProfiles {
             let members = store.story_members(&story.id)?;
             let ids: Vec<ArticleId> = members.into_iter().map(|m| m.article_id).collect();
             let articles = store.articles(&ids)?;
-            let originals: Vec<_> = articles.iter().filter(|a| a.duplicate_of.is_none()).collect();
+            let originals: Vec<_> = articles
+                .iter()
+                .filter(|a| a.duplicate_of.is_none())
+                .collect();
             let mut entity_counts: BTreeMap<String, (u32, String)> = BTreeMap::new();
             let mut term_counts: BTreeMap<String, f32> = BTreeMap::new();
             let mut surfaces: BTreeMap<String, String> = BTreeMap::new();
@@ -61,7 +64,9 @@ impl StoryProfiles {
                 let text = format!("{}\n{}", article.headline, article.article_body);
                 for mention in entities::mentions(&text) {
                     let key = mention.surface.to_lowercase();
-                    let entry = entity_counts.entry(key).or_insert((0, mention.surface.clone()));
+                    let entry = entity_counts
+                        .entry(key)
+                        .or_insert((0, mention.surface.clone()));
                     entry.0 += 1;
                 }
                 for term in terms::analyze(&text, article.in_language.as_deref()) {
@@ -89,7 +94,11 @@ impl StoryProfiles {
                     .unwrap_or_default(),
                 None => originals
                     .first()
-                    .and_then(|a| sentences::split_sentences(&a.article_body).into_iter().next())
+                    .and_then(|a| {
+                        sentences::split_sentences(&a.article_body)
+                            .into_iter()
+                            .next()
+                    })
                     .map(|s| s.text)
                     .unwrap_or_default(),
             };
@@ -121,7 +130,11 @@ impl StoryProfiles {
             .filter_map(|other| compare(me, other))
             .filter(|r| r.score >= RELATED_MIN_SCORE)
             .collect();
-        related.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.story.id.cmp(&b.story.id)));
+        related.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(a.story.id.cmp(&b.story.id))
+        });
         related.truncate(limit);
         related
     }
@@ -133,7 +146,10 @@ fn compare(me: &Profile, other: &Profile) -> Option<RelatedStory> {
         .entities
         .iter()
         .filter_map(|(key, (surface, mine))| {
-            other.entities.get(key).map(|(_, theirs)| ((*mine).min(*theirs), surface.clone()))
+            other
+                .entities
+                .get(key)
+                .map(|(_, theirs)| ((*mine).min(*theirs), surface.clone()))
         })
         .collect();
     shared_weighted.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));

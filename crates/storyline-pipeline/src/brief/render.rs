@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use std::fmt::Write;
-use storyline_model::{Brief, Citation, DatePrecision, DescriptionSource, GoDeeperLink, Section, Sentence};
+use storyline_model::{
+    Brief, Citation, DatePrecision, DescriptionSource, GoDeeperLink, Section, Sentence,
+};
 
 /// The brief as Markdown. Citation `[n]` refers to the n-th entry of the Sources list;
 /// `[story sXXXX]` to an earlier story.
@@ -19,7 +21,11 @@ pub fn to_markdown(brief: &Brief) -> String {
         brief.sources.len()
     );
     section(&mut out, "What's happened", &brief.whats_happened);
-    section(&mut out, "What's behind the headline?", &brief.behind_the_headline);
+    section(
+        &mut out,
+        "What's behind the headline?",
+        &brief.behind_the_headline,
+    );
     section(&mut out, "What the papers say", &brief.what_the_papers_say);
 
     let _ = writeln!(out, "## How we got here\n");
@@ -54,24 +60,47 @@ pub fn to_markdown(brief: &Brief) -> String {
     for card in &brief.more_on_these_topics {
         let source = match &card.description_source {
             DescriptionSource::Coverage { source, seen_at } => {
-                format!("from the coverage [{source}], {}", seen_at.format("%-d %B %Y"))
+                format!(
+                    "from the coverage [{source}], {}",
+                    seen_at.format("%-d %B %Y")
+                )
             }
             DescriptionSource::KnowledgeBase { name, imported_at } => {
                 format!("from {name}, imported {}", imported_at.format("%-d %B %Y"))
             }
         };
-        let _ = writeln!(out, "- **{}** ({}): {} _({source})_", card.name, card.kind.as_str(), card.description);
+        let _ = writeln!(
+            out,
+            "- **{}** ({}): {} _({source})_",
+            card.name,
+            card.kind.as_str(),
+            card.description
+        );
     }
     out.push('\n');
 
     let _ = writeln!(out, "## Sources\n");
     for source in &brief.sources {
-        let when = source.published.map(date_time).unwrap_or_else(|| "undated".into());
-        let copy = source.copy_of.map(|n| format!(" (copy of [{n}])")).unwrap_or_default();
-        let _ = writeln!(out, "{}. {}: “{}”, {when}{copy}. <{}>", source.n, source.outlet, source.title, source.url);
+        let when = source
+            .published
+            .map(date_time)
+            .unwrap_or_else(|| "undated".into());
+        let copy = source
+            .copy_of
+            .map(|n| format!(" (copy of [{n}])"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{}. {}: “{}”, {when}{copy}. <{}>",
+            source.n, source.outlet, source.title, source.url
+        );
     }
     if !brief.checks.failures.is_empty() {
-        let _ = writeln!(out, "\n_{} sentence(s) failed the trust checks and were left out._", brief.checks.failures.len());
+        let _ = writeln!(
+            out,
+            "\n_{} sentence(s) failed the trust checks and were left out._",
+            brief.checks.failures.len()
+        );
     }
     out
 }
@@ -85,7 +114,10 @@ fn section(out: &mut String, title: &str, section: &Section) {
     let text: Vec<String> = section.sentences.iter().map(sentence).collect();
     let _ = writeln!(out, "{}\n", text.join(" "));
     if let Some(engine) = &section.fallback_engine {
-        let _ = writeln!(out, "_(written by the {engine} engine after the trust checks failed)_\n");
+        let _ = writeln!(
+            out,
+            "_(written by the {engine} engine after the trust checks failed)_\n"
+        );
     }
 }
 

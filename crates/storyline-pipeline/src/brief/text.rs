@@ -5,32 +5,101 @@ use storyline_nlp::terms;
 
 /// Words that mark analysis rather than report: significance, motives, consequences.
 const ANALYSIS_CUES: &[&str] = &[
-    "because", "could", "would", "might", "may", "expected", "likely", "unlikely", "risk",
-    "risks", "means", "meaning", "signal", "signals", "concern", "concerns", "critics",
-    "analysts", "analyst", "impact", "consequence", "consequences", "pressure", "aims", "aim",
-    "intended", "so that", "however", "although", "despite", "warned", "warn", "warns",
-    "fear", "fears", "cost", "costs", "threat", "threatens", "raises", "questions",
-    "implications", "future", "test", "challenge", "strategy", "strategic", "why",
+    "because",
+    "could",
+    "would",
+    "might",
+    "may",
+    "expected",
+    "likely",
+    "unlikely",
+    "risk",
+    "risks",
+    "means",
+    "meaning",
+    "signal",
+    "signals",
+    "concern",
+    "concerns",
+    "critics",
+    "analysts",
+    "analyst",
+    "impact",
+    "consequence",
+    "consequences",
+    "pressure",
+    "aims",
+    "aim",
+    "intended",
+    "so that",
+    "however",
+    "although",
+    "despite",
+    "warned",
+    "warn",
+    "warns",
+    "fear",
+    "fears",
+    "cost",
+    "costs",
+    "threat",
+    "threatens",
+    "raises",
+    "questions",
+    "implications",
+    "future",
+    "test",
+    "challenge",
+    "strategy",
+    "strategic",
+    "why",
 ];
 
 /// Verbs of attribution: a sentence holding one already says whose view it is.
 const SPEECH_MARKERS: &[&str] = &[
-    " said", " says", " told", "according to", " warned", " argued", " added", " noted",
-    " wrote", " insisted", " claimed", " stated", " announced", " conceded", " acknowledged",
+    " said",
+    " says",
+    " told",
+    "according to",
+    " warned",
+    " argued",
+    " added",
+    " noted",
+    " wrote",
+    " insisted",
+    " claimed",
+    " stated",
+    " announced",
+    " conceded",
+    " acknowledged",
 ];
 
 /// Boilerplate lines extractors sometimes leave in article bodies.
 const BOILERPLATE: &[&str] = &[
-    "additional reporting by", "reporting by", "editing by", "sign up", "subscribe",
-    "read more", "click here", "all rights reserved", "follow us", "newsletter",
-    "this article", "contributed to this report", "photo:", "image:", "copyright",
+    "additional reporting by",
+    "reporting by",
+    "editing by",
+    "sign up",
+    "subscribe",
+    "read more",
+    "click here",
+    "all rights reserved",
+    "follow us",
+    "newsletter",
+    "this article",
+    "contributed to this report",
+    "photo:",
+    "image:",
+    "copyright",
 ];
 
 /// The sentence without a leading wire dateline ("SANTIAGO, Nov 23 (Cascade Wire) – ",
 /// "LISBON — "): the rest is still verbatim article text, and reads as a sentence.
 pub fn strip_dateline(sentence: &str) -> &str {
     for dash in [" – ", " — ", " - ", " -- "] {
-        let Some(at) = sentence.find(dash) else { continue };
+        let Some(at) = sentence.find(dash) else {
+            continue;
+        };
         if at > 80 {
             continue;
         }
@@ -69,11 +138,19 @@ pub fn is_usable_sentence(text: &str) -> bool {
     }
     // Bylines are not content; a sentence opening with a conjunction leans on the one
     // before it and means little alone.
-    if ["by ", "but ", "and ", "or ", "yet ", "so ", "nor "].iter().any(|p| lower.starts_with(p)) {
+    if ["by ", "but ", "and ", "or ", "yet ", "so ", "nor "]
+        .iter()
+        .any(|p| lower.starts_with(p))
+    {
         return false;
     }
     // So does one opening with a pronoun ("It starts with...", "They said...").
-    if ["it ", "it's ", "he ", "she ", "they ", "this ", "these ", "those ", "its "].iter().any(|p| lower.starts_with(p)) {
+    if [
+        "it ", "it's ", "he ", "she ", "they ", "this ", "these ", "those ", "its ",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
+    {
         return false;
     }
     quotes_balanced(text)
@@ -90,7 +167,9 @@ fn quotes_balanced(text: &str) -> bool {
 
 /// True when the sentence opens with a quotation mark.
 pub fn opens_with_quote(sentence: &str) -> bool {
-    sentence.trim_start().starts_with(['"', '“', '‘', '\'', '«'])
+    sentence
+        .trim_start()
+        .starts_with(['"', '“', '‘', '\'', '«'])
 }
 
 /// True when the sentence carries analysis cues.
@@ -113,11 +192,19 @@ pub fn is_attributed(text: &str) -> bool {
 /// common word (so proper nouns keep their capital) and its final full stop kept. A
 /// sentence that opens with a quotation reads "According to `outlet`, “...”" instead, as
 /// "notes that" cannot introduce a quote.
-pub fn attribute(outlet: &str, verb: &str, sentence: &str, lowercase_ok: &dyn Fn(&str) -> bool) -> String {
+pub fn attribute(
+    outlet: &str,
+    verb: &str,
+    sentence: &str,
+    lowercase_ok: &dyn Fn(&str) -> bool,
+) -> String {
     if opens_with_quote(sentence) {
         return format!("According to {outlet}, {}", sentence.trim());
     }
-    format!("{outlet} {verb} that {}", continue_sentence(sentence, lowercase_ok))
+    format!(
+        "{outlet} {verb} that {}",
+        continue_sentence(sentence, lowercase_ok)
+    )
 }
 
 /// The sentence as the continuation of a longer one: first word lowercased when it is a
@@ -134,7 +221,16 @@ pub fn continue_sentence(sentence: &str, lowercase_ok: &dyn Fn(&str) -> bool) ->
         return sentence.to_string();
     }
     let lower = first_word.to_lowercase();
-    if terms::is_stopword(&lower) || lowercase_ok(&lower) {
+    // "Transport Minister Helen Achterberg", "New Delhi": a capitalised word followed by
+    // another is the start of a name, unless it is a function word ("The Hague" is still
+    // "the Hague" mid-sentence).
+    let next_is_capitalised = sentence
+        .split_whitespace()
+        .nth(1)
+        .and_then(|w| w.chars().next())
+        .is_some_and(char::is_uppercase);
+    let is_function_word = terms::is_stopword(&lower);
+    if is_function_word || (lowercase_ok(&lower) && !next_is_capitalised) {
         let mut chars = sentence.chars();
         match chars.next() {
             Some(first) => first.to_lowercase().chain(chars).collect(),
@@ -147,7 +243,10 @@ pub fn continue_sentence(sentence: &str, lowercase_ok: &dyn Fn(&str) -> bool) ->
 
 /// The sentence without its final full stop, to join it with another.
 pub fn without_final_stop(sentence: &str) -> &str {
-    sentence.trim_end().strip_suffix('.').unwrap_or(sentence.trim_end())
+    sentence
+        .trim_end()
+        .strip_suffix('.')
+        .unwrap_or(sentence.trim_end())
 }
 
 /// "A", "A and B", "A, B and C".
@@ -172,35 +271,69 @@ mod tests {
         let check = |sentence: &str, expected: &str| {
             assert_eq!(attribute("The Ledger", "notes", sentence, &never), expected);
         };
-        check("The fire began at dawn.", "The Ledger notes that the fire began at dawn.");
-        check("Tomas Berg resigned.", "The Ledger notes that Tomas Berg resigned.");
-        check("NATO met on Monday.", "The Ledger notes that NATO met on Monday.");
-        check("“We ran,” she said.", "According to The Ledger, “We ran,” she said.");
+        check(
+            "The fire began at dawn.",
+            "The Ledger notes that the fire began at dawn.",
+        );
+        check(
+            "Tomas Berg resigned.",
+            "The Ledger notes that Tomas Berg resigned.",
+        );
+        check(
+            "NATO met on Monday.",
+            "The Ledger notes that NATO met on Monday.",
+        );
+        check(
+            "“We ran,” she said.",
+            "According to The Ledger, “We ran,” she said.",
+        );
     }
 
     #[test]
     fn datelines_are_stripped() {
         let check = |input: &str, expected: &str| assert_eq!(strip_dateline(input), expected);
-        check("SANTIAGO, Nov 23 (Cascade Wire) – Chile's court ruled.", "Chile's court ruled.");
-        check("GOTHENBURG, Sweden, Nov 19 (Wire) - Arvana is recalling cars.", "Arvana is recalling cars.");
+        check(
+            "SANTIAGO, Nov 23 (Cascade Wire) – Chile's court ruled.",
+            "Chile's court ruled.",
+        );
+        check(
+            "GOTHENBURG, Sweden, Nov 19 (Wire) - Arvana is recalling cars.",
+            "Arvana is recalling cars.",
+        );
         check("LISBON — The port reopened.", "The port reopened.");
         check("The port reopened – partly.", "The port reopened – partly.");
-        check("NATO said – at length – nothing.", "NATO said – at length – nothing.");
+        check(
+            "NATO said – at length – nothing.",
+            "NATO said – at length – nothing.",
+        );
     }
 
     #[test]
     fn sentence_filters() {
-        assert!(is_usable_sentence("The port will stay closed until Friday, officials said."));
+        assert!(is_usable_sentence(
+            "The port will stay closed until Friday, officials said."
+        ));
         assert!(!is_usable_sentence("Read more about the port."));
         assert!(!is_usable_sentence("What happens next?"));
         assert!(!is_usable_sentence("Too short."));
-        assert!(!is_usable_sentence("But we picked the town for its engineers, not the subsidy."));
-        assert!(!is_usable_sentence("It starts with an output of 8,000 wafers a month."));
-        assert!(!is_usable_sentence("The city has trained radio engineers for forty years.”"));
-        assert!(is_usable_sentence("“The city has trained radio engineers,” she said."));
+        assert!(!is_usable_sentence(
+            "But we picked the town for its engineers, not the subsidy."
+        ));
+        assert!(!is_usable_sentence(
+            "It starts with an output of 8,000 wafers a month."
+        ));
+        assert!(!is_usable_sentence(
+            "The city has trained radio engineers for forty years.”"
+        ));
+        assert!(is_usable_sentence(
+            "“The city has trained radio engineers,” she said."
+        ));
         assert!(is_analysis("The closure could cost exporters millions."));
         assert!(!is_analysis("The port closed on Monday."));
         assert!(is_attributed("The fire was contained, the mayor said."));
-        assert_eq!(join_names(&["A".into(), "B".into(), "C".into()]), "A, B and C");
+        assert_eq!(
+            join_names(&["A".into(), "B".into(), "C".into()]),
+            "A, B and C"
+        );
     }
 }
