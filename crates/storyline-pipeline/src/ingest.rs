@@ -328,15 +328,34 @@ pub async fn poll_feeds(
         polled.push(feed);
     }
     let mut deduper = Deduper::from_articles(&store.all_articles()?);
+    let aliases: Vec<(ArticleId, ArticleId)> = articles
+        .iter()
+        .flat_map(|article| {
+            let item_ids = article.feed_item_ids.iter();
+            item_ids
+                .filter(|alias| **alias != article.article.id)
+                .map(|alias| (alias.clone(), article.article.id.clone()))
+        })
+        .collect();
+    let articles = articles.into_iter().map(|a| a.article).collect();
     let (new, copies) = store_batch(store, &mut deduper, articles)?;
     report.new_articles = new;
     report.copies = copies;
+    // The item's own link and guid become aliases of the stored article, so the next poll
+    // knows the item even when its link is a tracking redirect to the canonical page.
+    store.add_article_aliases(&aliases)?;
     // Validators are saved only once the items are safely stored: a crash before this point
     // means the next poll fetches the feeds again instead of skipping their items.
     for feed in &polled {
         store.update_feed_state(feed)?;
     }
     Ok(report)
+}
+
+/// A new article and the ids its feed item is known by (link and guid).
+struct ItemArticle {
+    article: Article,
+    feed_item_ids: Vec<ArticleId>,
 }
 
 /// Polls one feed: the new articles it links to, or its failure as one line. Updates the
@@ -347,7 +366,7 @@ async fn poll_one(
     feed: &mut Feed,
     now: DateTime<Utc>,
     report: &mut FetchReport,
-) -> Result<Result<Vec<Article>, String>, PipelineError> {
+) -> Result<Result<Vec<ItemArticle>, String>, PipelineError> {
     let body = match fetcher.get(&feed.url, &Validators::from_feed(feed)).await {
         Ok(FetchOutcome::NotModified) => {
             report.not_modified += 1;
@@ -374,7 +393,10 @@ async fn poll_one(
                     report.summary_only += 1;
                     report.errors.push(cause);
                 }
-                articles.push(article);
+                articles.push(ItemArticle {
+                    article,
+                    feed_item_ids: feed_item_ids(item),
+                });
             }
             Err(cause) => report.errors.push(cause),
         }
@@ -384,15 +406,23 @@ async fn poll_one(
     Ok(Ok(articles))
 }
 
-/// True when the item's link or guid already names a stored article.
-fn already_stored(store: &dyn Store, item: &FeedItem) -> Result<bool, PipelineError> {
-    for candidate in [item.url.as_deref(), Some(item.id.as_str())]
+/// The article ids a feed item's link and URL guid map to.
+fn feed_item_ids(item: &FeedItem) -> Vec<ArticleId> {
+    let mut ids: Vec<ArticleId> = [item.url.as_deref(), Some(item.id.as_str())]
         .into_iter()
         .flatten()
-    {
-        if candidate.contains("://")
-            && store.has_article(&ArticleId::from_url(&canonicalize_url(candidate)))?
-        {
+        .filter(|candidate| candidate.contains("://"))
+        .map(|candidate| ArticleId::from_url(&canonicalize_url(candidate)))
+        .collect();
+    ids.dedup();
+    ids
+}
+
+/// True when the item's link or guid already names a stored article (directly or as an
+/// alias recorded by an earlier poll).
+fn already_stored(store: &dyn Store, item: &FeedItem) -> Result<bool, PipelineError> {
+    for id in feed_item_ids(item) {
+        if store.has_article(&id)? {
             return Ok(true);
         }
     }

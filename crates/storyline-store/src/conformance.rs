@@ -28,6 +28,10 @@ pub const CHECKS: &[(&str, Check)] = &[
     ),
     ("removing_feeds", removing_feeds),
     (
+        "article_aliases_are_known_ids",
+        article_aliases_are_known_ids,
+    ),
+    (
         "articles_round_trip_every_field",
         articles_round_trip_every_field,
     ),
@@ -105,6 +109,40 @@ pub fn run_all(make: &mut dyn FnMut() -> Box<dyn Store>) {
         eprintln!("store conformance: {name}");
         check(store.as_mut());
     }
+}
+
+fn article_aliases_are_known_ids(store: &mut dyn Store) {
+    let stored = article("ferry-strike", Some(at(3, 9)), at(3, 10));
+    store
+        .insert_articles(std::slice::from_ref(&stored))
+        .expect("insert");
+    let link = aid("feed-link-48213");
+    assert!(!store.has_article(&link).expect("has_article"));
+    store
+        .add_article_aliases(&[(link.clone(), stored.id.clone())])
+        .expect("alias");
+    assert!(
+        store.has_article(&link).expect("has_article"),
+        "an alias is a known id"
+    );
+    // Recording it again, or an alias equal to the article's own id, changes nothing.
+    store
+        .add_article_aliases(&[
+            (link.clone(), stored.id.clone()),
+            (stored.id.clone(), stored.id.clone()),
+        ])
+        .expect("alias again");
+    assert_eq!(store.all_articles().expect("all").len(), 1);
+    // An alias of an unknown article is refused, and nothing of the batch is recorded.
+    let other = aid("other-link");
+    let err = store
+        .add_article_aliases(&[
+            (other.clone(), stored.id.clone()),
+            (aid("x"), aid("missing")),
+        ])
+        .expect_err("unknown article");
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err}");
+    assert!(!store.has_article(&other).expect("has_article"));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -120,7 +120,13 @@ pub trait Store: Send {
     fn article(&self, id: &ArticleId) -> Result<Option<Article>, StoreError>;
     /// The articles with these ids, in the order of `ids`; unknown ids are skipped.
     fn articles(&self, ids: &[ArticleId]) -> Result<Vec<Article>, StoreError>;
+    /// True when an article with this id is stored, or when the id is an alias of one.
     fn has_article(&self, id: &ArticleId) -> Result<bool, StoreError>;
+    /// Records other ids of stored articles, as `(alias, article)` pairs, in one transaction.
+    /// An alias that is already recorded, or that is itself a stored article's id, is left
+    /// as it is. [`StoreError::NotFound`] when an article is unknown (nothing is recorded).
+    fn add_article_aliases(&mut self, aliases: &[(ArticleId, ArticleId)])
+    -> Result<(), StoreError>;
     /// The earliest-inserted article with this content hash.
     fn article_by_content_hash(&self, hash: &str) -> Result<Option<ArticleId>, StoreError>;
     /// Every article, by effective time, then id.

@@ -578,10 +578,47 @@ impl Store for SqliteStore {
     fn has_article(&self, id: &ArticleId) -> Result<bool, StoreError> {
         exists(
             &self.conn,
-            "SELECT 1 FROM articles WHERE id = ?1",
+            "SELECT 1 FROM articles WHERE id = ?1 \
+             UNION ALL SELECT 1 FROM article_aliases WHERE alias_id = ?1",
             id.as_str(),
         )
         .map_err(|e| self.sql_error(format!("look up article {id}"), e))
+    }
+
+    fn add_article_aliases(
+        &mut self,
+        aliases: &[(ArticleId, ArticleId)],
+    ) -> Result<(), StoreError> {
+        if aliases.is_empty() {
+            return Ok(());
+        }
+        let label = self.label.clone();
+        let tx = self.write_transaction("article aliases")?;
+        for (alias, article) in aliases {
+            let found = exists(
+                &tx,
+                "SELECT 1 FROM articles WHERE id = ?1",
+                article.as_str(),
+            )
+            .map_err(|e| sql_error(&label, format!("look up article {article}"), e))?;
+            if !found {
+                return Err(StoreError::NotFound {
+                    what: format!("article {article}"),
+                });
+            }
+            if alias == article {
+                continue;
+            }
+            tx.execute(
+                "INSERT INTO article_aliases (alias_id, article_id) \
+                 SELECT ?1, ?2 WHERE NOT EXISTS (SELECT 1 FROM articles WHERE id = ?1) \
+                 ON CONFLICT (alias_id) DO NOTHING",
+                [alias.as_str(), article.as_str()],
+            )
+            .map_err(|e| sql_error(&label, format!("record alias {alias} of {article}"), e))?;
+        }
+        tx.commit()
+            .map_err(|e| sql_error(&label, "commit article aliases".to_string(), e))
     }
 
     fn article_by_content_hash(&self, hash: &str) -> Result<Option<ArticleId>, StoreError> {
