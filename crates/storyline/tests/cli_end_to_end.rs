@@ -403,13 +403,27 @@ fn feeds_are_added_listed_and_removed() {
 #[test]
 fn run_polls_on_an_interval_and_stops_after_max_polls() {
     let dir = tempfile::tempdir().unwrap();
-    ok(&storyline(dir.path(), &["feeds", "import", corpus().join("feeds.opml").to_str().unwrap()]));
-    let stdout = ok(&storyline(dir.path(), &["run", "--interval", "1", "--max-polls", "2"]));
-    let polls: Vec<&str> = stdout.lines().filter(|l| l.starts_with("polled 11 feeds")).collect();
+    ok(&storyline(
+        dir.path(),
+        &[
+            "feeds",
+            "import",
+            corpus().join("feeds.opml").to_str().unwrap(),
+        ],
+    ));
+    let stdout = ok(&storyline(
+        dir.path(),
+        &["run", "--interval", "1", "--max-polls", "2"],
+    ));
+    let polls: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("polled 11 feeds"))
+        .collect();
     assert_eq!(polls.len(), 2, "{stdout}");
     assert!(polls[0].contains("43 new articles"), "{}", polls[0]);
     assert!(polls[1].contains("0 new articles"), "{}", polls[1]);
-    let stories: serde_json::Value = serde_json::from_str(&ok(&storyline(dir.path(), &["stories", "--json"]))).unwrap();
+    let stories: serde_json::Value =
+        serde_json::from_str(&ok(&storyline(dir.path(), &["stories", "--json"]))).unwrap();
     assert_eq!(stories.as_array().unwrap().len(), 10);
 }
 
@@ -417,10 +431,19 @@ fn run_polls_on_an_interval_and_stops_after_max_polls() {
 fn the_starter_feed_list_is_valid_opml_with_many_outlets() {
     let dir = tempfile::tempdir().unwrap();
     let starter = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../feeds/starter.opml");
-    let stdout = ok(&storyline(dir.path(), &["feeds", "import", starter.to_str().unwrap()]));
-    let added: usize = stdout.split(": ").nth(1).and_then(|s| s.split_whitespace().next()).and_then(|n| n.parse().ok()).unwrap();
+    let stdout = ok(&storyline(
+        dir.path(),
+        &["feeds", "import", starter.to_str().unwrap()],
+    ));
+    let added: usize = stdout
+        .split(": ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
     assert!(added >= 30, "{stdout}");
-    let feeds: serde_json::Value = serde_json::from_str(&ok(&storyline(dir.path(), &["feeds", "list", "--json"]))).unwrap();
+    let feeds: serde_json::Value =
+        serde_json::from_str(&ok(&storyline(dir.path(), &["feeds", "list", "--json"]))).unwrap();
     let hosts: BTreeSet<String> = feeds
         .as_array()
         .unwrap()
@@ -428,5 +451,11 @@ fn the_starter_feed_list_is_valid_opml_with_many_outlets() {
         .filter_map(|f| f["url"].as_str()?.split('/').nth(2).map(str::to_string))
         .collect();
     assert!(hosts.len() >= 30, "{hosts:?}");
-    assert!(feeds.as_array().unwrap().iter().all(|f| f["url"].as_str().unwrap().starts_with("http")));
+    assert!(
+        feeds
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["url"].as_str().unwrap().starts_with("http"))
+    );
 }
