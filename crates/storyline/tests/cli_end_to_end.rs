@@ -459,3 +459,108 @@ fn the_starter_feed_list_is_valid_opml_with_many_outlets() {
             .all(|f| f["url"].as_str().unwrap().starts_with("http"))
     );
 }
+
+#[test]
+fn extract_prints_schema_org_json_and_flags_non_articles() {
+    let dir = tempfile::tempdir().unwrap();
+    let pages = corpus().join("pages/harbour-times");
+    let stdout = ok(&storyline(
+        dir.path(),
+        &["extract", pages.to_str().unwrap(), "--jobs", "2"],
+    ));
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let files = std::fs::read_dir(&pages).unwrap().count();
+    assert_eq!(lines.len(), files);
+    let index: Vec<&serde_json::Value> = lines.iter().filter(|l| l["isArticle"] == false).collect();
+    assert_eq!(index.len(), 1, "only the section front is not an article");
+    for article in lines.iter().filter(|l| l["isArticle"] == true) {
+        assert!(
+            article["articleBody"]
+                .as_str()
+                .unwrap()
+                .split_whitespace()
+                .count()
+                > 150
+        );
+        assert_eq!(article["publisher"], "The Harbour Times");
+        assert!(
+            article["url"]
+                .as_str()
+                .unwrap()
+                .starts_with("https://harbourtimes.example/")
+        );
+        assert!(
+            article["datePublished"]
+                .as_str()
+                .unwrap()
+                .starts_with("2026-11-")
+        );
+    }
+    let out = dir.path().join("out");
+    ok(&storyline(
+        dir.path(),
+        &[
+            "extract",
+            pages.to_str().unwrap(),
+            "--output-dir",
+            out.to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), files);
+    let bad = storyline(dir.path(), &["extract", "/nonexistent.html"]);
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).starts_with("error: cannot read /nonexistent.html")
+    );
+}
+
+#[test]
+fn cluster_streams_jsonl_into_stable_stories_with_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("articles.jsonl");
+    let article = |id: &str, title: &str, text: &str, date: &str| {
+        serde_json::json!({"id": id, "title": title, "text": text, "date": date, "source": format!("outlet-{id}")}).to_string()
+    };
+    let quake = "A magnitude 6.1 earthquake struck near the town of Velcro Ridge on Tuesday, damaging the old bridge and cutting power to 12,000 homes, the regional civil protection agency said.";
+    let budget = "The city council of Ardmore approved a budget of 410 million for next year on Tuesday after a six-hour debate over tram fares and library opening hours.";
+    let lines = [
+        article(
+            "1",
+            "Earthquake hits Velcro Ridge",
+            quake,
+            "2026-11-20T08:00:00Z",
+        ),
+        article(
+            "2",
+            "Ardmore council passes budget",
+            budget,
+            "2026-11-20T09:00:00Z",
+        ),
+        article(
+            "3",
+            "Velcro Ridge earthquake damages bridge, cuts power",
+            quake,
+            "2026-11-20T10:00:00Z",
+        ),
+    ];
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let run = || {
+        let stdout = ok(&storyline(
+            dir.path(),
+            &["cluster", "--input", input.to_str().unwrap()],
+        ));
+        stdout
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .collect::<Vec<_>>()
+    };
+    let first = run();
+    assert_eq!(first.len(), 3);
+    assert_eq!(first[0]["story"], first[2]["story"]);
+    assert_ne!(first[0]["story"], first[1]["story"]);
+    assert!(!first[2]["why"].as_array().unwrap().is_empty());
+    assert_eq!(first, run(), "the same input gives the same stories");
+}
