@@ -750,6 +750,10 @@ impl<'a> Analysis<'a> {
                 continue;
             }
             let written = self.articles[candidate.doc].effective_time();
+            // "will take effect on Jan. 1" names a date to come, not a step that led here.
+            if speaks_of_the_future(&candidate.text) {
+                continue;
+            }
             // The most precise date a sentence gives is the one its event happened on ("won
             // 24.1% on 15 November, up from 14.8% in 2022" is about 15 November).
             let Some((date, precision)) = facts::past_references(&candidate.text)
@@ -966,6 +970,23 @@ fn describe_role(name: &str, role: &str, kind: EntityKind) -> String {
     }
 }
 
+/// True when the sentence is about what is to come ("will", "is due to", "plans to").
+fn speaks_of_the_future(sentence: &str) -> bool {
+    let lower = format!(" {} ", sentence.to_lowercase());
+    [
+        " will ",
+        " won't ",
+        " is due to ",
+        " are due to ",
+        " is expected to ",
+        " are expected to ",
+        " plans to ",
+        " next ",
+    ]
+    .iter()
+    .any(|marker| lower.contains(marker))
+}
+
 /// True when every number and quotation of `sentence` appears in `article`.
 fn article_carries_facts(article: &Article, sentence: &str) -> bool {
     let text = format!("{}\n{}", article.headline, article.article_body);
@@ -1121,6 +1142,15 @@ fn go_deeper(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn future_steps_are_not_history() {
+        assert!(speaks_of_the_future(
+            "The agreement will take effect on Jan. 1."
+        ));
+        assert!(speaks_of_the_future("The plant is due to open next March."));
+        assert!(!speaks_of_the_future("The dispute began in 2009."));
+    }
 
     #[test]
     fn roles_that_describe_and_roles_that_do_not() {
