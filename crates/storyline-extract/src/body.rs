@@ -23,9 +23,10 @@ pub(crate) struct Body {
     pub site_name: Option<String>,
 }
 
-/// Runs Readability over the page. `Ok(None)` means it found no main content at all.
+/// Runs Readability over the parsed page (which it consumes: Readability rewrites the
+/// tree). `Ok(None)` means it found no main content at all.
 pub(crate) fn extract_body(
-    html: &str,
+    document: dom_query::Document,
     page_url: Option<&str>,
 ) -> Result<Option<Body>, ExtractError> {
     let config = Config {
@@ -36,7 +37,7 @@ pub(crate) fn extract_body(
     // dom_smoothie is third-party code walking hostile input: a panic inside it must become
     // an error for this page, not take down the caller's worker.
     let outcome = std::panic::catch_unwind(|| {
-        let mut readability = Readability::new(html, page_url, Some(config))?;
+        let mut readability = Readability::with_document(document, page_url, Some(config))?;
         readability.parse()
     });
     let article = match outcome {

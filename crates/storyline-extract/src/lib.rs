@@ -133,7 +133,10 @@ pub fn extract_html(html: &str, page_url: Option<&str>) -> Result<ExtractedArtic
     let meta = metadata::collect(&document, page_url.as_ref());
     drop(document);
 
-    let body = body::extract_body(&html, page_url.as_ref().map(Url::as_str))?;
+    // One parse for Readability; metadata still reads its own scraper tree (to be merged
+    // into this one).
+    let document = dom_query::Document::from(html.as_ref());
+    let body = body::extract_body(document, page_url.as_ref().map(Url::as_str))?;
 
     let mut article = ExtractedArticle {
         headline: meta.headline,
