@@ -548,8 +548,43 @@ pub fn mentions(text: &str) -> Vec<Mention> {
         mentions_in_run(text, &tokens, &run, &mut found);
         i = next;
     }
+    found.retain(|m| !is_not_an_entity(&m.surface));
     found
 }
+
+/// Capitalised words that name no entity: nationality adjectives ("German", "Finnish"),
+/// currency codes ("SEK") and common acronyms ("SUV", "GDP").
+fn is_not_an_entity(surface: &str) -> bool {
+    let lower = surface.to_lowercase();
+    NOT_ENTITIES.contains(&lower.as_str())
+}
+
+#[rustfmt::skip]
+const NOT_ENTITIES: &[&str] = &[
+    // Nationality and regional adjectives.
+    "afghan", "african", "albanian", "algerian", "american", "arab", "arabic", "argentine",
+    "argentinian", "armenian", "asian", "australian", "austrian", "baltic", "bangladeshi",
+    "belgian", "bolivian", "bosnian", "brazilian", "british", "bulgarian", "burmese",
+    "cambodian", "canadian", "chilean", "chinese", "colombian", "croatian", "cuban", "cypriot",
+    "czech", "danish", "dutch", "eastern", "ecuadorian", "egyptian", "english", "estonian",
+    "ethiopian", "european", "filipino", "finnish", "french", "georgian", "german", "ghanaian",
+    "greek", "hungarian", "icelandic", "indian", "indonesian", "iranian", "iraqi", "irish",
+    "israeli", "italian", "japanese", "jordanian", "kazakh", "kenyan", "korean", "kurdish",
+    "latin", "latvian", "lebanese", "libyan", "lithuanian", "malaysian", "mexican",
+    "moroccan", "nepali", "nigerian", "nordic", "northern", "norwegian", "pakistani",
+    "palestinian", "peruvian", "polish", "portuguese", "romanian", "russian", "saudi",
+    "scandinavian", "scottish", "serbian", "singaporean", "slovak", "slovenian", "somali",
+    "south african", "southern", "spanish", "sri lankan", "sudanese", "swedish", "swiss",
+    "syrian", "taiwanese", "thai", "tunisian", "turkish", "ugandan", "ukrainian", "uruguayan",
+    "venezuelan", "vietnamese", "welsh", "western", "yemeni", "zimbabwean",
+    // Currency codes.
+    "aud", "brl", "cad", "chf", "clp", "cny", "czk", "dkk", "eur", "gbp", "hkd", "huf", "idr",
+    "ils", "inr", "isk", "jpy", "krw", "mxn", "nok", "nzd", "php", "pln", "rub", "sek", "sgd",
+    "thb", "try", "twd", "uah", "usd", "zar",
+    // Acronyms of things, not of organisations.
+    "suv", "suvs", "gdp", "ev", "evs", "ceo", "cfo", "coo", "cto", "ai", "tv", "pm", "am",
+    "vat", "ipo", "q1", "q2", "q3", "q4", "faq", "pdf", "diy", "lng", "lpg",
+];
 
 /// Token indices of the run of capitalised words (with connectors) starting at `first`.
 fn capitalised_run(text: &str, tokens: &[Token], first: usize) -> Vec<usize> {

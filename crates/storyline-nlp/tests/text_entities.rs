@@ -248,3 +248,20 @@ fn slugs_fold_accents_and_never_come_out_empty() {
     assert!(ids.contains(&"jose-alvarez"), "{ids:?}");
     assert!(ids.iter().all(|id| !id.is_empty()), "{ids:?}");
 }
+
+#[test]
+fn nationality_adjectives_and_currency_codes_are_not_entities() {
+    let text = "The German regulator fined the Finnish firm SEK 4bn. Finnish officials said the SUV recall would continue, Anna Berg said in Berlin.";
+    let names: Vec<String> = storyline_nlp::entities::mentions(text)
+        .into_iter()
+        .map(|m| m.surface)
+        .collect();
+    for not_entity in ["German", "Finnish", "SEK", "SUV"] {
+        assert!(
+            !names.iter().any(|n| n == not_entity),
+            "{not_entity} in {names:?}"
+        );
+    }
+    assert!(names.iter().any(|n| n == "Anna Berg"), "{names:?}");
+    assert!(names.iter().any(|n| n == "Berlin"), "{names:?}");
+}

@@ -1035,7 +1035,9 @@ fn is_plausible_role(role: &str) -> bool {
     {
         return false;
     }
-    true
+    // A quotation or a headline fragment is not a description.
+    let opens_single_quote = role.starts_with('\'') || role.contains(" '");
+    !role.contains(['"', '“', '”', '‘']) && !opens_single_quote
 }
 
 /// The date a past reference points to, and how precisely, given when the sentence was
@@ -1168,6 +1170,8 @@ mod tests {
             "Dr.",
             "a majority of four seats",
             "the Social Democrats dropped a proposed wealth tax",
+            "a handshake ends the 'mackerel war'",
+            "a handshake ends the “mackerel war”",
             "42",
             "",
         ] {
