@@ -37,6 +37,7 @@ pub(crate) fn extract_body(
     // dom_smoothie is third-party code walking hostile input: a panic inside it must become
     // an error for this page, not take down the caller's worker.
     let outcome = std::panic::catch_unwind(|| {
+        crate::clean::remove_boilerplate(&document);
         let mut readability = Readability::with_document(document, page_url, Some(config))?;
         readability.parse()
     });
@@ -53,7 +54,7 @@ pub(crate) fn extract_body(
         }
         Err(_) => return Err(ExtractError::ExtractorPanicked),
     };
-    let text = normalise_text(&article.text_content);
+    let text = drop_boilerplate_lines(&normalise_text(&article.text_content));
     if text.is_empty() {
         return Ok(None);
     }
@@ -94,6 +95,284 @@ pub(crate) fn normalise_text(text: &str) -> String {
         }
     }
     out
+}
+
+/// Removes lines that are page furniture wherever they sit in the text: timestamps
+/// ("Updated 6:55 AM"), copyright and citation notices, photo credits and captions that end
+/// in a credit, and the labels of widgets ("Advertisement", "Image 1 of 8").
+pub(crate) fn drop_boilerplate_lines(text: &str) -> String {
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|line| !is_boilerplate_line(line))
+        .collect();
+    if kept.is_empty() {
+        return text.to_string();
+    }
+    kept.join("\n")
+}
+
+/// Words above which a line is prose even if it looks like a notice.
+const MAX_NOTICE_WORDS: usize = 40;
+
+fn is_boilerplate_line(line: &str) -> bool {
+    let words = line.split_whitespace().count();
+    if words > MAX_NOTICE_WORDS {
+        return false;
+    }
+    let lower = line.trim().to_lowercase();
+    is_timestamp_line(&lower)
+        || is_copyright_line(&lower)
+        || (lower.starts_with("citation:") && lower.contains("retrieved"))
+        || is_credit_line(line, &lower, words)
+        || is_widget_label(&lower)
+}
+
+/// A line made only of a timestamp and its labels: "Updated 5:27 am CST, Wednesday,
+/// November 20, 2019", "Posted: Fri 6:45 PM, Feb 16, 2018 |", "Published 1 day ago".
+fn is_timestamp_line(lower: &str) -> bool {
+    const LABELS: &[&str] = &[
+        "updated",
+        "posted",
+        "published",
+        "last",
+        "modified",
+        "on",
+        "at",
+        "|",
+        "/",
+        "-",
+        "—",
+        "am",
+        "pm",
+        "a.m.",
+        "a.m",
+        "p.m",
+        "p.m.",
+        "ago",
+        "day",
+        "days",
+        "hour",
+        "hours",
+        "minute",
+        "minutes",
+        "week",
+        "weeks",
+        "month",
+        "months",
+        "year",
+        "years",
+        "de",
+        "às",
+        "em",
+        "publicado",
+        "atualizado",
+        "le",
+        "à",
+        "publié",
+        "mis",
+        "jour",
+    ];
+    const MONTHS_AND_DAYS: &[&str] = &[
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "may",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "january",
+        "february",
+        "march",
+        "april",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "mon",
+        "tue",
+        "tues",
+        "wed",
+        "thu",
+        "thur",
+        "thurs",
+        "fri",
+        "sat",
+        "sun",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    let mut has_digit = false;
+    let mut has_label = false;
+    for raw in lower.split(|c: char| c.is_whitespace() || c == ';' || c == ',') {
+        let word = raw.trim_matches(|c: char| matches!(c, ':' | '.' | ',' | '(' | ')' | '|'));
+        if word.is_empty() {
+            continue;
+        }
+        if word.chars().any(|c| c.is_ascii_digit()) {
+            // "6:55", "2019", "20th", "10:48", "1:23", "19/11/2019", "6:55am"
+            let letters: String = word.chars().filter(|c| c.is_alphabetic()).collect();
+            if !matches!(
+                letters.as_str(),
+                "" | "st" | "nd" | "rd" | "th" | "am" | "pm" | "h" | "gmt" | "utc"
+            ) {
+                return false;
+            }
+            has_digit = true;
+        } else if LABELS.contains(&word) || MONTHS_AND_DAYS.contains(&word) {
+            has_label |= matches!(
+                word,
+                "updated"
+                    | "posted"
+                    | "published"
+                    | "modified"
+                    | "publicado"
+                    | "atualizado"
+                    | "publié"
+                    | "ago"
+            );
+        } else if word.len() <= 4
+            && word.ends_with('t')
+            && word.chars().all(|c| c.is_ascii_alphabetic())
+        {
+            // Time zones: "cst", "est", "gmt", "bst", "pdt".
+        } else {
+            return false;
+        }
+    }
+    has_digit && has_label
+}
+
+fn is_copyright_line(lower: &str) -> bool {
+    let stripped = lower.trim_start_matches(['(', '[']);
+    stripped.starts_with('©')
+        || stripped.starts_with("copyright")
+        || stripped.starts_with("(c) ")
+        || stripped.starts_with("image copyright")
+        || stripped.starts_with("image: ©")
+        || lower.contains("all rights reserved")
+        || lower.contains("subject to copyright")
+        || lower.contains("contents of this site are ©")
+}
+
+/// A photo credit on its own ("Photo: Jane Roe, AP", "Alex Wong | Getty Images") or a
+/// caption that ends in one ("... during the vote. Credit: Reuters", "... (Image: GETTY)").
+fn is_credit_line(line: &str, lower: &str, words: usize) -> bool {
+    const LABELS: &[&str] = &[
+        "photo:",
+        "photos:",
+        "image:",
+        "picture:",
+        "credit:",
+        "image credit:",
+        "photo credit:",
+        "foto:",
+        "imagem:",
+        "(photo:",
+        "(image:",
+        "(credit:",
+        "(picture:",
+        "(foto:",
+        "image caption",
+    ];
+    if words <= 12 && LABELS.iter().any(|l| lower.starts_with(l)) {
+        return true;
+    }
+    // "...a rabbitCredit: Getty - Contributor": a credit glued or appended at the end,
+    // capitalised as a label (a sentence that mentions "credit:" in passing is prose).
+    if let Some(at) = line.rfind("Credit:")
+        && line[at..].split_whitespace().count() <= 8
+    {
+        return true;
+    }
+    let trimmed = line.trim_end();
+    if trimmed.ends_with(')')
+        && let Some(open) = trimmed.rfind('(')
+    {
+        let inside = trimmed[open + 1..].to_lowercase();
+        let inside = inside.trim_start();
+        if inside.starts_with("image:")
+            || inside.starts_with("photo:")
+            || inside.starts_with("picture:")
+            || inside.contains(" photo/")
+            || inside.starts_with("photo/")
+            || inside.starts_with("ap photo")
+            || inside.contains(" via ")
+            || inside.ends_with(", file)")
+            || matches!(
+                inside,
+                "ap)" | "reuters)" | "afp)" | "getty images)" | "file)"
+            )
+        {
+            return true;
+        }
+    }
+    // "Natalie Naccache | Bloomberg | Getty Images", "Jason Cipriani/ZDNet".
+    words <= 8
+        && (lower.ends_with("getty images") || lower.ends_with("/ap") || lower.ends_with(", ap"))
+}
+
+/// The labels of page widgets, which carry no words of the article.
+fn is_widget_label(lower: &str) -> bool {
+    const LABELS: &[&str] = &[
+        "advertisement",
+        "advert",
+        "ad",
+        "caption",
+        "close",
+        "enlarge image",
+        "enlarge",
+        "continue reading below",
+        "story continues below advertisement",
+        "share",
+        "share this",
+        "share this article",
+        "sharing is caring!",
+        "comments",
+        "related",
+        "related news",
+        "related stories",
+        "related articles",
+        "you may also like",
+        "you may also like...",
+        "trending",
+        "most read",
+        "most popular",
+        "read more",
+        "this slideshow requires javascript.",
+        "view author archive",
+        "email the author",
+        "follow on twitter",
+        "subscribe",
+        "latest",
+        "highlights",
+        "don't miss",
+    ];
+    let trimmed = lower.trim_end_matches([':', '.', '…']).trim();
+    if LABELS.contains(&lower) || LABELS.contains(&trimmed) {
+        return true;
+    }
+    // "Image 1 of 8", "Image 1 of / 8"
+    let words: Vec<&str> = lower.split_whitespace().collect();
+    matches!(
+        words.first(),
+        Some(&"image") | Some(&"photo") | Some(&"slide")
+    ) && words.len() <= 5
+        && words.contains(&"of")
+        && words.iter().any(|w| w.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// How many lines at the top of the text may be byline or dateline furniture.
@@ -287,6 +566,46 @@ mod tests {
             "By itself this line is long enough to be prose and not a byline at all, surely.\nB.",
         );
         check("By Jane Doe", &[], "By Jane Doe");
+    }
+
+    #[test]
+    fn boilerplate_lines() {
+        let check = |line: &str, expected: bool| {
+            assert_eq!(is_boilerplate_line(line), expected, "line {line:?}");
+        };
+        check("Updated 5:27 am CST, Wednesday, November 20, 2019", true);
+        check("Updated Nov 19, 6:55 AM;Posted Nov 19, 6:51 AM", true);
+        check("Posted: Fri 6:45 PM, Feb 16, 2018 |", true);
+        check("Published 1 day ago", true);
+        check("Updated at 1:23 p.m.", true);
+        check("© 2024 The Lowland Ledger", true);
+        check("Copyright 2024 Example Media. All rights reserved.", true);
+        check(
+            "Citation: Orchards (2024, July 9) retrieved 10 July 2024 from https://x.example/a",
+            true,
+        );
+        check("Photo: Ines Calder, Ledger", true);
+        check("Pickers fill crates at night.Credit: Ines Calder", true);
+        check("Pickers rest after midnight (Image: Ledger)", true);
+        check(
+            "Pickers load crates in Marrow Bend. (AP Photo/Ines Calder, File)",
+            true,
+        );
+        check("Advertisement", true);
+        check("Image 1 of 8", true);
+        check("You may also like...", true);
+        check(
+            "Updated rules take effect on 1 May 2024 for all growers in the valley.",
+            false,
+        );
+        check("The council posted 12 notices.", false);
+        check("She said the credit: was not enough.", false);
+        check(
+            "Growers shared a copyright-free photo of the orchard with the council.",
+            false,
+        );
+        check("Share prices rose 4% on Tuesday.", false);
+        check(&format!("© {}", "word ".repeat(45)), false);
     }
 
     #[test]

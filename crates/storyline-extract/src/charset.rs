@@ -18,10 +18,18 @@ const DETECTOR_SAMPLE_BYTES: usize = 256 * 1024;
 /// Decodes an HTML page to a `String`, choosing the encoding as described in the module docs.
 /// Bytes that are invalid in the chosen encoding become U+FFFD; this never fails.
 pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> String {
+    decode_html_borrowed(bytes, content_type).into_owned()
+}
+
+/// [`decode_html`] without the copy when the bytes are already valid UTF-8 (most pages).
+pub(crate) fn decode_html_borrowed<'a>(
+    bytes: &'a [u8],
+    content_type: Option<&str>,
+) -> std::borrow::Cow<'a, str> {
     let encoding = choose_encoding(bytes, content_type);
     // `decode` re-sniffs the BOM and strips it, which matches the BOM-first order above.
     let (text, _, _) = encoding.decode(bytes);
-    text.into_owned()
+    text
 }
 
 /// The encoding `decode_html` uses for these bytes.

@@ -88,7 +88,22 @@ const RAW_TEXT: &[&str] = &[
 
 /// Returns the page with every tag that would nest deeper than `limit` removed (their text
 /// stays), or the page unchanged (borrowed) when it is shallow enough.
+#[cfg(test)]
 pub(crate) fn flatten_deep_nesting(html: &str, limit: usize) -> Cow<'_, str> {
+    rewrite(html, limit, false)
+}
+
+/// The page as the parser gets it: [`flatten_deep_nesting`], and in the same scan the code
+/// inside `<script>` (JSON-LD and other JSON data excepted) and `<style>` elements dropped,
+/// their tags kept. No reader uses that code, Readability deletes those elements, and it is
+/// about half the bytes of a typical news page, which the tokenizer would otherwise walk
+/// character by character. A script holding `<!--` is kept whole: its escaping rules can
+/// move where the parser sees it end.
+pub(crate) fn prepare_for_parsing(html: &str, limit: usize) -> Cow<'_, str> {
+    rewrite(html, limit, true)
+}
+
+fn rewrite(html: &str, limit: usize, drop_code: bool) -> Cow<'_, str> {
     let mut dropped: Vec<(usize, usize)> = Vec::new();
     let bytes = html.as_bytes();
     let mut depth = 0usize;
@@ -114,10 +129,15 @@ pub(crate) fn flatten_deep_nesting(html: &str, limit: usize) -> Cow<'_, str> {
             cursor = start + 1;
             continue;
         }
-        let name = html[name_start..name_start + name_len].to_ascii_lowercase();
+        let name = &bytes[name_start..name_start + name_len];
+        let is_one_of = |names: &[&str]| {
+            names
+                .iter()
+                .any(|n| n.as_bytes().eq_ignore_ascii_case(name))
+        };
         let end = tag_end(bytes, name_start + name_len);
         cursor = end;
-        if UNCOUNTED.contains(&name.as_str()) {
+        if is_one_of(UNCOUNTED) {
             continue;
         }
         if closing {
@@ -131,8 +151,17 @@ pub(crate) fn flatten_deep_nesting(html: &str, limit: usize) -> Cow<'_, str> {
         if self_closing {
             continue;
         }
-        if RAW_TEXT.contains(&name.as_str()) {
-            cursor = raw_text_end(html, end, &name);
+        if is_one_of(RAW_TEXT) {
+            cursor = raw_text_end(bytes, end, name);
+            let is_code = is_one_of(&["style"])
+                || (is_one_of(&["script"]) && !contains_ignore_case(&bytes[start..end], b"json"));
+            if drop_code
+                && is_code
+                && cursor > end
+                && memchr::memmem::find(&bytes[end..cursor], b"<!--").is_none()
+            {
+                dropped.push((end, cursor));
+            }
             continue;
         }
         depth += 1;
@@ -168,14 +197,17 @@ fn tag_end(bytes: &[u8], from: usize) -> usize {
     bytes.len()
 }
 
-/// The index of the `</name` that ends a raw-text element (or the end of the input).
-fn raw_text_end(html: &str, from: usize, name: &str) -> usize {
-    let bytes = html.as_bytes();
+/// The index of the `</name` that ends a raw-text element (or the end of the input). As in
+/// the HTML tokenizer, the name must be followed by whitespace, `/` or `>`.
+fn raw_text_end(bytes: &[u8], from: usize, name: &[u8]) -> usize {
     let mut cursor = from;
     while let Some(offset) = find_from(bytes, cursor, b"</") {
         let candidate = &bytes[offset + 2..];
         if candidate.len() >= name.len()
-            && candidate[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+            && candidate[..name.len()].eq_ignore_ascii_case(name)
+            && candidate
+                .get(name.len())
+                .is_none_or(|b| matches!(b, b'\t' | b'\n' | b'\x0C' | b'\r' | b' ' | b'/' | b'>'))
         {
             return offset;
         }
@@ -184,24 +216,22 @@ fn raw_text_end(html: &str, from: usize, name: &str) -> usize {
     bytes.len()
 }
 
+fn contains_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
 fn memchr_lt(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == b'<')
+    memchr::memchr(b'<', bytes)
 }
 
 fn find_byte(bytes: &[u8], from: usize, needle: u8) -> Option<usize> {
-    bytes
-        .get(from..)?
-        .iter()
-        .position(|&b| b == needle)
-        .map(|p| from + p)
+    memchr::memchr(needle, bytes.get(from..)?).map(|p| from + p)
 }
 
 fn find_from(bytes: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    bytes
-        .get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| from + p)
+    memchr::memmem::find(bytes.get(from..)?, needle).map(|p| from + p)
 }
 
 #[cfg(test)]
@@ -251,6 +281,34 @@ mod tests {
             "<div><br/><svg/>x</div>",
         );
         check_flatten("a < b <3 <div>x</div>", 0, "a < b <3 x");
+    }
+
+    #[test]
+    fn code_is_dropped_before_parsing() {
+        let check = |html: &str, expected: &str| {
+            assert_eq!(prepare_for_parsing(html, 8), expected, "input {html:?}");
+        };
+        check(
+            "<p>a</p><script>var x = '<p>';</script><style>p{}</style><p>b</p>",
+            "<p>a</p><script></script><style></style><p>b</p>",
+        );
+        check(
+            "<script type=\"application/ld+json\">{\"@type\":\"NewsArticle\"}</script>",
+            "<script type=\"application/ld+json\">{\"@type\":\"NewsArticle\"}</script>",
+        );
+        check(
+            "<script>document.write('<!--<script>x</script>-->')</script><p>b</p>",
+            "<script>document.write('<!--<script>x</script>-->')</script><p>b</p>",
+        );
+        check(
+            "<script>a = '</scripts>';</script><p>b</p>",
+            "<script></script><p>b</p>",
+        );
+        check("<title>T</title><p>b</p>", "<title>T</title><p>b</p>");
+        assert!(matches!(
+            prepare_for_parsing("<p>no code</p><script></script>", 8),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]

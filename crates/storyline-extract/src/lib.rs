@@ -8,9 +8,11 @@
 //! 1. `charset` ([`decode_html`]) turns bytes into text: BOM, HTTP charset, `<meta>`, then
 //!    statistical detection.
 //! 2. `guard` refuses binary input and flattens absurd nesting before any parser runs, so
-//!    hostile pages cannot exhaust the stack.
-//! 3. `metadata` reads JSON-LD, `<meta>`, microdata, `<time>` and the URL, each field with its
-//!    own order of trust (`dates` parses the dates, `people` cleans bylines).
+//!    hostile pages cannot exhaust the stack; in the same scan it drops the code inside
+//!    `<script>` and `<style>`, which nothing reads and the tokenizer would walk for nothing.
+//! 3. one `dom_query` parse; `metadata` reads JSON-LD, `<meta>`, microdata, `<time>` and the
+//!    URL from it, each field with its own order of trust (`dates` parses the dates,
+//!    `people` cleans bylines).
 //! 4. `body` runs Readability (`dom_smoothie`) for the main text and measures how much of it
 //!    is links; [`extract_html`] then decides whether the page is an article at all.
 //!
@@ -19,6 +21,7 @@
 
 mod body;
 mod charset;
+mod clean;
 mod dates;
 mod guard;
 mod metadata;
@@ -108,7 +111,10 @@ pub fn extract(
     if guard::looks_binary(bytes) {
         return Err(ExtractError::Binary);
     }
-    extract_html(&decode_html(bytes, content_type), page_url)
+    extract_html(
+        &charset::decode_html_borrowed(bytes, content_type),
+        page_url,
+    )
 }
 
 /// Extracts the main text and metadata of an already decoded page. `page_url` is where the
@@ -127,15 +133,13 @@ pub fn extract_html(html: &str, page_url: Option<&str>) -> Result<ExtractedArtic
         Some(raw) => Some(parse_page_url(raw)?),
         None => None,
     };
-    let html = guard::flatten_deep_nesting(html, MAX_NESTING_DEPTH);
+    let html = guard::prepare_for_parsing(html, MAX_NESTING_DEPTH);
 
-    let document = scraper::Html::parse_document(&html);
-    let meta = metadata::collect(&document, page_url.as_ref());
-    drop(document);
-
-    // One parse for Readability; metadata still reads its own scraper tree (to be merged
-    // into this one).
+    // One parse serves both readers: metadata reads the tree first, because Readability
+    // then rewrites it in place.
     let document = dom_query::Document::from(html.as_ref());
+    drop(html);
+    let meta = metadata::collect(&document, page_url.as_ref());
     let body = body::extract_body(document, page_url.as_ref().map(Url::as_str))?;
 
     let mut article = ExtractedArticle {

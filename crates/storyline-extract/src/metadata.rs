@@ -8,10 +8,9 @@
 use crate::dates::{date_from_url, parse_date};
 use crate::people::{clean_authors, outlet_of_host, same_outlet};
 use chrono::{DateTime, Utc};
-use scraper::{ElementRef, Html, Selector};
+use dom_query::{Document, Element, NodeData, NodeRef, local_name};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::LazyLock;
 use url::Url;
 
 /// What the markup says about the article, before the body is known.
@@ -87,32 +86,12 @@ const ARTICLE_TYPES: &[&str] = &[
     "report",
 ];
 
-fn selector(css: &str) -> Selector {
-    // The selectors are constants of this file; a typo is a bug caught by every test run.
-    Selector::parse(css).unwrap_or_else(|error| panic!("invalid built-in selector {css}: {error}"))
-}
-
-static META: LazyLock<Selector> = LazyLock::new(|| selector("meta"));
-static ITEMPROP: LazyLock<Selector> = LazyLock::new(|| selector("[itemprop]"));
-static JSON_LD: LazyLock<Selector> = LazyLock::new(|| selector("script[type]"));
-static LINK_REL: LazyLock<Selector> = LazyLock::new(|| selector("link[rel][href]"));
-static TITLE: LazyLock<Selector> = LazyLock::new(|| selector("title"));
-static TIME: LazyLock<Selector> = LazyLock::new(|| selector("time"));
-static H1_IN_ARTICLE: LazyLock<Selector> =
-    LazyLock::new(|| selector("article h1, main h1, [role=main] h1"));
-static H1: LazyLock<Selector> = LazyLock::new(|| selector("h1"));
-static BYLINE_ELEMENTS: LazyLock<Selector> = LazyLock::new(|| {
-    selector(
-        "a[rel~=author], [itemprop~=author], .byline, .byline-name, .author-name, .article-author, .author, .autor",
-    )
-});
-static ITEMPROP_NAME: LazyLock<Selector> = LazyLock::new(|| selector("[itemprop~=name]"));
-
 /// Reads every metadata field from a parsed page. `page_url` is the address the page was
 /// fetched from, used to resolve relative links and as the last source of the date.
-pub(crate) fn collect(document: &Html, page_url: Option<&Url>) -> PageMetadata {
-    let meta = MetaTags::read(document);
-    let json_ld = JsonLdArticle::read(document);
+pub(crate) fn collect(document: &Document, page_url: Option<&Url>) -> PageMetadata {
+    let page = PageIndex::build(document);
+    let meta = &page.meta;
+    let json_ld = JsonLdArticle::read(&page.json_ld_scripts);
 
     let publisher = meta
         .first(&["og:site_name"])
@@ -124,7 +103,12 @@ pub(crate) fn collect(document: &Html, page_url: Option<&Url>) -> PageMetadata {
         .map(|s| collapse(&s))
         .filter(|s| !s.is_empty());
 
-    let canonical = canonical_url(document, &meta, page_url);
+    let canonical = page
+        .canonical_link
+        .iter()
+        .cloned()
+        .chain(meta.first(&["og:url"]))
+        .find_map(|candidate| resolve(&candidate, page_url));
     let base = page_url
         .cloned()
         .or_else(|| canonical.as_deref().and_then(|c| Url::parse(c).ok()));
@@ -133,9 +117,9 @@ pub(crate) fn collect(document: &Html, page_url: Option<&Url>) -> PageMetadata {
         .first(&["og:title"])
         .or_else(|| json_ld.headline.clone())
         .or_else(|| meta.first(&["twitter:title"]))
-        .or_else(|| first_text(document, &H1_IN_ARTICLE))
-        .or_else(|| first_text(document, &H1))
-        .or_else(|| first_text(document, &TITLE));
+        .or_else(|| first_text(page.headings.iter().filter(|h| in_main_content(h))))
+        .or_else(|| first_text(page.headings.iter()))
+        .or_else(|| first_text(page.titles.iter()));
     let headline = raw_headline
         .map(|h| strip_site_name(&collapse(&h), publisher.as_deref(), base.as_ref()))
         .filter(|h| !h.is_empty());
@@ -151,7 +135,7 @@ pub(crate) fn collect(document: &Html, page_url: Option<&Url>) -> PageMetadata {
         .as_deref()
         .and_then(parse_date)
         .or_else(|| meta.first_date(PUBLISHED_META_KEYS))
-        .or_else(|| time_element_date(document))
+        .or_else(|| time_element_date(&page.times))
         .or_else(|| canonical.as_deref().and_then(date_from_url))
         .or_else(|| page_url.and_then(|u| date_from_url(u.as_str())));
 
@@ -161,12 +145,12 @@ pub(crate) fn collect(document: &Html, page_url: Option<&Url>) -> PageMetadata {
         .and_then(parse_date)
         .or_else(|| meta.first_date(MODIFIED_META_KEYS));
 
-    let author = authors(document, &meta, &json_ld, publisher.as_deref());
+    let author = authors(&page.bylines, meta, &json_ld, publisher.as_deref());
 
-    let in_language = document
-        .root_element()
-        .attr_any(&["lang", "xml:lang"])
-        .and_then(|l| primary_language(&l))
+    let in_language = page
+        .root_language
+        .as_deref()
+        .and_then(primary_language)
         .or_else(|| {
             meta.first(&["og:locale"])
                 .and_then(|l| primary_language(&l))
@@ -208,51 +192,6 @@ struct MetaTags {
 }
 
 impl MetaTags {
-    fn read(document: &Html) -> Self {
-        let mut values: HashMap<String, Vec<String>> = HashMap::new();
-        for element in document.select(&META) {
-            let element = element.value();
-            let Some(content) = element
-                .attr("content")
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-            else {
-                continue;
-            };
-            for key_attr in ["property", "name", "itemprop", "http-equiv"] {
-                if let Some(key) = element.attr(key_attr) {
-                    // `property` may hold several space-separated RDFa terms.
-                    for key in key.split_whitespace() {
-                        values
-                            .entry(key.to_lowercase())
-                            .or_default()
-                            .push(content.to_string());
-                    }
-                }
-            }
-        }
-        for element in document.select(&ITEMPROP) {
-            if element.value().name() == "meta" {
-                continue;
-            }
-            let value = element
-                .value()
-                .attr("content")
-                .or_else(|| element.value().attr("datetime"))
-                .map(str::trim)
-                .filter(|v| !v.is_empty());
-            if let (Some(value), Some(key)) = (value, element.value().attr("itemprop")) {
-                for key in key.split_whitespace() {
-                    values
-                        .entry(key.to_lowercase())
-                        .or_default()
-                        .push(value.to_string());
-                }
-            }
-        }
-        MetaTags { values }
-    }
-
     fn first(&self, keys: &[&str]) -> Option<String> {
         keys.iter()
             .find_map(|key| self.values.get(*key).and_then(|v| v.first()))
@@ -284,19 +223,10 @@ struct JsonLdArticle {
 }
 
 impl JsonLdArticle {
-    fn read(document: &Html) -> Self {
+    fn read(scripts: &[NodeRef]) -> Self {
         let mut nodes: Vec<Value> = Vec::new();
-        for script in document.select(&JSON_LD) {
-            let is_json_ld = script.value().attr("type").is_some_and(|t| {
-                t.trim()
-                    .to_ascii_lowercase()
-                    .starts_with("application/ld+json")
-            });
-            if !is_json_ld {
-                continue;
-            }
-            let text: String = script.text().collect();
-            if let Some(value) = parse_lenient_json(&text) {
+        for script in scripts {
+            if let Some(value) = parse_lenient_json(&script.text()) {
                 flatten_nodes(value, &mut nodes, 0);
             }
         }
@@ -462,9 +392,175 @@ fn url_of(value: &Value) -> Option<String> {
     }
 }
 
+/// Classes that mark a visible byline on many CMSs.
+const BYLINE_CLASSES: &[&str] = &[
+    "byline",
+    "byline-name",
+    "author-name",
+    "article-author",
+    "author",
+    "autor",
+];
+
+/// Everything the metadata sources read from the tree, gathered in one walk in document
+/// order: one traversal instead of a selector query per source.
+struct PageIndex<'a> {
+    meta: MetaTags,
+    json_ld_scripts: Vec<NodeRef<'a>>,
+    /// The `href` of the first `<link rel=canonical>`.
+    canonical_link: Option<String>,
+    headings: Vec<NodeRef<'a>>,
+    titles: Vec<NodeRef<'a>>,
+    times: Vec<NodeRef<'a>>,
+    bylines: Vec<NodeRef<'a>>,
+    /// `lang` (else `xml:lang`) of the root element.
+    root_language: Option<String>,
+}
+
+impl<'a> PageIndex<'a> {
+    fn build(document: &'a Document) -> Self {
+        let root = document.root();
+        let root_language = root.first_element_child().and_then(|html| {
+            html.query(|node| {
+                let element = node.as_element()?;
+                attr(element, "lang")
+                    .or_else(|| attr(element, "xml:lang"))
+                    .map(str::to_string)
+            })
+            .flatten()
+        });
+        let mut index = PageIndex {
+            meta: MetaTags {
+                values: HashMap::new(),
+            },
+            json_ld_scripts: Vec::new(),
+            canonical_link: None,
+            headings: Vec::new(),
+            titles: Vec::new(),
+            times: Vec::new(),
+            bylines: Vec::new(),
+            root_language,
+        };
+        // Microdata values rank after every `<meta>` tag of the same key, wherever they sit.
+        let mut microdata: Vec<(String, String)> = Vec::new();
+        for node in root.descendants_it() {
+            node.query(|tree_node| {
+                if let NodeData::Element(element) = &tree_node.data {
+                    index.visit(node, element, &mut microdata);
+                }
+            });
+        }
+        for (key, value) in microdata {
+            index.meta.values.entry(key).or_default().push(value);
+        }
+        index
+    }
+
+    fn visit(
+        &mut self,
+        node: NodeRef<'a>,
+        element: &Element,
+        microdata: &mut Vec<(String, String)>,
+    ) {
+        let name = &element.name.local;
+        let itemprop = attr(element, "itemprop");
+        if *name == local_name!("meta") {
+            if let Some(content) = attr(element, "content")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+            {
+                for key_attr in ["property", "name", "itemprop", "http-equiv"] {
+                    // `property` may hold several space-separated RDFa terms.
+                    for key in attr(element, key_attr)
+                        .into_iter()
+                        .flat_map(str::split_whitespace)
+                    {
+                        self.meta
+                            .values
+                            .entry(key.to_lowercase())
+                            .or_default()
+                            .push(content.to_string());
+                    }
+                }
+            }
+        } else if let Some(keys) = itemprop {
+            let value = attr(element, "content")
+                .or_else(|| attr(element, "datetime"))
+                .map(str::trim)
+                .filter(|v| !v.is_empty());
+            if let Some(value) = value {
+                for key in keys.split_whitespace() {
+                    microdata.push((key.to_lowercase(), value.to_string()));
+                }
+            }
+        }
+        if *name == local_name!("script") {
+            let is_json_ld = attr(element, "type").is_some_and(|t| {
+                t.trim()
+                    .as_bytes()
+                    .get(..JSON_LD_TYPE.len())
+                    .is_some_and(|prefix| prefix.eq_ignore_ascii_case(JSON_LD_TYPE))
+            });
+            if is_json_ld {
+                self.json_ld_scripts.push(node);
+            }
+        } else if *name == local_name!("link") {
+            if self.canonical_link.is_none()
+                && let (Some(rel), Some(href)) = (attr(element, "rel"), attr(element, "href"))
+                && rel
+                    .split_whitespace()
+                    .any(|r| r.eq_ignore_ascii_case("canonical"))
+            {
+                self.canonical_link = Some(href.to_string());
+            }
+        } else if *name == local_name!("title") {
+            self.titles.push(node);
+        } else if *name == local_name!("h1") {
+            self.headings.push(node);
+        } else if *name == local_name!("time") {
+            self.times.push(node);
+        }
+        if is_byline_element(element, itemprop) {
+            self.bylines.push(node);
+        }
+    }
+}
+
+const JSON_LD_TYPE: &[u8] = b"application/ld+json";
+
+/// `a[rel~=author]`, `[itemprop~=author]` or one of [`BYLINE_CLASSES`] (`rel` compares
+/// case-insensitively in HTML, `itemprop` and classes exactly, as in CSS).
+fn is_byline_element(element: &Element, itemprop: Option<&str>) -> bool {
+    if element.name.local == local_name!("a")
+        && attr(element, "rel").is_some_and(|rel| {
+            rel.split_whitespace()
+                .any(|r| r.eq_ignore_ascii_case("author"))
+        })
+    {
+        return true;
+    }
+    if itemprop.is_some_and(|p| p.split_whitespace().any(|p| p == "author")) {
+        return true;
+    }
+    attr(element, "class").is_some_and(|classes| {
+        classes
+            .split_ascii_whitespace()
+            .any(|c| BYLINE_CLASSES.contains(&c))
+    })
+}
+
+/// The value of attribute `name` (by local name, as HTML attributes have no namespace).
+fn attr<'e>(element: &'e Element, name: &str) -> Option<&'e str> {
+    element
+        .attrs
+        .iter()
+        .find(|a| &*a.name.local == name)
+        .map(|a| &*a.value)
+}
+
 /// All author sources, in order of trust; the first that yields a clean name wins.
 fn authors(
-    document: &Html,
+    bylines: &[NodeRef],
     meta: &MetaTags,
     json_ld: &JsonLdArticle,
     publisher: Option<&str>,
@@ -480,51 +576,73 @@ fn authors(
         }
     }
     let mut visible = Vec::new();
-    for element in document.select(&BYLINE_ELEMENTS) {
-        if inside(&element, &["footer", "nav", "aside"]) || in_comment_section(&element) {
+    for element in bylines {
+        if inside(element, &["footer", "nav", "aside"]) || in_comment_section(element) {
             continue;
         }
         let name = element
-            .select(&ITEMPROP_NAME)
-            .next()
-            .map_or_else(|| element_text(&element), |n| element_text(&n));
+            .descendants_it()
+            .find(|d| {
+                d.query_or(false, |n| {
+                    n.as_element()
+                        .and_then(|e| attr(e, "itemprop"))
+                        .is_some_and(|p| p.split_whitespace().any(|p| p == "name"))
+                })
+            })
+            .map_or_else(|| element_text(element), |n| element_text(&n));
         visible.push(name);
     }
     clean_authors(&visible, publisher)
 }
 
-fn in_comment_section(element: &ElementRef) -> bool {
-    element.ancestors().filter_map(ElementRef::wrap).any(|a| {
-        let attrs = format!(
-            "{} {}",
-            a.value().id().unwrap_or(""),
-            a.value().attr("class").unwrap_or("")
-        );
-        attrs.to_ascii_lowercase().contains("comment")
+fn in_comment_section(node: &NodeRef) -> bool {
+    let mentions_comment = |value: Option<&str>| {
+        value.is_some_and(|v| {
+            v.as_bytes()
+                .windows(b"comment".len())
+                .any(|w| w.eq_ignore_ascii_case(b"comment"))
+        })
+    };
+    node.ancestors_it(None).any(|a| {
+        a.query_or(false, |n| {
+            n.as_element().is_some_and(|e| {
+                mentions_comment(attr(e, "id")) || mentions_comment(attr(e, "class"))
+            })
+        })
     })
 }
 
-fn inside(element: &ElementRef, names: &[&str]) -> bool {
-    element
-        .ancestors()
-        .filter_map(ElementRef::wrap)
-        .any(|a| names.contains(&a.value().name()))
+fn inside(node: &NodeRef, names: &[&str]) -> bool {
+    node.ancestors_it(None).any(|a| {
+        a.query_or(false, |n| {
+            n.as_element()
+                .is_some_and(|e| names.contains(&&*e.name.local))
+        })
+    })
+}
+
+/// Inside `<article>`, `<main>` or `[role=main]`.
+fn in_main_content(node: &NodeRef) -> bool {
+    node.ancestors_it(None).any(|a| {
+        a.query_or(false, |n| {
+            n.as_element().is_some_and(|e| {
+                matches!(&*e.name.local, "article" | "main") || attr(e, "role") == Some("main")
+            })
+        })
+    })
 }
 
 /// The date of a `<time>` element: one marked `pubdate` or `itemprop=datePublished` first,
 /// then one inside `<article>`, then any outside page chrome (header clocks, footers).
-fn time_element_date(document: &Html) -> Option<DateTime<Utc>> {
-    let times: Vec<ElementRef> = document.select(&TIME).collect();
-    let value = |t: &ElementRef| -> Option<DateTime<Utc>> {
-        t.value()
-            .attr("datetime")
-            .and_then(parse_date)
+fn time_element_date(times: &[NodeRef]) -> Option<DateTime<Utc>> {
+    let value = |t: &NodeRef| -> Option<DateTime<Utc>> {
+        t.attr("datetime")
+            .and_then(|d| parse_date(&d))
             .or_else(|| parse_date(&element_text(t)))
     };
     let marked = times.iter().filter(|t| {
-        t.value().attr("pubdate").is_some()
-            || t.value()
-                .attr("itemprop")
+        t.has_attr("pubdate")
+            || t.attr("itemprop")
                 .is_some_and(|p| p.eq_ignore_ascii_case("datePublished"))
     });
     let in_article = times.iter().filter(|t| inside(t, &["article"]));
@@ -536,21 +654,6 @@ fn time_element_date(document: &Html) -> Option<DateTime<Utc>> {
         .chain(elsewhere)
         .filter(|t| !in_comment_section(t))
         .find_map(value)
-}
-
-/// `<link rel=canonical>`, then `og:url`, resolved against the page URL; only http(s).
-fn canonical_url(document: &Html, meta: &MetaTags, page_url: Option<&Url>) -> Option<String> {
-    let link = document.select(&LINK_REL).find_map(|l| {
-        let rel = l.value().attr("rel")?;
-        rel.split_whitespace()
-            .any(|r| r.eq_ignore_ascii_case("canonical"))
-            .then(|| l.value().attr("href"))
-            .flatten()
-            .map(str::to_string)
-    });
-    link.into_iter()
-        .chain(meta.first(&["og:url"]))
-        .find_map(|candidate| resolve(&candidate, page_url))
 }
 
 /// Resolves a possibly relative link; `None` unless the result is http(s).
@@ -603,32 +706,24 @@ pub(crate) fn strip_site_name(
     title.to_string()
 }
 
-fn first_text(document: &Html, selector: &Selector) -> Option<String> {
-    document
-        .select(selector)
-        .map(|e| element_text(&e))
-        .find(|t| !t.is_empty())
+/// The first non-empty collapsed text among `nodes`.
+fn first_text<'n, 'a: 'n>(mut nodes: impl Iterator<Item = &'n NodeRef<'a>>) -> Option<String> {
+    nodes.find_map(|node| Some(element_text(node)).filter(|t| !t.is_empty()))
 }
 
-fn element_text(element: &ElementRef) -> String {
-    collapse(&element.text().collect::<String>())
+fn element_text(node: &NodeRef) -> String {
+    collapse(&node.text())
 }
 
 fn collapse(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-trait AttrAny {
-    fn attr_any(&self, names: &[&str]) -> Option<String>;
-}
-
-impl AttrAny for ElementRef<'_> {
-    fn attr_any(&self, names: &[&str]) -> Option<String> {
-        names
-            .iter()
-            .find_map(|n| self.value().attr(n))
-            .map(str::to_string)
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
     }
+    out
 }
 
 #[cfg(test)]

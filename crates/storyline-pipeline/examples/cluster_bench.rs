@@ -45,6 +45,21 @@ fn run() -> Result<(), String> {
                     .parse()
                     .map_err(|e| format!("--threshold {value}: {e}"))?
             }
+            "--proper-weight" => {
+                config.proper_weight = value
+                    .parse()
+                    .map_err(|e| format!("--proper-weight {value}: {e}"))?
+            }
+            "--title-weight" => {
+                config.title_weight = value
+                    .parse()
+                    .map_err(|e| format!("--title-weight {value}: {e}"))?
+            }
+            "--recent-members" => {
+                config.recent_members = value
+                    .parse()
+                    .map_err(|e| format!("--recent-members {value}: {e}"))?
+            }
             "--lead-words" => {
                 config.lead_words = value
                     .parse()
