@@ -4,8 +4,6 @@
 
 use crate::ExtractError;
 use dom_smoothie::{Config, Readability, ReadabilityError, TextMode};
-use scraper::{Html, Selector};
-use std::sync::LazyLock;
 
 /// Pages with more elements than this are refused: real articles have a few thousand, and
 /// Readability's scoring passes grow with the element count.
@@ -32,6 +30,8 @@ pub(crate) fn extract_body(
     let config = Config {
         text_mode: TextMode::Formatted,
         max_elements_to_parse: MAX_ELEMENTS,
+        // metadata.rs has already read the JSON-LD blocks; reading them again costs time.
+        disable_json_ld: true,
         ..Config::default()
     };
     // dom_smoothie is third-party code walking hostile input: a panic inside it must become
@@ -450,11 +450,6 @@ fn is_dateline(line: &str) -> bool {
     has_year && letters * 3 < line.chars().count()
 }
 
-static LINKS: LazyLock<Selector> = LazyLock::new(|| {
-    Selector::parse("a").unwrap_or_else(|error| panic!("invalid built-in selector: {error}"))
-});
-
-/// Share of visible characters of an HTML fragment that are link text.
 /// True for a section front or index whose links readability kept as text: many short
 /// lines (headlines, teasers, timestamps) among which paragraphs of running text are rare
 /// (a long teaser now and then). In an article, prose paragraphs are the bulk of the lines.
@@ -478,20 +473,67 @@ fn is_running_text(line: &str) -> bool {
     words >= 25 || (words < 5 && line.chars().count() >= 50)
 }
 
+/// Share of visible characters of an HTML fragment that are link text.
 fn link_density(content_html: &str) -> f64 {
-    let fragment = Html::parse_fragment(content_html);
-    let visible = |text: &str| text.chars().filter(|c| !c.is_whitespace()).count();
-    let total: usize = fragment.root_element().text().map(visible).sum();
+    // Readability's output is well-formed serialised HTML (no scripts, comments or raw-text
+    // elements), so a scan of its tags is enough: no second parse of the page.
+    let bytes = content_html.as_bytes();
+    let (mut total, mut linked, mut anchor_depth) = (0usize, 0usize, 0usize);
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'<' {
+            let end = memchr::memchr(b'>', &bytes[i..]).map_or(bytes.len(), |e| i + e + 1);
+            let tag = &bytes[i + 1..end.saturating_sub(1).max(i + 1)];
+            let name_end = tag
+                .iter()
+                .position(|b| b.is_ascii_whitespace() || *b == b'/' && tag.first() != Some(&b'/'))
+                .unwrap_or(tag.len());
+            let name = &tag[..name_end];
+            if name.eq_ignore_ascii_case(b"a") {
+                anchor_depth += 1;
+            } else if name.eq_ignore_ascii_case(b"/a") {
+                anchor_depth = anchor_depth.saturating_sub(1);
+            }
+            i = end;
+            continue;
+        }
+        // Text: count visible characters (an entity such as &amp; counts as one).
+        let next_tag = memchr::memchr(b'<', &bytes[i..]).map_or(bytes.len(), |e| i + e);
+        let text = &content_html[i..next_tag];
+        let visible = visible_chars(text);
+        total += visible;
+        if anchor_depth > 0 {
+            linked += visible;
+        }
+        i = next_tag;
+    }
     if total == 0 {
         return 0.0;
     }
-    let linked: usize = fragment
-        .select(&LINKS)
-        // A link nested in a link would be counted twice; HTML forbids it and the parser
-        // splits them, so a plain sum is right.
-        .map(|a| a.text().map(visible).sum::<usize>())
-        .sum();
     (linked as f64 / total as f64).min(1.0)
+}
+
+/// Non-whitespace characters of serialised HTML text, an entity counting as one.
+fn visible_chars(text: &str) -> usize {
+    let mut count = 0;
+    let mut in_entity = false;
+    for c in text.chars() {
+        match c {
+            '&' => {
+                in_entity = true;
+                count += 1;
+            }
+            ';' if in_entity => in_entity = false,
+            c if in_entity && (c.is_ascii_alphanumeric() || c == '#') => {}
+            c => {
+                in_entity = false;
+                if !c.is_whitespace() {
+                    count += 1;
+                }
+            }
+        }
+    }
+    count
 }
 
 /// Words in a text, counting CJK ideographs and kana (written without spaces) at two
