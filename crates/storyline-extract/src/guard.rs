@@ -113,6 +113,10 @@ fn rewrite(html: &str, limit: usize, drop_code: bool) -> Cow<'_, str> {
         let rest = &bytes[start..];
         if rest.starts_with(b"<!--") {
             cursor = find_from(bytes, start + 4, b"-->").map_or(bytes.len(), |e| e + 3);
+            // The parser would build a comment node that Readability then deletes.
+            if drop_code {
+                dropped.push((start, cursor));
+            }
             continue;
         }
         if rest.starts_with(b"<!") || rest.starts_with(b"<?") {
@@ -167,6 +171,15 @@ fn rewrite(html: &str, limit: usize, drop_code: bool) -> Cow<'_, str> {
         depth += 1;
         if depth > limit {
             dropped.push((start, end));
+        }
+        // Inline SVG (icons, logos, charts' paths) is markup no reader wants as text: its
+        // content goes, its tags stay so the tree keeps its shape.
+        if drop_code && name.eq_ignore_ascii_case(b"svg") {
+            let close = raw_text_end(bytes, end, name);
+            if close > end {
+                dropped.push((end, close));
+            }
+            cursor = close;
         }
     }
     if dropped.is_empty() {
@@ -305,6 +318,11 @@ mod tests {
             "<script></script><p>b</p>",
         );
         check("<title>T</title><p>b</p>", "<title>T</title><p>b</p>");
+        check("<p>a</p><!-- ad slot --><p>b</p>", "<p>a</p><p>b</p>");
+        check(
+            "<p>a<svg viewBox=\"0 0 9 9\"><path d=\"M0 0\"/><svg><g/></svg></svg>b</p>",
+            "<p>a<svg viewBox=\"0 0 9 9\"></svg></svg>b</p>",
+        );
         assert!(matches!(
             prepare_for_parsing("<p>no code</p><script></script>", 8),
             Cow::Borrowed(_)
