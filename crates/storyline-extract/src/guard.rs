@@ -8,9 +8,11 @@
 
 use std::borrow::Cow;
 
-/// Deepest element nesting passed on to the parsers. Real news pages stay under ~60 levels;
-/// 512 leaves room for odd CMS output and stays far from any stack limit.
-pub const MAX_NESTING_DEPTH: usize = 512;
+/// Deepest element nesting passed on to the parsers. Real news pages stay under ~60 levels
+/// (paragraphs, list items and table cells are not counted); 160 leaves room for odd CMS
+/// output, while Readability's clean-up, whose cost grows with depth times element count,
+/// stays quick on hostile pages.
+pub const MAX_NESTING_DEPTH: usize = 160;
 
 /// File signatures of formats that are sometimes served as `text/html` by mistake.
 const BINARY_SIGNATURES: &[&[u8]] = &[
@@ -72,6 +74,21 @@ const UNCOUNTED: &[&str] = &[
     "keygen", "basefont", "bgsound", "image",
 ];
 
+/// Formatting elements: the parser reopens every one left unclosed at the start of each
+/// later block ("reconstructing the active formatting elements"), so a few hundred
+/// unclosed ones make a small page explode into millions of elements.
+const FORMATTING: &[&str] = &[
+    "a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u",
+];
+
+/// Unclosed formatting elements kept; later opening tags are dropped (their text stays).
+/// Real pages leave a handful open at most.
+pub const MAX_OPEN_FORMATTING: usize = 16;
+
+/// Attributes kept on one tag: a tag with more is dropped (its text stays). The parser's
+/// duplicate-attribute check is quadratic in their number; real tags have a few dozen.
+pub const MAX_ATTRIBUTES: usize = 1_000;
+
 /// Elements whose content is raw text up to their end tag: tags inside are not tags.
 const RAW_TEXT: &[&str] = &[
     "script",
@@ -107,6 +124,8 @@ fn rewrite(html: &str, limit: usize, drop_code: bool) -> Cow<'_, str> {
     let mut dropped: Vec<(usize, usize)> = Vec::new();
     let bytes = html.as_bytes();
     let mut depth = 0usize;
+    let mut open_formatting = 0usize;
+    let mut stray_angles = 0usize;
     let mut cursor = 0usize;
     while let Some(offset) = memchr_lt(&bytes[cursor..]) {
         let start = cursor + offset;
@@ -130,6 +149,7 @@ fn rewrite(html: &str, limit: usize, drop_code: bool) -> Cow<'_, str> {
             .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-' || **b == b':')
             .count();
         if name_len == 0 || !bytes[name_start].is_ascii_alphabetic() {
+            stray_angles += 1;
             cursor = start + 1;
             continue;
         }
@@ -139,8 +159,22 @@ fn rewrite(html: &str, limit: usize, drop_code: bool) -> Cow<'_, str> {
                 .iter()
                 .any(|n| n.as_bytes().eq_ignore_ascii_case(name))
         };
-        let end = tag_end(bytes, name_start + name_len);
+        let (end, attributes) = tag_end(bytes, name_start + name_len);
         cursor = end;
+        if attributes > MAX_ATTRIBUTES {
+            dropped.push((start, end));
+            continue;
+        }
+        if is_one_of(FORMATTING) {
+            if closing {
+                open_formatting = open_formatting.saturating_sub(1);
+            } else if open_formatting >= MAX_OPEN_FORMATTING {
+                dropped.push((start, end));
+                continue;
+            } else {
+                open_formatting += 1;
+            }
+        }
         if is_one_of(UNCOUNTED) {
             continue;
         }
@@ -182,32 +216,71 @@ fn rewrite(html: &str, limit: usize, drop_code: bool) -> Cow<'_, str> {
             cursor = close;
         }
     }
-    if dropped.is_empty() {
+    // Masses of `<` that open no tag are garbage, not prose, and make the parser's memory
+    // balloon (one text fragment per `<`): past a bound they are removed.
+    let drop_stray = drop_code && stray_angles > MAX_STRAY_ANGLES;
+    if dropped.is_empty() && !drop_stray {
         return Cow::Borrowed(html);
     }
     let mut flattened = String::with_capacity(html.len());
     let mut kept_from = 0;
+    let keep = |segment: &str, out: &mut String| {
+        if drop_stray {
+            push_without_stray_angles(segment, out);
+        } else {
+            out.push_str(segment);
+        }
+    };
     for (start, end) in dropped {
-        flattened.push_str(&html[kept_from..start]);
+        keep(&html[kept_from..start], &mut flattened);
         kept_from = end;
     }
-    flattened.push_str(&html[kept_from..]);
+    keep(&html[kept_from..], &mut flattened);
     Cow::Owned(flattened)
 }
 
-/// The index just past the `>` that closes a tag, skipping quoted attribute values.
-fn tag_end(bytes: &[u8], from: usize) -> usize {
+/// `<` characters that open no tag, beyond which they are dropped before parsing.
+pub const MAX_STRAY_ANGLES: usize = 10_000;
+
+/// Appends `segment` without the `<` characters that open no tag (not followed by a
+/// letter, `/`, `!` or `?`).
+fn push_without_stray_angles(segment: &str, out: &mut String) {
+    let bytes = segment.as_bytes();
+    let mut from = 0;
+    while let Some(offset) = memchr::memchr(b'<', &bytes[from..]) {
+        let at = from + offset;
+        let opens_tag = bytes
+            .get(at + 1)
+            .is_some_and(|b| b.is_ascii_alphabetic() || matches!(b, b'/' | b'!' | b'?'));
+        let kept_to = if opens_tag { at + 1 } else { at };
+        out.push_str(&segment[from..kept_to]);
+        from = at + 1;
+    }
+    out.push_str(&segment[from..]);
+}
+
+/// The index just past the `>` that closes a tag, skipping quoted attribute values, and
+/// the number of attribute names (words after white space, outside quotes) on the way.
+fn tag_end(bytes: &[u8], from: usize) -> (usize, usize) {
     let mut quote: Option<u8> = None;
+    let mut attributes = 0;
+    let mut after_space = false;
     for (index, &byte) in bytes.iter().enumerate().skip(from) {
         match quote {
             Some(q) if byte == q => quote = None,
             Some(_) => {}
             None if byte == b'"' || byte == b'\'' => quote = Some(byte),
-            None if byte == b'>' => return index + 1,
+            None if byte == b'>' => return (index + 1, attributes),
+            None if byte.is_ascii_whitespace() => {
+                after_space = true;
+                continue;
+            }
+            None if after_space && !matches!(byte, b'=' | b'/') => attributes += 1,
             None => {}
         }
+        after_space = false;
     }
-    bytes.len()
+    (bytes.len(), attributes)
 }
 
 /// The index of the `</name` that ends a raw-text element (or the end of the input). As in
@@ -327,6 +400,39 @@ mod tests {
             prepare_for_parsing("<p>no code</p><script></script>", 8),
             Cow::Borrowed(_)
         ));
+    }
+
+    #[test]
+    fn hostile_markup_is_bounded_before_parsing() {
+        // Formatting elements left open beyond the bound lose their tags, not their text.
+        let opened = "<b>".repeat(MAX_OPEN_FORMATTING + 3);
+        let page = format!("{opened}x");
+        let prepared = prepare_for_parsing(&page, 1_000);
+        assert_eq!(prepared.matches("<b>").count(), MAX_OPEN_FORMATTING);
+        assert!(prepared.ends_with('x'));
+        // Closed ones do not count.
+        let balanced = "<i>a</i>".repeat(100);
+        assert!(matches!(
+            prepare_for_parsing(&balanced, 1_000),
+            Cow::Borrowed(_)
+        ));
+        // A tag with too many attributes is dropped whole.
+        let attributes: String = (0..=MAX_ATTRIBUTES).map(|i| format!(" a{i}")).collect();
+        assert_eq!(
+            prepare_for_parsing(&format!("<div{attributes}>t</div>"), 100),
+            "t</div>"
+        );
+        assert!(matches!(
+            prepare_for_parsing("<div a=1 b c=\"d e\">t</div>", 100),
+            Cow::Borrowed(_)
+        ));
+        // Masses of stray `<` are removed; a few are text.
+        assert!(matches!(
+            prepare_for_parsing("<p>1 < 2</p>", 100),
+            Cow::Borrowed(_)
+        ));
+        let stray = format!("<p>{}</p>", "< ".repeat(MAX_STRAY_ANGLES + 1));
+        assert_eq!(prepare_for_parsing(&stray, 100).matches('<').count(), 2);
     }
 
     #[test]
