@@ -1,9 +1,12 @@
 //! Streams a clustering benchmark file (JSON lines with `id`, `title`, `text`, `date`,
 //! `source`, `url`) through the [`Clusterer`] and writes `{"id","story"}` lines for the
-//! scorer.
+//! scorer: each article's story after the whole stream, so that merged stories count as
+//! one (the merged id resolves to the surviving story).
 //!
 //! Usage: `cargo run -p storyline-pipeline --example cluster_bench -- IN.jsonl OUT.jsonl
-//! [--shuffle SEED] [--threshold X] [--lead-words N] [--lead-paragraphs N]`. Articles are processed in file order, or in a
+//! [--shuffle SEED] [--threshold X] [--short-threshold X] [--merge-threshold X]
+//! [--short-merge-threshold X] [--proper-weight X] [--title-weight X] [--lead-words N]
+//! [--lead-paragraphs N]`. Articles are processed in file order, or in a
 //! deterministic shuffled order with `--shuffle` (file order groups stories together, which
 //! flatters any online method).
 
@@ -24,7 +27,7 @@ fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(input), Some(output)) = (args.first(), args.get(1)) else {
         return Err(
-            "usage: cluster_bench IN.jsonl OUT.jsonl [--shuffle SEED] [--threshold X] [--lead-words N] [--lead-paragraphs N]".into(),
+            "usage: cluster_bench IN.jsonl OUT.jsonl [--shuffle SEED] [--threshold X] [--short-threshold X] [--merge-threshold X] [--short-merge-threshold X] [--proper-weight X] [--title-weight X] [--lead-words N] [--lead-paragraphs N]".into(),
         );
     };
     let mut config = ClusterConfig::default();
@@ -55,10 +58,20 @@ fn run() -> Result<(), String> {
                     .parse()
                     .map_err(|e| format!("--title-weight {value}: {e}"))?
             }
-            "--recent-members" => {
-                config.recent_members = value
+            "--short-threshold" => {
+                config.short_threshold = value
                     .parse()
-                    .map_err(|e| format!("--recent-members {value}: {e}"))?
+                    .map_err(|e| format!("--short-threshold {value}: {e}"))?
+            }
+            "--merge-threshold" => {
+                config.merge_threshold = value
+                    .parse()
+                    .map_err(|e| format!("--merge-threshold {value}: {e}"))?
+            }
+            "--short-merge-threshold" => {
+                config.short_merge_threshold = value
+                    .parse()
+                    .map_err(|e| format!("--short-merge-threshold {value}: {e}"))?
             }
             "--lead-words" => {
                 config.lead_words = value
@@ -91,11 +104,18 @@ fn run() -> Result<(), String> {
 
     let started = Instant::now();
     let mut clusterer = Clusterer::new(config);
+    for article in &articles {
+        clusterer.assign(article);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    // Each article's story after the stream: stories merged later point to the survivor.
     let assignments: Vec<(String, String)> = articles
         .iter()
-        .map(|a| (a.id.0.clone(), clusterer.assign(a).story_id.0))
+        .map(|a| {
+            let story = clusterer.story_of(&a.id).map(|s| s.0.clone());
+            (a.id.0.clone(), story.unwrap_or_default())
+        })
         .collect();
-    let seconds = started.elapsed().as_secs_f64();
 
     let out = std::fs::File::create(output).map_err(|e| format!("{output}: {e}"))?;
     let mut out = BufWriter::new(out);

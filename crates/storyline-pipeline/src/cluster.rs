@@ -5,12 +5,16 @@
 //! Method: an article becomes a TF-IDF vector over the stemmed terms of its headline
 //! (weighted up) and lead (first paragraphs), with proper nouns and numbers weighted up
 //! because they tell one event from another of the same kind. Document frequencies are
-//! learned online. A story keeps the sum of its members' vectors (its centroid) and its last
-//! few members; an article's similarity to a story is the better of its cosine with the
-//! centroid and with those recent members, times a decay on the time gap to the story's
-//! newest article. Above [`ClusterConfig::threshold`] it joins the best story, otherwise it
-//! opens a story whose id derives from its own id. Copies (`duplicate_of`) join their
-//! original's story directly and do not move the centroid.
+//! learned online. A story keeps the sum of its members' vectors (its centroid); an
+//! article's similarity to a story is its cosine with the centroid times a decay on the time
+//! gap to the story's span. Above a threshold that slides with the article's length
+//! (headlines' cosines run lower than full texts') it joins the best story, otherwise it
+//! opens a story whose id derives from its own id. Comparing with single recent members as
+//! well was tried and dropped: on headlines it chains unrelated stories together. Each time
+//! a story doubles in size its centroid is compared with the other stories', and a close
+//! pair merges (the smaller into the larger, whose id survives; the merged id resolves to
+//! it): in a shuffled stream one event often opens two seeds that grow apart. Copies
+//! (`duplicate_of`) join their original's story directly and do not move the centroid.
 //!
 //! Invariants: deterministic for the same input in the same order (no hash-map iteration
 //! reaches a result; ties go to the earliest story); [`Clusterer::restore`] of stored
@@ -19,7 +23,7 @@
 
 use crate::PipelineError;
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use storyline_model::{Article, ArticleId, Story, StoryArticle, StoryId};
 use storyline_nlp::terms::analyze;
 use storyline_nlp::vector::{DocFrequencies, SparseVector, Vocabulary};
@@ -29,9 +33,25 @@ use storyline_store::Store;
 /// articles and headline-only items) and are meant to be left alone.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClusterConfig {
-    /// Least decayed similarity for joining a story (default 0.22: BCubed F1 is flat within
-    /// a point from 0.20 to 0.25 on full texts; headline-only streams want the low end).
+    /// Least decayed similarity for a full-text article (at least [`Self::long_terms`]
+    /// distinct terms) to join a story (default 0.22: BCubed F1 is flat within a point from
+    /// 0.20 to 0.25 on full texts).
     pub threshold: f32,
+    /// The same for a headline-sized article (at most [`Self::short_terms`] terms); between
+    /// the two lengths the threshold slides linearly (default 0.16: cosines of a few words
+    /// run lower, and a broad story's headlines share only one or two of them).
+    pub short_threshold: f32,
+    /// Least decayed centroid cosine for two stories of full texts to merge, checked each
+    /// time a story doubles in size (default 0.6; two look-alike events share a topic's
+    /// words, so full texts merge only when close).
+    pub merge_threshold: f32,
+    /// The same for stories of headlines (default 0.25: a shuffled headline stream opens
+    /// several seeds of one broad story, which grow apart until merged).
+    pub short_merge_threshold: f32,
+    /// Distinct terms at or below which an article counts as headline-sized (default 10).
+    pub short_terms: usize,
+    /// Distinct terms at or above which an article counts as a full text (default 30).
+    pub long_terms: usize,
     /// Weight of a headline term relative to a lead term (default 2.0).
     pub title_weight: f32,
     /// Extra factor for proper nouns, acronyms and numbers (default 1.5).
@@ -42,9 +62,6 @@ pub struct ClusterConfig {
     /// Most words of the body read as the lead (default 250; BCubed F1 on ECB+ dev 0.829 at
     /// 120 words, 0.839 at 250, flat beyond).
     pub lead_words: usize,
-    /// Recent members a story is compared with besides its centroid (default 10): a broad
-    /// story drifts, and its newest articles say best where it is now.
-    pub recent_members: usize,
     /// Gap to a story's newest article, in hours, before decay starts (default 24).
     pub decay_grace_hours: f64,
     /// Decay scale in hours beyond the grace period: similarity × exp(-(gap - grace) /
@@ -60,11 +77,15 @@ impl Default for ClusterConfig {
     fn default() -> Self {
         ClusterConfig {
             threshold: 0.22,
+            short_threshold: 0.16,
+            merge_threshold: 0.6,
+            short_merge_threshold: 0.25,
+            short_terms: 10,
+            long_terms: 30,
             title_weight: 2.0,
             proper_weight: 1.5,
             lead_paragraphs: 6,
             lead_words: 250,
-            recent_members: 10,
             decay_grace_hours: 24.0,
             decay_scale_hours: 72.0,
             candidate_terms: 20,
@@ -89,11 +110,14 @@ pub struct Assignment {
 struct StoryState {
     id: StoryId,
     centroid: SparseVector,
-    recent: VecDeque<SparseVector>,
     /// Oldest and newest publication times among members; undated members do not move
     /// them.
     published_span: Option<(DateTime<Utc>, DateTime<Utc>)>,
     members: Vec<ArticleId>,
+    /// Sum of the members' vector lengths (distinct terms).
+    member_terms: usize,
+    /// The story this one was merged into; a merged story takes no new members.
+    merged_into: Option<usize>,
 }
 
 /// An article as the clusterer sees it.
@@ -150,12 +174,28 @@ impl Clusterer {
     pub fn members(&self, story: &StoryId) -> &[ArticleId] {
         self.story_index
             .get(story)
-            .and_then(|&i| self.stories.get(i))
+            .and_then(|&i| self.stories.get(self.resolve(i)))
             .map_or(&[], |s| s.members.as_slice())
     }
 
     /// Re-adds a stored membership, so that state survives restarts. Call it for every
     /// stored member in the order the articles were first assigned (publication order).
+    /// Every story merged into another, as (merged id, surviving id), the survivor resolved
+    /// through chains of merges, in story order.
+    pub fn merges(&self) -> Vec<(StoryId, StoryId)> {
+        self.stories
+            .iter()
+            .enumerate()
+            .filter(|(_, story)| story.merged_into.is_some())
+            .map(|(index, story)| {
+                (
+                    story.id.clone(),
+                    self.stories[self.resolve(index)].id.clone(),
+                )
+            })
+            .collect()
+    }
+
     pub fn restore(&mut self, story: &StoryId, article: &Article) {
         if self.story_of_article.contains_key(&article.id) {
             return;
@@ -168,10 +208,10 @@ impl Clusterer {
         }
         let analysed = self.analyse(article);
         let index = match self.story_index.get(story) {
-            Some(&index) => index,
+            Some(&index) => self.resolve(index),
             None => self.open_story(story.clone()),
         };
-        self.add_member(index, article, analysed.vector);
+        self.add_member(index, article, &analysed);
     }
 
     /// Puts `article` into the best matching story or a new one.
@@ -199,13 +239,13 @@ impl Clusterer {
         }
 
         let analysed = self.analyse(article);
-        let best = self.best_story(&analysed.vector, article.date_published);
+        let best = self.best_story(&analysed, article.date_published);
         match best {
-            Some((index, score)) if score >= self.config.threshold => {
+            Some((index, score)) if score >= self.join_threshold(analysed.vector.len()) => {
                 let why = self.shared_terms(index, &analysed);
-                self.add_member(index, article, analysed.vector);
+                self.add_member(index, article, &analysed);
                 Assignment {
-                    story_id: self.stories[index].id.clone(),
+                    story_id: self.stories[self.resolve(index)].id.clone(),
                     is_new_story: false,
                     score,
                     why,
@@ -214,18 +254,117 @@ impl Clusterer {
             _ => {
                 let id = StoryId::from_seed(&article.id);
                 let index = match self.story_index.get(&id) {
-                    Some(&index) => index,
+                    Some(&index) => self.resolve(index),
                     None => self.open_story(id.clone()),
                 };
                 let why = top_terms(&analysed, self.config.why_terms);
-                self.add_member(index, article, analysed.vector);
+                self.add_member(index, article, &analysed);
                 Assignment {
-                    story_id: id,
+                    story_id: self.stories[self.resolve(index)].id.clone(),
                     is_new_story: true,
                     score: 1.0,
                     why,
                 }
             }
+        }
+    }
+
+    fn join_threshold(&self, terms: usize) -> f32 {
+        let (short, long) = (self.config.short_threshold, self.config.threshold);
+        short + (long - short) * length_factor(&self.config, terms)
+    }
+
+    /// Follows merges from `index` to the story that now holds its members.
+    fn resolve(&self, mut index: usize) -> usize {
+        while let Some(next) = self.stories.get(index).and_then(|s| s.merged_into) {
+            index = next;
+        }
+        index
+    }
+
+    /// When a growing story has become close to another live story, the smaller joins the
+    /// larger: two seeds of one event that grew apart in a shuffled stream.
+    fn merge_if_close(&mut self, index: usize) {
+        let Some(story) = self.stories.get(index) else {
+            return;
+        };
+        let (short, long) = (
+            self.config.short_merge_threshold,
+            self.config.merge_threshold,
+        );
+        let mean_terms = story.member_terms / story.members.len().max(1);
+        let threshold = short + (long - short) * length_factor(&self.config, mean_terms);
+        if threshold <= 0.0 {
+            return;
+        }
+        let size = story.members.len();
+        if size < 2 || !size.is_power_of_two() {
+            return;
+        }
+        let mut candidates: Vec<usize> = story
+            .centroid
+            .top(self.config.candidate_terms)
+            .iter()
+            .filter_map(|(term, _)| self.postings.get(term))
+            .flatten()
+            .copied()
+            .filter(|&other| other != index)
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut best: Option<(usize, f32)> = None;
+        for other in candidates {
+            let Some(candidate) = self.stories.get(other) else {
+                continue;
+            };
+            if candidate.merged_into.is_some() {
+                continue;
+            }
+            let decay = self.decay_spans(story.published_span, candidate.published_span);
+            let score = story.centroid.cosine(&candidate.centroid) * decay;
+            if score >= threshold && best.is_none_or(|(_, s)| score > s) {
+                best = Some((other, score));
+            }
+        }
+        let Some((other, _)) = best else {
+            return;
+        };
+        let (keep, gone) = if self.stories[other].members.len() >= size {
+            (other, index)
+        } else {
+            (index, other)
+        };
+        let moved = std::mem::take(&mut self.stories[gone].members);
+        let centroid = std::mem::take(&mut self.stories[gone].centroid);
+        let span = self.stories[gone].published_span;
+        let member_terms = std::mem::take(&mut self.stories[gone].member_terms);
+        self.stories[gone].merged_into = Some(keep);
+        for &(term, _) in centroid.entries() {
+            if self.stories[keep].centroid.get(term) == 0.0 {
+                self.postings.entry(term).or_default().push(keep);
+            }
+        }
+        for member in &moved {
+            self.story_of_article.insert(member.clone(), keep);
+        }
+        let target = &mut self.stories[keep];
+        target.centroid.add_scaled(&centroid, 1.0);
+        if let Some((oldest, newest)) = span {
+            widen_span(&mut target.published_span, Some(oldest));
+            widen_span(&mut target.published_span, Some(newest));
+        }
+        target.members.extend(moved);
+        target.member_terms += member_terms;
+    }
+
+    fn decay_spans(
+        &self,
+        a: Option<(DateTime<Utc>, DateTime<Utc>)>,
+        b: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    ) -> f32 {
+        match a {
+            Some((oldest, newest)) => self.decay(Some(oldest), b).max(self.decay(Some(newest), b)),
+            None => 1.0,
         }
     }
 
@@ -250,30 +389,30 @@ impl Clusterer {
         self.stories.push(StoryState {
             id,
             centroid: SparseVector::default(),
-            recent: VecDeque::new(),
             published_span: None,
             members: Vec::new(),
+            member_terms: 0,
+            merged_into: None,
         });
         index
     }
 
-    fn add_member(&mut self, index: usize, article: &Article, vector: SparseVector) {
+    fn add_member(&mut self, index: usize, article: &Article, analysed: &Analysed) {
         let Some(story) = self.stories.get_mut(index) else {
             return;
         };
+        let vector = &analysed.vector;
         for &(term, _) in vector.entries() {
             if story.centroid.get(term) == 0.0 {
                 self.postings.entry(term).or_default().push(index);
             }
         }
-        story.centroid.add_scaled(&vector, 1.0);
-        story.recent.push_back(vector);
-        while story.recent.len() > self.config.recent_members.max(1) {
-            story.recent.pop_front();
-        }
+        story.centroid.add_scaled(vector, 1.0);
         widen_span(&mut story.published_span, article.date_published);
         story.members.push(article.id.clone());
+        story.member_terms += vector.len();
         self.story_of_article.insert(article.id.clone(), index);
+        self.merge_if_close(index);
     }
 
     /// Turns the article into a TF-IDF vector, counting it in the document frequencies.
@@ -328,9 +467,10 @@ impl Clusterer {
     /// The most similar story (decayed score), ties to the earliest story.
     fn best_story(
         &self,
-        vector: &SparseVector,
+        analysed: &Analysed,
         published: Option<DateTime<Utc>>,
     ) -> Option<(usize, f32)> {
+        let vector = &analysed.vector;
         let mut candidates: Vec<usize> = vector
             .top(self.config.candidate_terms)
             .iter()
@@ -346,17 +486,14 @@ impl Clusterer {
             let Some(story) = self.stories.get(index) else {
                 continue;
             };
+            if story.merged_into.is_some() {
+                continue;
+            }
             let decay = self.decay(published, story.published_span);
             if decay < self.config.threshold {
                 continue;
             }
-            let recent = story
-                .recent
-                .iter()
-                .map(|member| member.dot(vector))
-                .fold(0.0_f32, f32::max);
-            let similarity = story.centroid.cosine(vector).max(recent);
-            let score = similarity * decay;
+            let score = story.centroid.cosine(vector) * decay;
             if best.is_none_or(|(_, s)| score > s) {
                 best = Some((index, score));
             }
@@ -415,6 +552,16 @@ impl Clusterer {
             .filter_map(|(_, _, term)| analysed.surfaces.get(&term).map(|s| s.0.clone()))
             .collect()
     }
+}
+
+/// 0 for a headline-sized vector, 1 for a full text's lead, linear between: cosines of
+/// short vectors run lower, so thresholds slide with length.
+fn length_factor(config: &ClusterConfig, terms: usize) -> f32 {
+    let (short, long) = (config.short_terms as f32, config.long_terms as f32);
+    if long <= short {
+        return if terms as f32 >= long { 1.0 } else { 0.0 };
+    }
+    ((terms as f32 - short) / (long - short)).clamp(0.0, 1.0)
 }
 
 fn widen_span(span: &mut Option<(DateTime<Utc>, DateTime<Utc>)>, time: Option<DateTime<Utc>>) {
@@ -553,17 +700,50 @@ pub fn cluster_pending(
     }
 
     let mut report = ClusterReport::default();
-    let mut new_memberships = Vec::new();
-    let mut touched = BTreeSet::new();
+    let mut assigned = Vec::new();
     for article in pending {
         let assignment = clusterer.assign(article);
         report.assigned += 1;
         if assignment.is_new_story {
             report.new_stories += 1;
         }
-        touched.insert(assignment.story_id.clone());
+        assigned.push((article, assignment));
+    }
+
+    // Stories merged during this run (into stories that may have been opened before it):
+    // their stored articles move to the survivor and their rows point at it, so an old id
+    // still leads to the story.
+    let mut merged_rows = Vec::new();
+    let mut new_memberships = Vec::new();
+    let mut touched = BTreeSet::new();
+    for (gone, keep) in clusterer.merges() {
+        let Some(mut row) = store.story(&gone)? else {
+            continue;
+        };
+        if row.merged_into.as_ref() == Some(&keep) {
+            continue;
+        }
+        for member in store.story_members(&gone)? {
+            new_memberships.push(StoryArticle {
+                story_id: keep.clone(),
+                why: vec![format!("story {gone} merged into {keep}")],
+                ..member
+            });
+        }
+        row.merged_into = Some(keep.clone());
+        merged_rows.push(row);
+        touched.insert(keep);
+    }
+    // An article assigned to a story that was merged later in the same run belongs to the
+    // survivor.
+    for (article, assignment) in assigned {
+        let story_id = clusterer
+            .story_of(&article.id)
+            .cloned()
+            .unwrap_or(assignment.story_id);
+        touched.insert(story_id.clone());
         new_memberships.push(StoryArticle {
-            story_id: assignment.story_id,
+            story_id,
             article_id: article.id.clone(),
             score: assignment.score,
             why: assignment.why,
@@ -574,7 +754,7 @@ pub fn cluster_pending(
     }
 
     let by_id: HashMap<&ArticleId, &Article> = articles.iter().map(|a| (&a.id, a)).collect();
-    let mut stories = Vec::with_capacity(touched.len());
+    let mut stories = Vec::with_capacity(touched.len() + merged_rows.len());
     for id in &touched {
         let members: Vec<&Article> = clusterer
             .members(id)
@@ -586,6 +766,8 @@ pub fn cluster_pending(
             stories.push(story);
         }
     }
+    // Survivors first: a merged row must point at a stored story.
+    stories.extend(merged_rows);
     store.save_stories(&stories, &new_memberships)?;
     report.touched = touched.into_iter().collect();
     Ok(report)

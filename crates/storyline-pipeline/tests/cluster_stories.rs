@@ -286,3 +286,88 @@ fn cluster_pending_saves_stories_and_resumes_where_it_stopped() {
     assert_eq!(kelsport.created_at, articles[0].effective_time());
     assert_eq!(kelsport.updated_at, articles[6].effective_time());
 }
+
+#[test]
+fn two_seeds_of_one_story_merge_and_the_old_id_resolves() {
+    // Headlines only; a strict join threshold makes the two halves open separate stories,
+    // and the merge check when the second one doubles in size joins them.
+    let config = ClusterConfig {
+        short_threshold: 0.6,
+        short_merge_threshold: 0.3,
+        ..ClusterConfig::default()
+    };
+    let headlines = [
+        "Tarsk volcano erupts, Orvik villages evacuated",
+        "Tarsk volcano erupts, Orvik villages evacuated overnight",
+        "Orvik evacuated as Tarsk lava flows south",
+        "Orvik evacuated as Tarsk lava flows south",
+    ];
+    let articles: Vec<Article> = headlines
+        .iter()
+        .enumerate()
+        .map(|(i, headline)| article(&format!("tarsk-{i}"), "Wire", i as i64, headline, ""))
+        .collect();
+    let mut clusterer = Clusterer::new(config);
+    let assignments = assign_all(&mut clusterer, &articles);
+    assert!(assignments[2].is_new_story, "{assignments:?}");
+    let first = clusterer.story_of(&articles[0].id).cloned();
+    for article in &articles {
+        assert_eq!(clusterer.story_of(&article.id).cloned(), first);
+    }
+    assert_eq!(clusterer.members(&assignments[2].story_id).len(), 4);
+    assert_eq!(clusterer.story_count(), 2);
+}
+
+#[test]
+fn a_merge_across_runs_is_stored_and_the_old_id_still_resolves() {
+    let config = ClusterConfig {
+        short_threshold: 0.6,
+        short_merge_threshold: 0.3,
+        ..ClusterConfig::default()
+    };
+    let headlines = [
+        "Tarsk volcano erupts, Orvik villages evacuated",
+        "Tarsk volcano erupts, Orvik villages evacuated overnight",
+        "Orvik evacuated as Tarsk lava flows south",
+        "Orvik evacuated as Tarsk lava flows south",
+    ];
+    let articles: Vec<Article> = headlines
+        .iter()
+        .enumerate()
+        .map(|(i, headline)| article(&format!("tarsk-{i}"), "Wire", i as i64, headline, ""))
+        .collect();
+    let mut store = SqliteStore::open_in_memory().expect("store");
+    // First run: the first three articles; the third opens a second story.
+    store.insert_articles(&articles[..3]).expect("insert");
+    cluster_pending(&mut store, &config).expect("first run");
+    let before: Vec<StoryId> = store
+        .stories()
+        .expect("stories")
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(before.len(), 2, "{before:?}");
+    // Second run: the fourth doubles the second story, which then merges into the first.
+    store.insert_articles(&articles[3..]).expect("insert");
+    cluster_pending(&mut store, &config).expect("second run");
+    let after = store.stories().expect("stories");
+    assert_eq!(after.len(), 1, "{after:?}");
+    let survivor = after[0].id.clone();
+    assert_eq!(after[0].article_count, 4);
+    for id in &before {
+        assert_eq!(
+            store.resolve_story(id.as_str()).expect("resolve"),
+            Some(survivor.clone())
+        );
+    }
+    for a in &articles {
+        assert_eq!(
+            store.story_of_article(&a.id).expect("story of"),
+            Some(survivor.clone())
+        );
+    }
+    // A third run changes nothing.
+    let report = cluster_pending(&mut store, &config).expect("third run");
+    assert_eq!(report.assigned, 0);
+    assert_eq!(store.stories().expect("stories").len(), 1);
+}

@@ -142,16 +142,25 @@ pub fn cluster(args: ClusterArgs) -> Result<()> {
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = BufWriter::new(out);
+    let mut assigned = Vec::with_capacity(keyed.len());
     for (_, _, article) in keyed {
         let assignment = clusterer.assign(&article);
+        assigned.push((article, assignment));
+    }
+    // Stories can merge later in the stream: each article is reported with the story it
+    // ended in (a merged story's id resolves to the survivor).
+    for (article, assignment) in assigned {
+        let story = clusterer
+            .story_of(&article.id)
+            .cloned()
+            .unwrap_or(assignment.story_id);
         let id = article
             .extra
             .get("id")
             .and_then(|v| v.as_str())
             .map(str::to_string)
             .unwrap_or_else(|| article.id.to_string());
-        let line =
-            serde_json::json!({"id": id, "story": assignment.story_id, "why": assignment.why});
+        let line = serde_json::json!({"id": id, "story": story, "why": assignment.why});
         writeln!(out, "{line}")?;
     }
     out.flush()?;

@@ -1,0 +1,381 @@
+//! Speed and scaling benchmark for the [`Clusterer`] with its default configuration, used
+//! by `bench/clustering.sh`. Prints one JSON object on stdout.
+//!
+//! Usage:
+//! - `cluster_stream_bench run IN.jsonl OUT.jsonl [--shuffle SEED] [--rounds N]`: clusters
+//!   the articles of IN (file order, or a deterministic shuffle), writes `{"id","story"}`
+//!   lines for the scorer and reports articles/second (median of N passes, each with a
+//!   fresh clusterer; articles already parsed and in memory) and peak memory.
+//!
+//! Every speed comes twice: by wall-clock time, and by the CPU time of the clustering
+//! thread (Linux `/proc/thread-self/schedstat`), which stays put when other processes share
+//! the cores; the CPU figure is null where that file is missing.
+//! - `cluster_stream_bench stream IN.jsonl [IN.jsonl ...] [--total N] [--block B]
+//!   [--shift-days D] [--seed S]`: builds a stream of N articles by repeating the inputs,
+//!   each copy with new ids and its dates moved D days later than the previous copy's, feeds
+//!   it to one clusterer and reports articles/second for each block of B articles and the
+//!   story count after it, so a cost per article that grows with the number of stories
+//!   shows.
+//!
+//! Stream dates: a copy spans the dated articles' own span (their offsets from the earliest
+//! dated article kept); articles with no date, or whose date lies outside that span (ECB+
+//! documents are dated from 1923 to 2013), get times spread evenly over it. Each copy is then
+//! in publication order, as the pipeline feeds the clusterer, with ties in a shuffled order.
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::time::Instant;
+use storyline_model::{Article, ArticleId, ExtractionStatus};
+use storyline_pipeline::cluster::{ClusterConfig, Clusterer};
+
+fn main() {
+    if let Err(message) = run() {
+        eprintln!("cluster_stream_bench: {message}");
+        std::process::exit(1);
+    }
+}
+
+const USAGE: &str = "usage: cluster_stream_bench run IN.jsonl OUT.jsonl [--shuffle SEED] [--rounds N]\n       cluster_stream_bench stream IN.jsonl [IN.jsonl ...] [--total N] [--block B] [--shift-days D] [--seed S]";
+
+fn run() -> Result<(), String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (positional, flags) = split_flags(args.get(1..).unwrap_or_default())?;
+    match args.first().map(String::as_str) {
+        Some("run") => run_file(&positional, &flags),
+        Some("stream") => run_stream(&positional, &flags),
+        _ => Err(USAGE.into()),
+    }
+}
+
+/// Positional arguments, and `--name value` pairs.
+type Flags = Vec<(String, String)>;
+
+fn split_flags(args: &[String]) -> Result<(Vec<String>, Flags), String> {
+    let mut positional = Vec::new();
+    let mut flags = Vec::new();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        if let Some(name) = arg.strip_prefix("--") {
+            let value = rest.next().ok_or(format!("--{name} needs a value"))?;
+            flags.push((name.to_string(), value.clone()));
+        } else {
+            positional.push(arg.clone());
+        }
+    }
+    Ok((positional, flags))
+}
+
+fn flag<T: std::str::FromStr>(flags: &Flags, name: &str, default: T) -> Result<T, String>
+where
+    T::Err: std::fmt::Display,
+{
+    match flags.iter().rev().find(|(n, _)| n == name) {
+        Some((_, value)) => value.parse().map_err(|e| format!("--{name} {value}: {e}")),
+        None => Ok(default),
+    }
+}
+
+fn check_flags(flags: &Flags, known: &[&str]) -> Result<(), String> {
+    match flags.iter().find(|(n, _)| !known.contains(&n.as_str())) {
+        Some((name, _)) => Err(format!("unknown flag --{name}\n{USAGE}")),
+        None => Ok(()),
+    }
+}
+
+fn run_file(positional: &[String], flags: &Flags) -> Result<(), String> {
+    check_flags(flags, &["shuffle", "rounds"])?;
+    let [input, output] = positional else {
+        return Err(USAGE.into());
+    };
+    let rounds: usize = flag(flags, "rounds", 1)?;
+    let mut articles = read_articles(input)?;
+    let seed = flags.iter().any(|(n, _)| n == "shuffle");
+    if seed {
+        shuffle(&mut articles, flag(flags, "shuffle", 0)?);
+    }
+
+    let mut seconds = Vec::new();
+    let mut cpu_seconds = Vec::new();
+    let mut assignments = Vec::new();
+    let mut stories = 0;
+    for _ in 0..rounds.max(1) {
+        let cpu_started = thread_cpu_seconds();
+        let started = Instant::now();
+        let mut clusterer = Clusterer::new(ClusterConfig::default());
+        for article in &articles {
+            clusterer.assign(article);
+        }
+        seconds.push(started.elapsed().as_secs_f64());
+        // Reported with the story each article ended in: stories merge later in the stream.
+        assignments = articles
+            .iter()
+            .map(|a| {
+                clusterer
+                    .story_of(&a.id)
+                    .map(|s| s.0.clone())
+                    .unwrap_or_default()
+            })
+            .collect();
+        if let (Some(before), Some(after)) = (cpu_started, thread_cpu_seconds()) {
+            cpu_seconds.push(after - before);
+        }
+        stories = clusterer.story_count();
+    }
+    let median = median_of(&mut seconds).unwrap_or_default();
+    let cpu_median = median_of(&mut cpu_seconds);
+
+    let out = std::fs::File::create(output).map_err(|e| format!("{output}: {e}"))?;
+    let mut out = BufWriter::new(out);
+    for (article, story) in articles.iter().zip(&assignments) {
+        let line = serde_json::json!({"id": article.id.0, "story": story});
+        writeln!(out, "{line}").map_err(|e| format!("{output}: {e}"))?;
+    }
+    out.flush().map_err(|e| format!("{output}: {e}"))?;
+
+    let report = serde_json::json!({
+        "articles": articles.len(),
+        "stories": stories,
+        "rounds": seconds.len(),
+        "seconds_median": median,
+        "articles_per_second": articles.len() as f64 / median.max(1e-9),
+        "cpu_seconds_median": cpu_median,
+        "articles_per_cpu_second": cpu_median.map(|s| articles.len() as f64 / s.max(1e-9)),
+        "peak_rss_kib": peak_rss_kib(),
+    });
+    println!("{report}");
+    Ok(())
+}
+
+fn run_stream(positional: &[String], flags: &Flags) -> Result<(), String> {
+    check_flags(flags, &["total", "block", "shift-days", "seed"])?;
+    if positional.is_empty() {
+        return Err(USAGE.into());
+    }
+    let total: usize = flag(flags, "total", 100_000)?;
+    let block: usize = flag(flags, "block", 10_000)?.max(1);
+    let shift_days: i64 = flag(flags, "shift-days", 7)?;
+    let seed: u64 = flag(flags, "seed", 1)?;
+
+    let mut originals = Vec::new();
+    for input in positional {
+        originals.extend(read_articles(input)?);
+    }
+    if originals.is_empty() {
+        return Err(format!("{}: no articles", positional.join(", ")));
+    }
+    let per_copy = originals.len();
+    let stream = build_stream(&originals, total, shift_days, seed);
+    drop(originals);
+
+    let mut clusterer = Clusterer::new(ClusterConfig::default());
+    let mut blocks = Vec::new();
+    let cpu_started = thread_cpu_seconds();
+    let started = Instant::now();
+    for (number, chunk) in stream.chunks(block).enumerate() {
+        let cpu_started = thread_cpu_seconds();
+        let block_started = Instant::now();
+        for article in chunk {
+            clusterer.assign(article);
+        }
+        let seconds = block_started.elapsed().as_secs_f64();
+        let cpu_seconds = cpu_started
+            .zip(thread_cpu_seconds())
+            .map(|(before, after)| after - before);
+        blocks.push(serde_json::json!({
+            "block": number + 1,
+            "articles": chunk.len(),
+            "seconds": seconds,
+            "articles_per_second": chunk.len() as f64 / seconds.max(1e-9),
+            "cpu_seconds": cpu_seconds,
+            "articles_per_cpu_second": cpu_seconds.map(|s| chunk.len() as f64 / s.max(1e-9)),
+            "stories_after": clusterer.story_count(),
+        }));
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let cpu_seconds = cpu_started
+        .zip(thread_cpu_seconds())
+        .map(|(before, after)| after - before);
+    let report = serde_json::json!({
+        "articles": stream.len(),
+        "block": block,
+        "shift_days": shift_days,
+        "articles_per_copy": per_copy,
+        "copies": stream.len().div_ceil(per_copy),
+        "seconds": seconds,
+        "articles_per_second": stream.len() as f64 / seconds.max(1e-9),
+        "cpu_seconds": cpu_seconds,
+        "articles_per_cpu_second": cpu_seconds.map(|s| stream.len() as f64 / s.max(1e-9)),
+        "final_stories": clusterer.story_count(),
+        "blocks": blocks,
+        "peak_rss_kib": peak_rss_kib(),
+    });
+    println!("{report}");
+    Ok(())
+}
+
+/// Repeats `originals` until `total` articles: copy `c` has ids suffixed `#copyC` and times
+/// `c * shift_days` later than copy 0, and is in publication order.
+fn build_stream(originals: &[Article], total: usize, shift_days: i64, seed: u64) -> Vec<Article> {
+    let dated: Vec<DateTime<Utc>> = originals.iter().filter_map(|a| a.date_published).collect();
+    // The span of the bulk of dated articles: a week around their median, so that a few
+    // very old or future dates do not stretch a copy over decades.
+    let mut sorted = dated.clone();
+    sorted.sort();
+    let median = sorted.get(sorted.len() / 2).copied().unwrap_or_else(|| {
+        Utc.with_ymd_and_hms(2014, 3, 10, 0, 0, 0)
+            .single()
+            .unwrap_or_default()
+    });
+    let low = sorted
+        .iter()
+        .copied()
+        .find(|d| *d >= median - Duration::days(3))
+        .unwrap_or(median);
+    let high = sorted
+        .iter()
+        .rev()
+        .copied()
+        .find(|d| *d <= median + Duration::days(3))
+        .unwrap_or(median);
+    let span = (high - low).max(Duration::hours(1));
+
+    // Copy-0 times: dated articles inside the span keep theirs; the rest are spread evenly
+    // over it in a shuffled order.
+    let mut order: Vec<usize> = (0..originals.len()).collect();
+    shuffle(&mut order, seed);
+    let outside: Vec<usize> = order
+        .iter()
+        .copied()
+        .filter(|&i| !matches!(originals[i].date_published, Some(d) if d >= low && d <= high))
+        .collect();
+    let mut times: Vec<DateTime<Utc>> = originals
+        .iter()
+        .map(|a| a.date_published.unwrap_or(low))
+        .collect();
+    for (rank, &i) in outside.iter().enumerate() {
+        let fraction = (rank as f64 + 0.5) / outside.len() as f64;
+        times[i] = low + Duration::seconds((span.num_seconds() as f64 * fraction) as i64);
+    }
+    // Stable sort of the shuffled order: ties stay shuffled.
+    order.sort_by_key(|&i| times[i]);
+
+    let mut stream = Vec::with_capacity(total);
+    let mut copy = 0i64;
+    while stream.len() < total {
+        let shift = Duration::days(shift_days * copy);
+        for &i in &order {
+            if stream.len() == total {
+                break;
+            }
+            let mut article = originals[i].clone();
+            article.id = ArticleId(format!("{}#copy{copy}", article.id.0));
+            article.date_published = Some(times[i] + shift);
+            stream.push(article);
+        }
+        copy += 1;
+    }
+    stream
+}
+
+fn read_articles(input: &str) -> Result<Vec<Article>, String> {
+    let file = std::fs::File::open(input).map_err(|e| format!("{input}: {e}"))?;
+    let mut articles = Vec::new();
+    for (number, line) in BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|e| format!("{input}: {e}"))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: serde_json::Value =
+            serde_json::from_str(&line).map_err(|e| format!("{input}:{}: {e}", number + 1))?;
+        articles.push(article_from(&value));
+    }
+    Ok(articles)
+}
+
+fn article_from(value: &serde_json::Value) -> Article {
+    let text = |key: &str| {
+        value
+            .get(key)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    let id = match value.get("id") {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    let body = text("text");
+    Article {
+        id: ArticleId(id),
+        url: text("url"),
+        headline: text("title"),
+        content_hash: storyline_nlp::terms::content_hash(&body),
+        article_body: body,
+        description: None,
+        author: Vec::new(),
+        date_published: ["published", "date"]
+            .iter()
+            .find_map(|key| value.get(*key).and_then(|v| v.as_str()))
+            .and_then(parse_date),
+        date_modified: None,
+        date_fetched: Utc
+            .with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
+            .single()
+            .unwrap_or_default(),
+        in_language: value
+            .get("lang")
+            .and_then(|v| v.as_str())
+            .map(str::to_string),
+        publisher: text("source"),
+        image: None,
+        feed_url: None,
+        duplicate_of: None,
+        extraction: ExtractionStatus::Imported,
+        extra: serde_json::Map::new(),
+    }
+}
+
+fn parse_date(date: &str) -> Option<DateTime<Utc>> {
+    if let Ok(time) = DateTime::parse_from_rfc3339(date) {
+        return Some(time.with_timezone(&Utc));
+    }
+    let day = NaiveDate::parse_from_str(date.get(..10)?, "%Y-%m-%d").ok()?;
+    Some(Utc.from_utc_datetime(&day.and_hms_opt(12, 0, 0)?))
+}
+
+fn median_of(values: &mut [f64]) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied()
+}
+
+/// CPU time this thread has run, in seconds (Linux `/proc/thread-self/schedstat`, whose
+/// first field is nanoseconds on a CPU), or None elsewhere.
+fn thread_cpu_seconds() -> Option<f64> {
+    let schedstat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanoseconds: u64 = schedstat.split_whitespace().next()?.parse().ok()?;
+    Some(nanoseconds as f64 / 1e9)
+}
+
+/// Peak resident memory of this process (Linux `VmHWM`), or null elsewhere.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Fisher–Yates with SplitMix64: a fixed order per seed, no extra dependency.
+fn shuffle<T>(items: &mut [T], seed: u64) {
+    let mut state = seed;
+    let mut next = || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    for i in (1..items.len()).rev() {
+        let j = (next() % (i as u64 + 1)) as usize;
+        items.swap(i, j);
+    }
+}
