@@ -138,6 +138,10 @@ pub struct Clusterer {
     story_of_article: HashMap<ArticleId, usize>,
     /// Term id → stories whose centroid holds it, in story order.
     postings: HashMap<u32, Vec<usize>>,
+    /// The newest publication time seen: the stream's "now".
+    latest_seen: Option<DateTime<Utc>>,
+    /// Members added since the postings were last rebuilt without retired stories.
+    added_since_prune: usize,
 }
 
 impl Clusterer {
@@ -150,6 +154,8 @@ impl Clusterer {
             story_index: HashMap::new(),
             story_of_article: HashMap::new(),
             postings: HashMap::new(),
+            latest_seen: None,
+            added_since_prune: 0,
         }
     }
 
@@ -398,6 +404,13 @@ impl Clusterer {
     }
 
     fn add_member(&mut self, index: usize, article: &Article, analysed: &Analysed) {
+        if let Some(published) = article.date_published {
+            self.latest_seen = Some(self.latest_seen.map_or(published, |t| t.max(published)));
+        }
+        self.added_since_prune += 1;
+        if self.added_since_prune >= PRUNE_EVERY {
+            self.prune_postings();
+        }
         let Some(story) = self.stories.get_mut(index) else {
             return;
         };
@@ -413,6 +426,41 @@ impl Clusterer {
         story.member_terms += vector.len();
         self.story_of_article.insert(article.id.clone(), index);
         self.merge_if_close(index);
+    }
+
+    /// Rebuilds the term → stories lookup without retired stories: merged ones, and those
+    /// whose newest article is so much older than the stream's newest that no article could
+    /// join them any more (twice the gap at which the time decay falls below the lowest join
+    /// threshold, a margin for articles that arrive out of order). This keeps the cost of an
+    /// article bounded by the stories of recent weeks, not by all stories ever opened.
+    fn prune_postings(&mut self) {
+        self.added_since_prune = 0;
+        let Some(now) = self.latest_seen else {
+            return;
+        };
+        let lowest_threshold = self
+            .config
+            .threshold
+            .min(self.config.short_threshold)
+            .max(0.01);
+        let horizon_hours = 2.0
+            * (self.config.decay_grace_hours
+                + self.config.decay_scale_hours * (1.0 / f64::from(lowest_threshold)).ln());
+        let horizon = chrono::Duration::seconds((horizon_hours * 3600.0) as i64);
+        let mut postings: HashMap<u32, Vec<usize>> = HashMap::new();
+        for (index, story) in self.stories.iter().enumerate() {
+            let retired = story.merged_into.is_some()
+                || story
+                    .published_span
+                    .is_some_and(|(_, newest)| newest + horizon < now);
+            if retired {
+                continue;
+            }
+            for &(term, _) in story.centroid.entries() {
+                postings.entry(term).or_default().push(index);
+            }
+        }
+        self.postings = postings;
     }
 
     /// Turns the article into a TF-IDF vector, counting it in the document frequencies.
@@ -660,6 +708,9 @@ fn is_calendar_word(surface: &str) -> bool {
         && (lower.starts_with("19") || lower.starts_with("20"));
     is_year || CALENDAR.contains(&lower.as_str())
 }
+
+/// Members added between two rebuilds of the story lookup without retired stories.
+const PRUNE_EVERY: usize = 2_000;
 
 /// What one [`cluster_pending`] run did.
 #[derive(Debug, Clone, Default, PartialEq)]
