@@ -10,11 +10,12 @@
 //! deterministic shuffled order with `--shuffle` (file order groups stories together, which
 //! flatters any online method).
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::Utc;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::time::Instant;
-use storyline_model::{Article, ArticleId, ExtractionStatus};
+use storyline_model::{Article, ArticleId};
 use storyline_pipeline::cluster::{ClusterConfig, Clusterer};
+use storyline_pipeline::ingest::article_from_json_line;
 
 fn main() {
     if let Err(message) = run() {
@@ -94,9 +95,7 @@ fn run() -> Result<(), String> {
         if line.trim().is_empty() {
             continue;
         }
-        let value: serde_json::Value =
-            serde_json::from_str(&line).map_err(|e| format!("{input}:{}: {e}", number + 1))?;
-        articles.push(article_from(&value));
+        articles.push(bench_article(&line).map_err(|e| format!("{input}:{}: {e}", number + 1))?);
     }
     if let Some(seed) = shuffle_seed {
         shuffle(&mut articles, seed);
@@ -133,56 +132,14 @@ fn run() -> Result<(), String> {
     Ok(())
 }
 
-fn article_from(value: &serde_json::Value) -> Article {
-    let text = |key: &str| {
-        value
-            .get(key)
-            .and_then(|v| v.as_str())
-            .unwrap_or("")
-            .to_string()
-    };
-    let id = match value.get("id") {
-        Some(serde_json::Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-        None => String::new(),
-    };
-    let body = text("text");
-    Article {
-        id: ArticleId(id),
-        url: text("url"),
-        headline: text("title"),
-        content_hash: storyline_nlp::terms::content_hash(&body),
-        article_body: body,
-        description: None,
-        author: Vec::new(),
-        date_published: value
-            .get("date")
-            .and_then(|v| v.as_str())
-            .and_then(parse_date),
-        date_modified: None,
-        date_fetched: Utc
-            .with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
-            .single()
-            .unwrap_or_default(),
-        in_language: value
-            .get("lang")
-            .and_then(|v| v.as_str())
-            .map(str::to_string),
-        publisher: text("source"),
-        image: None,
-        feed_url: None,
-        duplicate_of: None,
-        extraction: ExtractionStatus::Imported,
-        extra: serde_json::Map::new(),
+/// An article from a benchmark line, read by the pipeline's own import parser, keyed by the
+/// line's `id` so the output can be scored against the gold file.
+fn bench_article(line: &str) -> Result<Article, String> {
+    let mut article = article_from_json_line(line, Utc::now())?;
+    if let Some(id) = article.extra.get("id").and_then(|v| v.as_str()) {
+        article.id = ArticleId(id.to_string());
     }
-}
-
-fn parse_date(date: &str) -> Option<DateTime<Utc>> {
-    if let Ok(time) = DateTime::parse_from_rfc3339(date) {
-        return Some(time.with_timezone(&Utc));
-    }
-    let day = NaiveDate::parse_from_str(date.get(..10)?, "%Y-%m-%d").ok()?;
-    Some(Utc.from_utc_datetime(&day.and_hms_opt(12, 0, 0)?))
+    Ok(article)
 }
 
 /// Fisher–Yates with SplitMix64: a fixed order per seed, no extra dependency.

@@ -191,7 +191,10 @@ pub fn article_from_json_line(line: &str, imported_at: DateTime<Utc>) -> Result<
         },
     };
     let source = take_string("source")?;
-    let language = take_string("language")?;
+    let language = match take_string("language")? {
+        Some(language) => Some(language),
+        None => take_string("lang")?,
+    };
     let author = take_string("author")?;
     if title.is_none() && text.is_none() {
         return Err("needs a \"title\" or a \"text\"".into());
