@@ -37,6 +37,8 @@ struct Profile {
 #[derive(Debug, Clone, Default)]
 pub struct StoryProfiles {
     profiles: Vec<Profile>,
+    /// Lowercased entity name → number of stories that mention it.
+    stories_naming: BTreeMap<String, usize>,
 }
 
 /// Stories need this much in common to be called related: at least one shared entity and a
@@ -110,7 +112,16 @@ impl StoryProfiles {
                 lead,
             });
         }
-        Ok(StoryProfiles { profiles })
+        let mut stories_naming: BTreeMap<String, usize> = BTreeMap::new();
+        for profile in &profiles {
+            for key in profile.entities.keys() {
+                *stories_naming.entry(key.clone()).or_insert(0) += 1;
+            }
+        }
+        Ok(StoryProfiles {
+            profiles,
+            stories_naming,
+        })
     }
 
     /// Ids of every profiled story.
@@ -127,7 +138,7 @@ impl StoryProfiles {
             .profiles
             .iter()
             .filter(|other| other.story.id != me.story.id)
-            .filter_map(|other| compare(me, other))
+            .filter_map(|other| compare(me, other, &self.stories_naming))
             .filter(|r| r.score >= RELATED_MIN_SCORE)
             .collect();
         related.sort_by(|a, b| {
@@ -140,20 +151,25 @@ impl StoryProfiles {
     }
 }
 
-fn compare(me: &Profile, other: &Profile) -> Option<RelatedStory> {
-    // Shared names, the most mentioned on both sides first: they say what links the stories.
-    let mut shared_weighted: Vec<(u32, String)> = me
+fn compare(
+    me: &Profile,
+    other: &Profile,
+    stories_naming: &BTreeMap<String, usize>,
+) -> Option<RelatedStory> {
+    // Shared names, the most specific first (named by the fewest stories: "Arvana" before
+    // "Europe"), then the most mentioned on both sides: they say what links the stories.
+    let mut shared_weighted: Vec<(usize, u32, String)> = me
         .entities
         .iter()
         .filter_map(|(key, (surface, mine))| {
-            other
-                .entities
-                .get(key)
-                .map(|(_, theirs)| ((*mine).min(*theirs), surface.clone()))
+            other.entities.get(key).map(|(_, theirs)| {
+                let naming = stories_naming.get(key).copied().unwrap_or(0);
+                (naming, (*mine).min(*theirs), surface.clone())
+            })
         })
         .collect();
-    shared_weighted.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let shared_entities: Vec<String> = shared_weighted.into_iter().map(|(_, s)| s).collect();
+    shared_weighted.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+    let shared_entities: Vec<String> = shared_weighted.into_iter().map(|(_, _, s)| s).collect();
     // Weighted term overlap: the sum over shared stems of the smaller weight (a histogram
     // intersection), in [0, 1].
     let mut overlap = 0.0f32;
