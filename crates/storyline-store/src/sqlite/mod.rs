@@ -122,6 +122,24 @@ impl SqliteStore {
             .map_err(|e| sql_error(&self.label, format!("begin {op}"), e))
     }
 
+    /// Runs a cached query and reads every row with `read_row`; SQL failures name `op`.
+    fn query_rows<T>(
+        &self,
+        op: &str,
+        sql: &str,
+        params: impl rusqlite::Params,
+        read_row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(sql)
+            .map_err(|e| self.sql_error(op, e))?;
+        stmt.query_map(params, read_row)
+            .map_err(|e| self.sql_error(op, e))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.sql_error(op, e))
+    }
+
     fn query_articles(
         &self,
         op: &str,
@@ -129,15 +147,7 @@ impl SqliteStore {
         params: impl rusqlite::Params,
     ) -> Result<Vec<Article>, StoreError> {
         let sql = format!("SELECT {ARTICLE_COLUMNS} FROM articles {sql_after_from}");
-        let mut stmt = self
-            .conn
-            .prepare_cached(&sql)
-            .map_err(|e| self.sql_error(op, e))?;
-        let raws = stmt
-            .query_map(params, RawArticle::from_row)
-            .map_err(|e| self.sql_error(op, e))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| self.sql_error(op, e))?;
+        let raws = self.query_rows(op, &sql, params, RawArticle::from_row)?;
         raws.into_iter()
             .map(|raw| raw.decode(&self.label))
             .collect()
@@ -153,15 +163,7 @@ impl SqliteStore {
             "SELECT id, headline, created_at, updated_at, article_count, outlet_count, \
              merged_into FROM stories {sql_after_from}"
         );
-        let mut stmt = self
-            .conn
-            .prepare_cached(&sql)
-            .map_err(|e| self.sql_error(op, e))?;
-        let raws = stmt
-            .query_map(params, RawStory::from_row)
-            .map_err(|e| self.sql_error(op, e))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| self.sql_error(op, e))?;
+        let raws = self.query_rows(op, &sql, params, RawStory::from_row)?;
         raws.into_iter()
             .map(|raw| raw.decode(&self.label))
             .collect()
@@ -174,21 +176,13 @@ impl SqliteStore {
         params: impl rusqlite::Params,
     ) -> Result<Vec<Brief>, StoreError> {
         let sql = format!("SELECT story_id, version, json FROM briefs WHERE {sql_after_where}");
-        let mut stmt = self
-            .conn
-            .prepare_cached(&sql)
-            .map_err(|e| self.sql_error(op, e))?;
-        let rows = stmt
-            .query_map(params, |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, i64>(1)?,
-                    row.get::<_, String>(2)?,
-                ))
-            })
-            .map_err(|e| self.sql_error(op, e))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| self.sql_error(op, e))?;
+        let rows = self.query_rows(op, &sql, params, |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, String>(2)?,
+            ))
+        })?;
         rows.into_iter()
             .map(|(story_id, version, json)| {
                 let what = format!("brief {story_id} version {version}");
