@@ -23,11 +23,13 @@
 //! in publication order, as the pipeline feeds the clusterer, with ties in a shuffled order.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufWriter, Write};
 use std::time::Instant;
 use storyline_model::{Article, ArticleId};
 use storyline_pipeline::cluster::{ClusterConfig, Clusterer};
-use storyline_pipeline::ingest::article_from_json_line;
+#[path = "bench_input/mod.rs"]
+mod bench_input;
+use bench_input::{read_articles, shuffle};
 
 fn main() {
     if let Err(message) = run() {
@@ -278,29 +280,6 @@ fn build_stream(originals: &[Article], total: usize, shift_days: i64, seed: u64)
     stream
 }
 
-fn read_articles(input: &str) -> Result<Vec<Article>, String> {
-    let file = std::fs::File::open(input).map_err(|e| format!("{input}: {e}"))?;
-    let mut articles = Vec::new();
-    for (number, line) in BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| format!("{input}: {e}"))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        articles.push(bench_article(&line).map_err(|e| format!("{input}:{}: {e}", number + 1))?);
-    }
-    Ok(articles)
-}
-
-/// An article from a benchmark line, read by the pipeline's own import parser, keyed by the
-/// line's `id` so the output can be scored against the gold file.
-fn bench_article(line: &str) -> Result<Article, String> {
-    let mut article = article_from_json_line(line, Utc::now())?;
-    if let Some(id) = article.extra.get("id").and_then(|v| v.as_str()) {
-        article.id = ArticleId(id.to_string());
-    }
-    Ok(article)
-}
-
 fn median_of(values: &mut [f64]) -> Option<f64> {
     values.sort_by(f64::total_cmp);
     values.get(values.len() / 2).copied()
@@ -319,20 +298,4 @@ fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// Fisher–Yates with SplitMix64: a fixed order per seed, no extra dependency.
-fn shuffle<T>(items: &mut [T], seed: u64) {
-    let mut state = seed;
-    let mut next = || {
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    };
-    for i in (1..items.len()).rev() {
-        let j = (next() % (i as u64 + 1)) as usize;
-        items.swap(i, j);
-    }
 }
