@@ -197,7 +197,9 @@ pub struct CheckFailure {
     pub section: String,
     pub sentence: String,
     /// Machine-readable rule: `no_citation`, `unknown_source`, `quote_not_found`,
-    /// `number_not_found`, `outlet_not_supported`.
+    /// `number_not_found`, `not_supported`, `outlet_not_supported`,
+    /// `outlet_claim_not_supported`; from the model engines also `unknown_outlet`,
+    /// `malformed_answer`, `model_error` (see schema/brief.schema.json).
     pub rule: String,
     pub detail: String,
 }

@@ -19,8 +19,9 @@ use super::text::{
     attribute, continue_sentence, is_analysis, is_attributed, is_usable_sentence, join_names,
     opens_with_quote, strip_dateline, without_final_stop, word_count,
 };
-use super::{BriefContext, BriefWriter, RelatedStory};
+use super::{BriefContext, Generator, RelatedStory};
 use crate::PipelineError;
+use crate::checks::{ArticlePassages, SUPPORT_THRESHOLD, claim_stems, support_of_claim};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 use storyline_model::{
@@ -62,7 +63,7 @@ pub const EXTRACTIVE_VERSION: &str = "1";
 #[derive(Debug, Clone, Default)]
 pub struct ExtractiveWriter;
 
-impl BriefWriter for ExtractiveWriter {
+impl Generator for ExtractiveWriter {
     fn engine(&self) -> BriefEngine {
         BriefEngine {
             name: "extractive".into(),
@@ -237,6 +238,13 @@ impl<'a> Analysis<'a> {
         // Another outlet supports a sentence when it carries a similar sentence *and* its
         // article holds the sentence's numbers and quotations: citing it must not credit it
         // with a figure or a quote it never printed.
+        // ... and when that article, on its own, passes the trust checks' support test for
+        // the sentence: "A and B both report that ..." must hold for B's own words.
+        let no_stems = BTreeSet::new();
+        let passages: Vec<std::cell::OnceCell<ArticlePassages>> = articles
+            .iter()
+            .map(|_| std::cell::OnceCell::new())
+            .collect();
         let mut support = vec![BTreeMap::new(); count];
         let mut carries_facts: BTreeMap<(usize, usize), bool> = BTreeMap::new();
         for i in 0..count {
@@ -249,9 +257,13 @@ impl<'a> Analysis<'a> {
                 if s < SUPPORT_SIMILARITY {
                     continue;
                 }
-                let carries = *carries_facts
-                    .entry((i, dj))
-                    .or_insert_with(|| article_carries_facts(&articles[dj], &candidates[i].text));
+                let carries = *carries_facts.entry((i, dj)).or_insert_with(|| {
+                    article_carries_facts(&articles[dj], &candidates[i].text)
+                        && support_of_claim(
+                            &claim_stems(&candidates[i].text, &no_stems),
+                            &[passages[dj].get_or_init(|| ArticlePassages::new(&articles[dj]))],
+                        ) >= SUPPORT_THRESHOLD
+                });
                 if carries {
                     let best = support[i].entry(dj).or_insert(0.0f32);
                     *best = best.max(s);

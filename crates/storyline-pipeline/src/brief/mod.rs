@@ -1,4 +1,4 @@
-//! Brief writing: the [`BriefWriter`] trait, the context a writer gets, and
+//! Brief writing: the [`Generator`] trait, the context a writer gets, and
 //! [`refresh_briefs`], which writes a new brief version for every story whose articles
 //! changed since its last brief.
 //!
@@ -33,7 +33,7 @@ pub struct BriefContext {
 }
 
 /// A brief engine: `extractive` here; the language-model engines implement the same trait.
-pub trait BriefWriter {
+pub trait Generator {
     /// Who wrote the brief (recorded in it).
     fn engine(&self) -> BriefEngine;
     /// Writes a brief for the story. `version` and `checks` are filled in by the caller.
@@ -56,7 +56,7 @@ pub struct BriefReport {
 /// follow-up's "How we got here" can link to the earlier story's headline.
 pub fn refresh_briefs(
     store: &mut dyn Store,
-    writer: &dyn BriefWriter,
+    writer: &dyn Generator,
     now: DateTime<Utc>,
 ) -> Result<BriefReport, PipelineError> {
     let mut stories = store.stories()?;
@@ -101,7 +101,7 @@ pub fn refresh_briefs(
 /// Writes one brief and runs the trust checks on it: failing sentences are removed and
 /// recorded, so a stored brief always carries its check report.
 pub fn write_checked(
-    writer: &dyn BriefWriter,
+    writer: &dyn Generator,
     context: &BriefContext,
     profiles: &StoryProfiles,
 ) -> Result<Brief, PipelineError> {

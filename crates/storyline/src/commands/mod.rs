@@ -12,7 +12,7 @@ use crate::config::{Config, EngineKind};
 use anyhow::{Context, Result};
 use chrono::Utc;
 use storyline_pipeline::brief::{
-    BriefReport, BriefWriter, extractive::ExtractiveWriter, refresh_briefs,
+    BriefReport, Generator, extractive::ExtractiveWriter, refresh_briefs,
 };
 use storyline_pipeline::cluster::{ClusterConfig, ClusterReport, cluster_pending};
 use storyline_store::{SqliteStore, Store};
@@ -51,7 +51,7 @@ fn open_store(config: &Config) -> Result<Box<dyn Store>> {
 }
 
 /// The brief engine named by the configuration.
-fn brief_writer(config: &Config) -> Box<dyn BriefWriter> {
+fn brief_writer(config: &Config) -> Box<dyn Generator> {
     match config.brief.engine {
         EngineKind::Extractive => Box::new(ExtractiveWriter),
     }
