@@ -14,6 +14,7 @@ mod article;
 mod brief;
 mod feed;
 mod ids;
+mod kb;
 mod story;
 
 pub use article::{Article, ExtractionStatus};
@@ -24,4 +25,5 @@ pub use brief::{
 };
 pub use feed::Feed;
 pub use ids::{ArticleId, StoryId, short_hash};
+pub use kb::KbEntity;
 pub use story::{Story, StoryArticle};

@@ -17,6 +17,7 @@ pub mod checks;
 pub mod cluster;
 pub mod dedupe;
 pub mod ingest;
+pub mod kb;
 
 use thiserror::Error;
 

@@ -3,13 +3,14 @@
 //! a fresh, empty store; each check gets its own.
 //!
 //! The fixtures are invented: a harbour strike in the fictional town of Port Ellery, told by
-//! three fictional outlets.
+//! three fictional outlets; the knowledge-base entries are written in the shape of Wikidata's.
 
 use crate::{Store, StoreError};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use storyline_model::{
     Article, ArticleId, BRIEF_SCHEMA_VERSION, Brief, BriefEngine, CheckReport, Citation,
-    ExtractionStatus, Feed, Section, Sentence, Source, Story, StoryArticle, StoryId,
+    DescriptionSource, EntityCard, EntityKind, ExtractionStatus, Feed, KbEntity, Section, Sentence,
+    Source, Story, StoryArticle, StoryId,
 };
 
 /// One named check, run against a fresh store.
@@ -98,6 +99,34 @@ pub const CHECKS: &[(&str, Check)] = &[
     (
         "search_treats_any_input_as_plain_words",
         search_treats_any_input_as_plain_words,
+    ),
+    (
+        "kb_entries_are_found_by_any_name",
+        kb_entries_are_found_by_any_name,
+    ),
+    (
+        "kb_lookup_ranks_label_matches_then_ids",
+        kb_lookup_ranks_label_matches_then_ids,
+    ),
+    (
+        "kb_upsert_replaces_fields_and_names",
+        kb_upsert_replaces_fields_and_names,
+    ),
+    (
+        "kb_a_failing_batch_leaves_nothing",
+        kb_a_failing_batch_leaves_nothing,
+    ),
+    (
+        "kb_ten_thousand_entries_in_one_batch",
+        kb_ten_thousand_entries_in_one_batch,
+    ),
+    (
+        "story_entities_index_and_replace",
+        story_entities_index_and_replace,
+    ),
+    (
+        "story_entities_need_their_story",
+        story_entities_need_their_story,
     ),
 ];
 
@@ -981,4 +1010,375 @@ fn search_treats_any_input_as_plain_words(store: &mut dyn Store) {
     let found = store.search_articles("\"not enough\"", 5).expect("search");
     assert_eq!(found.len(), 1, "quotes are text, the words still match");
     assert_eq!(store.all_articles().expect("all").len(), 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// Knowledge base
+
+/// A knowledge-base entry of `source`, imported on 2024-05-02 at 06:00.
+fn kb(source: &str, id: &str, name: &str, aliases: &[&str], kind: Option<EntityKind>) -> KbEntity {
+    KbEntity {
+        id: id.to_string(),
+        name: name.to_string(),
+        aliases: aliases.iter().map(|a| a.to_string()).collect(),
+        description: format!("{name}, as {source} describes it"),
+        kind,
+        language: "en".to_string(),
+        source: source.to_string(),
+        imported_at: at(2, 6),
+    }
+}
+
+fn kb_ids(found: &[KbEntity]) -> Vec<String> {
+    found
+        .iter()
+        .map(|e| format!("{}/{}", e.source, e.id))
+        .collect()
+}
+
+fn kb_entries_are_found_by_any_name(store: &mut dyn Store) {
+    let mut union = kb(
+        "Wikidata",
+        "Q1200",
+        "Port Ellery Dockworkers’ Union",
+        &["PEDU", "Dockers Union", "PEDU"],
+        Some(EntityKind::Organisation),
+    );
+    union.language = "pt-br".to_string();
+    let harbour = kb(
+        "Wikidata",
+        "Q77",
+        "Port Ellery",
+        &[],
+        Some(EntityKind::Place),
+    );
+    let unknown_kind = kb("local-names", "n-1", "Mara Quist", &["M. Quist"], None);
+    let written = store
+        .upsert_kb_entities(&[union.clone(), harbour.clone(), unknown_kind.clone()])
+        .expect("upsert");
+    assert_eq!(written, 3);
+    assert_eq!(store.kb_count().expect("count"), 3);
+
+    // Every field round-trips, and any name finds the entry: case, spacing and typographic
+    // apostrophes do not matter.
+    for name in [
+        "Port Ellery Dockworkers' Union",
+        "  port ellery   DOCKWORKERS’ union ",
+        "pedu",
+        "Dockers Union",
+    ] {
+        assert_eq!(
+            store.kb_lookup(name).expect("lookup"),
+            vec![union.clone()],
+            "{name}"
+        );
+    }
+    assert_eq!(
+        store.kb_lookup("m. quist").expect("lookup"),
+        vec![unknown_kind]
+    );
+    assert_eq!(
+        store.kb_lookup("PORT ELLERY").expect("lookup"),
+        vec![harbour]
+    );
+    // Exact names only: no prefix, no substring, nothing for blanks.
+    for miss in ["Port", "Ellery", "Dockers", "", "   "] {
+        assert_eq!(
+            store.kb_lookup(miss).expect("lookup"),
+            Vec::new(),
+            "{miss:?}"
+        );
+    }
+
+    let sources = store.kb_sources().expect("sources");
+    let summary: Vec<(&str, usize)> = sources
+        .iter()
+        .map(|s| (s.source.as_str(), s.entities))
+        .collect();
+    assert_eq!(summary, [("Wikidata", 2), ("local-names", 1)]);
+    assert!(sources.iter().all(|s| s.last_imported_at == at(2, 6)));
+}
+
+fn kb_lookup_ranks_label_matches_then_ids(store: &mut dyn Store) {
+    let entries = [
+        // An alias match with the smallest id still comes after every label match.
+        kb(
+            "Wikidata",
+            "Q7",
+            "Ellery Harbour Authority",
+            &["Ellery"],
+            None,
+        ),
+        kb("Wikidata", "Q1001", "Ellery", &[], Some(EntityKind::Place)),
+        kb("Wikidata", "Q90", "Ellery", &[], Some(EntityKind::Person)),
+        kb("Wikidata", "Q91", "ellery", &[], None),
+        // The same id in another knowledge base is another entry.
+        kb("atlas", "Q90", "Ellery", &[], Some(EntityKind::Place)),
+    ];
+    store.upsert_kb_entities(&entries).expect("upsert");
+    assert_eq!(store.kb_count().expect("count"), 5);
+    assert_eq!(
+        kb_ids(&store.kb_lookup("Ellery").expect("lookup")),
+        [
+            "Wikidata/Q90",
+            "atlas/Q90",
+            "Wikidata/Q91",
+            "Wikidata/Q1001",
+            "Wikidata/Q7"
+        ]
+    );
+}
+
+fn kb_upsert_replaces_fields_and_names(store: &mut dyn Store) {
+    let first = kb(
+        "Wikidata",
+        "Q5001",
+        "Harbour Board",
+        &["Port Authority", "The Board"],
+        Some(EntityKind::Organisation),
+    );
+    store
+        .upsert_kb_entities(std::slice::from_ref(&first))
+        .expect("upsert");
+
+    let mut second = kb(
+        "Wikidata",
+        "Q5001",
+        "Port Ellery Harbour Board",
+        &["Harbour Board", "Port Authority"],
+        Some(EntityKind::Company),
+    );
+    second.description = "Statutory company running the port of Port Ellery".to_string();
+    second.imported_at = at(9, 6);
+    // The batch repeats the entry: its last occurrence wins.
+    let written = store
+        .upsert_kb_entities(&[first.clone(), second.clone()])
+        .expect("upsert again");
+    assert_eq!(written, 2);
+    assert_eq!(store.kb_count().expect("count"), 1);
+    for name in [
+        "Port Ellery Harbour Board",
+        "harbour board",
+        "port authority",
+    ] {
+        assert_eq!(
+            store.kb_lookup(name).expect("lookup"),
+            vec![second.clone()],
+            "{name}"
+        );
+    }
+    assert_eq!(
+        store.kb_lookup("The Board").expect("lookup"),
+        Vec::new(),
+        "a dropped alias no longer finds the entry"
+    );
+    let sources = store.kb_sources().expect("sources");
+    assert_eq!(sources.len(), 1);
+    assert_eq!(sources[0].last_imported_at, at(9, 6));
+}
+
+fn kb_a_failing_batch_leaves_nothing(store: &mut dyn Store) {
+    let kept = kb(
+        "Wikidata",
+        "Q1",
+        "Port Ellery",
+        &[],
+        Some(EntityKind::Place),
+    );
+    store
+        .upsert_kb_entities(std::slice::from_ref(&kept))
+        .expect("upsert");
+    let mut renamed = kept.clone();
+    renamed.name = "Renamed in a failing batch".to_string();
+    let blank = kb("Wikidata", "Q2", "  ", &[], None);
+    let err = store
+        .upsert_kb_entities(&[
+            renamed,
+            kb("Wikidata", "Q3", "Valley Courier", &[], None),
+            blank,
+        ])
+        .expect_err("a blank name is refused");
+    let message = err.to_string();
+    assert!(message.contains("Wikidata/Q2"), "{message}");
+    assert!(!message.contains('\n'), "{message}");
+    assert_eq!(store.kb_count().expect("count"), 1);
+    assert_eq!(store.kb_lookup("port ellery").expect("lookup"), vec![kept]);
+    assert_eq!(
+        store.kb_lookup("Valley Courier").expect("lookup"),
+        Vec::new()
+    );
+}
+
+fn kb_ten_thousand_entries_in_one_batch(store: &mut dyn Store) {
+    let kinds = [
+        Some(EntityKind::Person),
+        Some(EntityKind::Organisation),
+        Some(EntityKind::Place),
+        Some(EntityKind::Company),
+        None,
+    ];
+    let entries: Vec<KbEntity> = (0..10_000)
+        .map(|n| {
+            let name = format!("Entity {n}");
+            let alias = format!("E{n}");
+            kb("Wikidata", &format!("Q{n}"), &name, &[&alias], kinds[n % 5])
+        })
+        .collect();
+    assert_eq!(store.upsert_kb_entities(&entries).expect("upsert"), 10_000);
+    assert_eq!(store.kb_count().expect("count"), 10_000);
+    for n in [0, 1, 4_999, 9_999] {
+        assert_eq!(
+            store.kb_lookup(&format!("e{n}")).expect("lookup"),
+            vec![entries[n].clone()]
+        );
+    }
+    // Upserting the same ids again updates them in place.
+    let renamed: Vec<KbEntity> = entries
+        .iter()
+        .map(|e| {
+            let mut e = e.clone();
+            e.description = format!("updated {}", e.id);
+            e
+        })
+        .collect();
+    assert_eq!(store.upsert_kb_entities(&renamed).expect("upsert"), 10_000);
+    assert_eq!(store.kb_count().expect("count"), 10_000);
+    assert_eq!(
+        store.kb_lookup("Entity 7321").expect("lookup"),
+        vec![renamed[7321].clone()]
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Entity index
+
+fn card(id: &str, name: &str, kind: EntityKind, mentions: u32) -> EntityCard {
+    EntityCard {
+        id: id.to_string(),
+        name: name.to_string(),
+        kind,
+        aliases: Vec::new(),
+        description: format!("{name} in the coverage"),
+        description_source: DescriptionSource::Coverage {
+            source: 1,
+            seen_at: at(1, 9),
+        },
+        mentions,
+    }
+}
+
+fn story_entities_index_and_replace(store: &mut dyn Store) {
+    let strike = story("s-strike", "Strike", at(3, 9));
+    let ferries = story("s-ferries", "Ferries", at(2, 9));
+    let vote = story("s-vote", "Vote", at(4, 9));
+    store
+        .save_stories(&[strike.clone(), ferries.clone(), vote.clone()], &[])
+        .expect("save");
+    let union = |mentions| {
+        card(
+            "dockworkers-union",
+            "Dockworkers' Union",
+            EntityKind::Organisation,
+            mentions,
+        )
+    };
+    store
+        .set_story_entities(
+            &strike.id,
+            &[
+                union(7),
+                card("port-ellery", "Port Ellery", EntityKind::Place, 4),
+            ],
+        )
+        .expect("index strike");
+    store
+        .set_story_entities(&ferries.id, &[union(2)])
+        .expect("index ferries");
+    // A repeated slug is one row: the first card's name and kind, the mentions added up.
+    store
+        .set_story_entities(
+            &vote.id,
+            &[
+                union(5),
+                card("dockworkers-union", "Union", EntityKind::Company, 2),
+            ],
+        )
+        .expect("index vote");
+    assert_eq!(
+        store
+            .stories_mentioning("dockworkers-union")
+            .expect("mentioning"),
+        vec![
+            (sid("s-strike"), 7),
+            (sid("s-vote"), 7),
+            (sid("s-ferries"), 2)
+        ],
+        "most mentions first, then by story id"
+    );
+    assert_eq!(
+        store.entity("dockworkers-union").expect("entity"),
+        Some(("Dockworkers' Union".to_string(), EntityKind::Organisation))
+    );
+    assert_eq!(
+        store.stories_mentioning("port-ellery").expect("mentioning"),
+        vec![(sid("s-strike"), 4)]
+    );
+    assert_eq!(
+        store.stories_mentioning("nobody").expect("mentioning"),
+        Vec::new()
+    );
+    assert_eq!(store.entity("nobody").expect("entity"), None);
+
+    // Rewriting a story's cards replaces its rows.
+    store
+        .set_story_entities(
+            &strike.id,
+            &[card(
+                "harbour-board",
+                "Harbour Board",
+                EntityKind::Organisation,
+                3,
+            )],
+        )
+        .expect("re-index strike");
+    assert_eq!(
+        store.stories_mentioning("port-ellery").expect("mentioning"),
+        Vec::new()
+    );
+    assert_eq!(store.entity("port-ellery").expect("entity"), None);
+    assert_eq!(
+        store
+            .stories_mentioning("dockworkers-union")
+            .expect("mentioning"),
+        vec![(sid("s-vote"), 7), (sid("s-ferries"), 2)]
+    );
+
+    // A story merged into another leaves the entity pages.
+    let mut merged = vote.clone();
+    merged.merged_into = Some(ferries.id.clone());
+    store
+        .save_stories(std::slice::from_ref(&merged), &[])
+        .expect("merge");
+    assert_eq!(
+        store
+            .stories_mentioning("dockworkers-union")
+            .expect("mentioning"),
+        vec![(sid("s-ferries"), 2)]
+    );
+    store.set_story_entities(&ferries.id, &[]).expect("clear");
+    assert_eq!(store.entity("dockworkers-union").expect("entity"), None);
+}
+
+fn story_entities_need_their_story(store: &mut dyn Store) {
+    let err = store
+        .set_story_entities(
+            &sid("s-missing"),
+            &[card("port-ellery", "Port Ellery", EntityKind::Place, 1)],
+        )
+        .expect_err("unknown story");
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err}");
+    assert_eq!(
+        store.stories_mentioning("port-ellery").expect("mentioning"),
+        Vec::new()
+    );
 }

@@ -6,6 +6,10 @@
 //! behind the `conformance` Cargo feature), so the behaviour documented on [`Store`] is the
 //! contract, not an accident of SQLite.
 //!
+//! Beside the news it keeps the imported knowledge base ([`KbEntity`] entries, found by any of
+//! their names through [`Store::kb_lookup`]) and the entity index of entity pages (which
+//! stories' cards name which entity, [`Store::stories_mentioning`]).
+//!
 //! A new backend lives in its own module beside `sqlite/`, implements [`Store`], and calls
 //! `conformance::run_all` from its integration test with a factory of fresh stores.
 //!
@@ -14,12 +18,15 @@
 //!   leaves nothing behind;
 //! - articles are immutable once stored (a second insert of the same id is a no-op), except
 //!   for [`Store::set_duplicate_of`];
+//! - a knowledge-base name matches only through [`KbEntity::name_key`], in every backend;
 //! - this crate does not decide anything about clustering or briefs: it stores what it is
 //!   given and checks only referential integrity.
 
 use chrono::{DateTime, Utc};
 use std::path::PathBuf;
-use storyline_model::{Article, ArticleId, Brief, Feed, Story, StoryArticle, StoryId};
+use storyline_model::{
+    Article, ArticleId, Brief, EntityCard, EntityKind, Feed, KbEntity, Story, StoryArticle, StoryId,
+};
 
 #[cfg(feature = "conformance")]
 #[doc(hidden)]
@@ -90,6 +97,10 @@ pub enum StoreError {
         prefix: String,
         candidates: Vec<StoryId>,
     },
+    /// A value the store refuses as given ("knowledge-base entry Wikidata/Q42", "its name is
+    /// blank").
+    #[error("cannot store {what}: {cause}")]
+    Invalid { what: String, cause: String },
     /// A write that refers to a record that does not exist ("feed https://...").
     #[error("{what} not found")]
     NotFound { what: String },
@@ -175,4 +186,47 @@ pub trait Store: Send {
     fn brief(&self, story: &StoryId, version: u32) -> Result<Option<Brief>, StoreError>;
     /// Every version of a story's brief with its generation time, oldest version first.
     fn brief_versions(&self, story: &StoryId) -> Result<Vec<(u32, DateTime<Utc>)>, StoreError>;
+
+    /// Upserts knowledge-base entries by `(source, id)` in one transaction: every field is
+    /// replaced, and the entry's lookup names become exactly its `name` and `aliases` (names
+    /// it had before and lost are no longer found). An entry repeated in the batch ends as
+    /// its last occurrence. Returns how many entries were written (`entities.len()`). On any
+    /// error nothing is written.
+    fn upsert_kb_entities(&mut self, entities: &[KbEntity]) -> Result<usize, StoreError>;
+    /// The entries whose name or one of whose aliases has the same [`KbEntity::name_key`] as
+    /// `name`, from every source: entries whose *name* matches first, then by id in natural
+    /// order (shorter first, so `Q90` before `Q1001`: on Wikidata the older, better-known
+    /// item), then by id text, then by source. A blank `name` finds nothing.
+    fn kb_lookup(&self, name: &str) -> Result<Vec<KbEntity>, StoreError>;
+    /// How many knowledge-base entries are stored, all sources together.
+    fn kb_count(&self) -> Result<usize, StoreError>;
+    /// One summary per knowledge-base source, by source name.
+    fn kb_sources(&self) -> Result<Vec<KbSourceSummary>, StoreError>;
+
+    /// Replaces the entity index rows of `story` with its `cards` (slug id, name, kind,
+    /// mentions), in one transaction. A slug repeated among the cards is stored once, with
+    /// the first card's name and kind and the mentions added up. [`StoreError::NotFound`]
+    /// when the story does not exist.
+    fn set_story_entities(
+        &mut self,
+        story: &StoryId,
+        cards: &[EntityCard],
+    ) -> Result<(), StoreError>;
+    /// The stories (not merged into another) whose cards include the entity with this slug,
+    /// with its mentions there: most mentions first, then by story id.
+    fn stories_mentioning(&self, entity_id: &str) -> Result<Vec<(StoryId, u32)>, StoreError>;
+    /// The name and kind under which a slug is shown: those of the row with the most
+    /// mentions among stories not merged into another (ties by story id). `None` when no
+    /// such story mentions it.
+    fn entity(&self, entity_id: &str) -> Result<Option<(String, EntityKind)>, StoreError>;
+}
+
+/// What [`Store::kb_sources`] says about one knowledge-base source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KbSourceSummary {
+    /// `Wikidata`, or the stem of an imported JSONL file.
+    pub source: String,
+    pub entities: usize,
+    /// The latest `imported_at` among its entries.
+    pub last_imported_at: DateTime<Utc>,
 }

@@ -3,7 +3,7 @@
 
 use chrono::{TimeZone, Utc};
 use std::path::Path;
-use storyline_model::{ArticleId, ExtractionStatus, Feed};
+use storyline_model::{ArticleId, EntityKind, ExtractionStatus, Feed, KbEntity};
 use storyline_store::{DB_FILE_NAME, SqliteStore, Store, StoreError, conformance};
 use tempfile::TempDir;
 
@@ -175,4 +175,62 @@ fn corrupt_rows_are_reported_not_panicked_on() {
         }
         other => panic!("expected Corrupt, got {other:?}"),
     }
+}
+
+#[test]
+fn knowledge_base_survives_reopening() {
+    let dir = temp_dir();
+    let imported_at = Utc
+        .with_ymd_and_hms(2024, 5, 2, 6, 0, 0)
+        .single()
+        .expect("date");
+    let entries: Vec<KbEntity> = (0..10_000)
+        .map(|n| KbEntity {
+            id: format!("Q{n}"),
+            name: format!("Entity {n}"),
+            aliases: vec![format!("E{n}")],
+            description: format!("entry number {n}"),
+            kind: (n % 2 == 0).then_some(EntityKind::Place),
+            language: "en".to_string(),
+            source: "Wikidata".to_string(),
+            imported_at,
+        })
+        .collect();
+    {
+        let mut store = open(dir.path());
+        assert_eq!(store.upsert_kb_entities(&entries).expect("upsert"), 10_000);
+    }
+    let store = open(dir.path());
+    assert_eq!(store.kb_count().expect("count"), 10_000);
+    assert_eq!(
+        store.kb_lookup("e9876").expect("lookup"),
+        vec![entries[9876].clone()]
+    );
+    assert_eq!(
+        store.kb_lookup("Entity 0").expect("lookup"),
+        vec![entries[0].clone()]
+    );
+}
+
+#[test]
+fn knowledge_base_lookup_is_one_indexed_query() {
+    let dir = temp_dir();
+    drop(open(dir.path()));
+    let conn = rusqlite::Connection::open(dir.path().join(DB_FILE_NAME)).expect("raw open");
+    let plan: Vec<String> = conn
+        .prepare(
+            "EXPLAIN QUERY PLAN SELECT e.id FROM kb_names n \
+             JOIN kb_entities e ON e.source = n.source AND e.id = n.entity_id \
+             WHERE n.name_key = ?1 ORDER BY n.is_label DESC, length(e.id), e.id, e.source",
+        )
+        .expect("prepare")
+        .query_map(["ellery"], |row| row.get::<_, String>(3))
+        .expect("plan")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert!(
+        plan.iter().any(|step| step.starts_with("SEARCH"))
+            && !plan.iter().any(|step| step.starts_with("SCAN")),
+        "lookups must search indexes, never scan a table: {plan:?}"
+    );
 }

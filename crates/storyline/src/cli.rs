@@ -61,6 +61,10 @@ pub enum Command {
         /// An earlier version instead of the latest.
         #[arg(long)]
         version: Option<u32>,
+        /// Show every sentence with its citations and the result of each trust check, and
+        /// what was dropped when the brief was written.
+        #[arg(long)]
+        explain: bool,
     },
     /// Full-text search over stored articles.
     Search {
@@ -76,6 +80,33 @@ pub enum Command {
     Cluster(ClusterArgs),
     /// Run the whole pipeline on the bundled sample corpus and print the top briefs.
     Demo(DemoArgs),
+    /// The knowledge base behind entity cards: import a dump, look names up.
+    #[command(subcommand)]
+    Kb(KbCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KbCommand {
+    /// Import a Wikidata JSON dump or a JSONL file of {"id","name","aliases","description",
+    /// "kind","language"} (plain, gzip or bzip2); entries imported again are updated.
+    Import {
+        file: PathBuf,
+        /// Languages to take names and descriptions in, preferred first (default from
+        /// configuration: en).
+        #[arg(long, value_delimiter = ',', value_name = "LANGS")]
+        languages: Option<Vec<String>>,
+    },
+    /// The entries whose name or alias is NAME (case and spacing ignored).
+    Lookup {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// How many entries each source holds, and when it was last imported.
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

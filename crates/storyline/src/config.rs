@@ -17,6 +17,7 @@ pub struct Config {
     pub fetch: FetchSettings,
     pub run: RunSettings,
     pub brief: BriefSettings,
+    pub kb: KbSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -41,14 +42,95 @@ pub struct RunSettings {
 #[serde(default, deny_unknown_fields)]
 pub struct BriefSettings {
     pub engine: EngineKind,
+    /// Most tokens a model engine may answer with.
+    pub max_answer_tokens: u32,
+    /// Sampling temperature of the model engines (0: repeatable briefs).
+    pub temperature: f32,
+    pub local: LocalModelSettings,
+    pub openai: OpenAiEngineSettings,
 }
 
-/// The brief engines this build offers (the model engines come with their own issue).
+/// The `local` engine: a GGUF instruction model run in-process by llama.cpp.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LocalModelSettings {
+    /// The .gguf file. Env: STORYLINE_LOCAL_MODEL.
+    pub model_path: Option<PathBuf>,
+    /// Tokens of prompt plus answer (capped at what the model was trained for).
+    pub context_tokens: u32,
+    /// CPU threads for llama.cpp. Env: STORYLINE_LOCAL_THREADS.
+    pub threads: usize,
+}
+
+/// The `openai` engine: any OpenAI-compatible chat-completions endpoint.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OpenAiEngineSettings {
+    /// Base URL up to and including `/v1`. Env: STORYLINE_OPENAI_BASE_URL.
+    pub base_url: String,
+    /// Model name as the server knows it. Env: STORYLINE_OPENAI_MODEL.
+    pub model: String,
+    pub timeout_secs: u64,
+    pub max_retries: u32,
+    /// Calls in flight at once.
+    pub concurrency: usize,
+    /// The model's context window in tokens.
+    pub context_tokens: u32,
+    /// The API key, from STORYLINE_OPENAI_API_KEY or OPENAI_API_KEY only (never the file).
+    #[serde(skip)]
+    pub api_key: Option<String>,
+}
+
+impl Default for LocalModelSettings {
+    fn default() -> Self {
+        LocalModelSettings {
+            model_path: None,
+            context_tokens: 4096,
+            threads: 2,
+        }
+    }
+}
+
+impl Default for OpenAiEngineSettings {
+    fn default() -> Self {
+        OpenAiEngineSettings {
+            base_url: "http://127.0.0.1:8080/v1".into(),
+            model: String::new(),
+            timeout_secs: 120,
+            max_retries: 2,
+            concurrency: 1,
+            context_tokens: 8192,
+            api_key: None,
+        }
+    }
+}
+
+/// The knowledge base behind entity cards.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KbSettings {
+    /// Languages `storyline kb import` takes names and descriptions in, preferred first.
+    pub languages: Vec<String>,
+}
+
+impl Default for KbSettings {
+    fn default() -> Self {
+        KbSettings {
+            languages: vec!["en".to_string()],
+        }
+    }
+}
+
+/// The brief engines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EngineKind {
     /// Offline and deterministic: real sentences of the coverage, attributed and cited.
     Extractive,
+    /// A GGUF model run in-process with llama.cpp (builds with the `local-llm` feature).
+    Local,
+    /// An OpenAI-compatible chat-completions server.
+    Openai,
 }
 
 impl std::str::FromStr for EngineKind {
@@ -57,8 +139,10 @@ impl std::str::FromStr for EngineKind {
     fn from_str(name: &str) -> Result<Self, String> {
         match name.trim() {
             "extractive" => Ok(EngineKind::Extractive),
+            "local" => Ok(EngineKind::Local),
+            "openai" => Ok(EngineKind::Openai),
             other => Err(format!(
-                "unknown brief engine \"{other}\" (available: extractive)"
+                "unknown brief engine \"{other}\" (available: extractive, local, openai)"
             )),
         }
     }
@@ -71,6 +155,7 @@ impl Default for Config {
             fetch: FetchSettings::default(),
             run: RunSettings::default(),
             brief: BriefSettings::default(),
+            kb: KbSettings::default(),
         }
     }
 }
@@ -100,6 +185,10 @@ impl Default for BriefSettings {
     fn default() -> Self {
         BriefSettings {
             engine: EngineKind::Extractive,
+            max_answer_tokens: 768,
+            temperature: 0.0,
+            local: LocalModelSettings::default(),
+            openai: OpenAiEngineSettings::default(),
         }
     }
 }
@@ -155,6 +244,24 @@ impl Config {
         if let Some(v) = env("STORYLINE_RUN_INTERVAL_SECS") {
             self.run.interval_secs = parsed("STORYLINE_RUN_INTERVAL_SECS", v)?;
         }
+        if let Some(v) = env("STORYLINE_KB_LANGUAGES") {
+            self.kb.languages = v.split(',').map(|l| l.trim().to_string()).collect();
+        }
+        if let Some(v) = env("STORYLINE_LOCAL_MODEL") {
+            self.brief.local.model_path = Some(PathBuf::from(v));
+        }
+        if let Some(v) = env("STORYLINE_LOCAL_THREADS") {
+            self.brief.local.threads = parsed("STORYLINE_LOCAL_THREADS", v)?;
+        }
+        if let Some(v) = env("STORYLINE_OPENAI_BASE_URL") {
+            self.brief.openai.base_url = v;
+        }
+        if let Some(v) = env("STORYLINE_OPENAI_MODEL") {
+            self.brief.openai.model = v;
+        }
+        self.brief.openai.api_key = env("STORYLINE_OPENAI_API_KEY")
+            .or_else(|| env("OPENAI_API_KEY"))
+            .filter(|key| !key.trim().is_empty());
         if let Some(v) = env("STORYLINE_BRIEF_ENGINE") {
             self.brief.engine = v
                 .parse()
@@ -166,6 +273,22 @@ impl Config {
     fn validate(&self) -> Result<()> {
         if self.fetch.timeout_secs == 0 || self.fetch.max_body_mb == 0 {
             bail!("fetch.timeout_secs and fetch.max_body_mb must be greater than 0");
+        }
+        match self.brief.engine {
+            EngineKind::Local if self.brief.local.model_path.is_none() => bail!(
+                "brief.engine = \"local\" needs brief.local.model_path (or STORYLINE_LOCAL_MODEL): \
+                 the .gguf file to load (scripts/setup-models.sh installs SmolLM2)"
+            ),
+            EngineKind::Openai if self.brief.openai.model.trim().is_empty() => bail!(
+                "brief.engine = \"openai\" needs brief.openai.model (or STORYLINE_OPENAI_MODEL)"
+            ),
+            _ => {}
+        }
+        if self.brief.local.threads == 0 || self.brief.openai.concurrency == 0 {
+            bail!("brief.local.threads and brief.openai.concurrency must be at least 1");
+        }
+        if self.kb.languages.iter().all(|l| l.trim().is_empty()) {
+            bail!("kb.languages must name at least one language (e.g. [\"en\"])");
         }
         Ok(())
     }
@@ -231,6 +354,53 @@ mod tests {
             Config::default().run.interval_secs
         );
         assert_eq!(example.data_dir, Config::default().data_dir);
+        assert_eq!(example.kb.languages, Config::default().kb.languages);
+        assert_eq!(
+            format!("{:?}", example.brief),
+            format!("{:?}", Config::default().brief)
+        );
+    }
+
+    #[test]
+    fn model_engines_are_configured_from_file_and_environment() {
+        let config = load(
+            Some(
+                "[brief]\nengine = \"openai\"\n[brief.openai]\nmodel = \"qwen\"\nconcurrency = 4\n",
+            ),
+            &[
+                ("STORYLINE_OPENAI_BASE_URL", "http://10.0.0.5:8000/v1"),
+                ("OPENAI_API_KEY", "sk-test"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.brief.engine, EngineKind::Openai);
+        assert_eq!(config.brief.openai.model, "qwen");
+        assert_eq!(config.brief.openai.concurrency, 4);
+        assert_eq!(config.brief.openai.base_url, "http://10.0.0.5:8000/v1");
+        assert_eq!(config.brief.openai.api_key.as_deref(), Some("sk-test"));
+
+        let err = load(None, &[("STORYLINE_BRIEF_ENGINE", "local")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("STORYLINE_LOCAL_MODEL"), "{err}");
+        let err = load(None, &[("STORYLINE_BRIEF_ENGINE", "openai")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("brief.openai.model"), "{err}");
+        let config = load(
+            None,
+            &[
+                ("STORYLINE_BRIEF_ENGINE", "local"),
+                ("STORYLINE_LOCAL_MODEL", "/models/smollm2.gguf"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            config.brief.local.model_path,
+            Some(PathBuf::from("/models/smollm2.gguf"))
+        );
+        // A key in the file is refused: secrets come from the environment only.
+        assert!(load(Some("[brief.openai]\napi_key = \"sk-x\"\n"), &[]).is_err());
     }
 
     #[test]
@@ -253,12 +423,28 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("unknown variant `gpt`, expected `extractive`"),
+            err.contains("unknown variant `gpt`, expected one of `extractive`, `local`, `openai`"),
             "{err}"
         );
         let err = load(None, &[("STORYLINE_BRIEF_ENGINE", "gpt")])
             .unwrap_err()
             .to_string();
         assert!(err.contains("unknown brief engine \"gpt\""), "{err}");
+    }
+
+    #[test]
+    fn kb_languages_come_from_file_or_environment() {
+        assert_eq!(load(None, &[]).unwrap().kb.languages, ["en"]);
+        let config = load(Some("[kb]\nlanguages = [\"pt\", \"en\"]\n"), &[]).unwrap();
+        assert_eq!(config.kb.languages, ["pt", "en"]);
+        let config = load(None, &[("STORYLINE_KB_LANGUAGES", " de, en ")]).unwrap();
+        assert_eq!(config.kb.languages, ["de", "en"]);
+        let err = load(None, &[("STORYLINE_KB_LANGUAGES", " , ")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("kb.languages must name at least one language"),
+            "{err}"
+        );
     }
 }

@@ -26,8 +26,8 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 use storyline_model::{
     Article, BRIEF_SCHEMA_VERSION, Brief, BriefEngine, CheckReport, Citation, DatePrecision,
-    DescriptionSource, EntityCard, EntityKind, GoDeeperLink, GoDeeperQuestion, Section, Sentence,
-    Source, TimelineEntry,
+    DescriptionSource, EntityCard, EntityKind, GoDeeperLink, GoDeeperQuestion, KbEntity, Section,
+    Sentence, Source, TimelineEntry,
 };
 use storyline_nlp::entities::{self, EntityGroup};
 use storyline_nlp::facts;
@@ -85,7 +85,7 @@ impl Generator for ExtractiveWriter {
         let (whats_happened, lead_doc) = analysis.whats_happened(&mut used);
         let behind = analysis.behind_the_headline(&mut used);
         let papers = analysis.what_the_papers_say(&mut used);
-        let cards = analysis.entity_cards();
+        let cards = analysis.entity_cards(&context.knowledge);
         let timeline = analysis.how_we_got_here(&context.related, context.story.created_at, &used);
         let go_deeper = go_deeper(context, &timeline, &cards);
         let headline = analysis
@@ -816,7 +816,7 @@ impl<'a> Analysis<'a> {
         entries
     }
 
-    fn entity_cards(&self) -> Vec<EntityCard> {
+    fn entity_cards(&self, knowledge: &[KbEntity]) -> Vec<EntityCard> {
         let originals: Vec<usize> = (0..self.articles.len())
             .filter(|&d| self.articles[d].duplicate_of.is_none())
             .collect();
@@ -873,7 +873,7 @@ impl<'a> Analysis<'a> {
         let mut used_sentences = BTreeSet::new();
         shown
             .into_iter()
-            .map(|group| self.card(group, &originals, &mut used_sentences))
+            .map(|group| self.card(group, &originals, &mut used_sentences, knowledge))
             .collect()
     }
 
@@ -882,6 +882,7 @@ impl<'a> Analysis<'a> {
         group: &EntityGroup,
         originals: &[usize],
         used_sentences: &mut BTreeSet<usize>,
+        knowledge: &[KbEntity],
     ) -> EntityCard {
         // The role from the newest article wins: current coverage beats older wording.
         let newest_role = group
@@ -895,6 +896,31 @@ impl<'a> Analysis<'a> {
                     .cmp(&self.articles[b.1].effective_time())
                     .then(b.1.cmp(&a.1))
             });
+        // Without a role in the coverage, a knowledge-base entry for the name says what it
+        // is better than a sentence that merely mentions it. A role, when there is one, wins:
+        // it is current, and a knowledge-base text may be stale or about a namesake.
+        let known = knowledge_entry(group, knowledge);
+        if newest_role.is_none()
+            && let Some(entry) = known
+        {
+            return EntityCard {
+                id: group.id.clone(),
+                name: group.name.clone(),
+                kind: entry.kind.unwrap_or(group.kind),
+                aliases: group
+                    .aliases
+                    .iter()
+                    .filter(|a| **a != group.name)
+                    .cloned()
+                    .collect(),
+                description: knowledge_description(&group.name, &entry.description),
+                description_source: DescriptionSource::KnowledgeBase {
+                    name: entry.source.clone(),
+                    imported_at: entry.imported_at,
+                },
+                mentions: group.mentions,
+            };
+        }
         let (description, doc) = match newest_role {
             Some((role, doc)) => (describe_role(&group.name, role, group.kind), doc),
             None => match self.sentence_introducing(group, originals, used_sentences) {
@@ -911,7 +937,8 @@ impl<'a> Analysis<'a> {
         EntityCard {
             id: group.id.clone(),
             name: group.name.clone(),
-            kind: group.kind,
+            // A knowledge-base kind is curated; ours is a guess from the wording.
+            kind: known.and_then(|k| k.kind).unwrap_or(group.kind),
             aliases: group
                 .aliases
                 .iter()
@@ -1151,6 +1178,41 @@ fn go_deeper(
     }
     questions.truncate(5);
     questions
+}
+
+/// The knowledge-base entry for an entity group: one whose name or alias matches the
+/// group's name or one of its aliases, preferring one of the same kind (a person called
+/// "Paris" is not the city), then the lookup's order (label matches first).
+fn knowledge_entry<'k>(group: &EntityGroup, knowledge: &'k [KbEntity]) -> Option<&'k KbEntity> {
+    let keys: BTreeSet<String> = std::iter::once(&group.name)
+        .chain(group.aliases.iter())
+        .map(|n| KbEntity::name_key(n))
+        .collect();
+    let matching: Vec<&KbEntity> = knowledge
+        .iter()
+        .filter(|entry| {
+            std::iter::once(&entry.name)
+                .chain(entry.aliases.iter())
+                .any(|n| keys.contains(&KbEntity::name_key(n)))
+        })
+        .collect();
+    matching
+        .iter()
+        .find(|entry| entry.kind == Some(group.kind))
+        .or_else(|| matching.first())
+        .copied()
+}
+
+/// "Li Qiang: Premier of the People's Republic of China." from a knowledge-base description,
+/// which is usually a lowercase noun phrase ("premier of the People's Republic of China").
+fn knowledge_description(name: &str, description: &str) -> String {
+    let description = description.trim().trim_end_matches('.');
+    let mut chars = description.chars();
+    let capitalised: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    };
+    format!("{name}: {capitalised}.")
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! brief, [`crate::checks::check_brief`] runs on it before it is stored.
 
 pub mod extractive;
+pub mod model;
 mod related;
 mod render;
 mod text;
@@ -17,7 +18,7 @@ pub use render::to_markdown;
 use crate::PipelineError;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
-use storyline_model::{Article, ArticleId, Brief, BriefEngine, Story, StoryId};
+use storyline_model::{Article, ArticleId, Brief, BriefEngine, KbEntity, Story, StoryId};
 use storyline_store::Store;
 
 /// Everything a writer may use for one story.
@@ -30,6 +31,9 @@ pub struct BriefContext {
     pub related: Vec<RelatedStory>,
     /// The time written into `generated_at` (injected so tests are reproducible).
     pub now: DateTime<Utc>,
+    /// Knowledge-base entries for the names the coverage mentions (entity-card
+    /// descriptions when the coverage gives no role).
+    pub knowledge: Vec<KbEntity>,
 }
 
 /// A brief engine: `extractive` here; the language-model engines implement the same trait.
@@ -39,6 +43,9 @@ pub trait Generator {
     /// Writes a brief for the story. `version` and `checks` are filled in by the caller.
     fn write(&self, context: &BriefContext) -> Result<Brief, PipelineError>;
 }
+
+/// Entity names of a story looked up in the knowledge base, most mentioned first.
+const KB_NAMES_LOOKED_UP: usize = 24;
 
 /// What [`refresh_briefs`] did.
 #[derive(Debug, Clone, Default)]
@@ -64,38 +71,71 @@ pub fn refresh_briefs(
     let profiles = StoryProfiles::build(&*store, &stories)?;
     let mut report = BriefReport::default();
     for story in &stories {
-        let members = store.story_members(&story.id)?;
-        let member_ids: BTreeSet<ArticleId> =
-            members.iter().map(|m| m.article_id.clone()).collect();
-        if let Some(latest) = store.latest_brief(&story.id)? {
-            let previous: BTreeSet<ArticleId> = latest.input_articles.iter().cloned().collect();
-            if previous == member_ids {
-                report.unchanged += 1;
-                continue;
-            }
-        }
-        let ids: Vec<ArticleId> = members.iter().map(|m| m.article_id.clone()).collect();
-        let mut articles = store.articles(&ids)?;
-        articles.sort_by(|a, b| {
-            a.effective_time()
-                .cmp(&b.effective_time())
-                .then(a.id.cmp(&b.id))
-        });
-        let context = BriefContext {
-            story: story.clone(),
-            articles,
-            related: profiles.related_to(&story.id, 6),
-            now,
+        let Some(context) = story_context(&*store, story, &profiles, now, true)? else {
+            report.unchanged += 1;
+            continue;
         };
         match write_checked(writer, &context, &profiles) {
             Ok(brief) => {
                 let version = store.save_brief(&brief)?;
+                store.set_story_entities(&story.id, &brief.more_on_these_topics)?;
                 report.written.push((story.id.clone(), version));
             }
             Err(err) => report.errors.push(format!("story {}: {err}", story.id)),
         }
     }
     Ok(report)
+}
+
+/// The context a writer gets for `story`: its articles in publication order and its related
+/// stories. With `only_if_changed`, `None` when the latest brief already covers exactly the
+/// story's current articles.
+pub fn story_context(
+    store: &dyn Store,
+    story: &Story,
+    profiles: &StoryProfiles,
+    now: DateTime<Utc>,
+    only_if_changed: bool,
+) -> Result<Option<BriefContext>, PipelineError> {
+    let members = store.story_members(&story.id)?;
+    let member_ids: BTreeSet<ArticleId> = members.iter().map(|m| m.article_id.clone()).collect();
+    if only_if_changed && let Some(latest) = store.latest_brief(&story.id)? {
+        let previous: BTreeSet<ArticleId> = latest.input_articles.iter().cloned().collect();
+        if previous == member_ids {
+            return Ok(None);
+        }
+    }
+    let ids: Vec<ArticleId> = members.iter().map(|m| m.article_id.clone()).collect();
+    let mut articles = store.articles(&ids)?;
+    articles.sort_by(|a, b| {
+        a.effective_time()
+            .cmp(&b.effective_time())
+            .then(a.id.cmp(&b.id))
+    });
+    // Most-mentioned names first; a story names a few dozen at most, and each lookup is one
+    // indexed query.
+    let mut knowledge: Vec<KbEntity> = Vec::new();
+    for name in profiles
+        .entity_names(&story.id)
+        .iter()
+        .take(KB_NAMES_LOOKED_UP)
+    {
+        for entry in store.kb_lookup(name)? {
+            if !knowledge
+                .iter()
+                .any(|k| k.id == entry.id && k.source == entry.source)
+            {
+                knowledge.push(entry);
+            }
+        }
+    }
+    Ok(Some(BriefContext {
+        story: story.clone(),
+        articles,
+        related: profiles.related_to(&story.id, 6),
+        now,
+        knowledge,
+    }))
 }
 
 /// Writes one brief and runs the trust checks on it: failing sentences are removed and

@@ -129,6 +129,18 @@ impl StoryProfiles {
         self.profiles.iter().map(|p| &p.story.id)
     }
 
+    /// The entity names (as written) that `story`'s coverage mentions at least twice, most
+    /// mentioned first.
+    pub fn entity_names(&self, story: &StoryId) -> Vec<String> {
+        let Some(me) = self.profiles.iter().find(|p| &p.story.id == story) else {
+            return Vec::new();
+        };
+        let mut names: Vec<(&String, u32)> =
+            me.entities.values().map(|(name, n)| (name, *n)).collect();
+        names.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        names.into_iter().map(|(name, _)| name.clone()).collect()
+    }
+
     /// The stories most related to `story`, best first, at most `limit`.
     pub fn related_to(&self, story: &StoryId, limit: usize) -> Vec<RelatedStory> {
         let Some(me) = self.profiles.iter().find(|p| &p.story.id == story) else {

@@ -12,7 +12,7 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use storyline_model::{Article, Brief, StoryId};
 use storyline_pipeline::brief::extractive::ExtractiveWriter;
-use storyline_pipeline::brief::refresh_briefs;
+use storyline_pipeline::brief::{Generator, refresh_briefs};
 use storyline_pipeline::cluster::{ClusterConfig, cluster_pending};
 use storyline_pipeline::ingest::import_jsonl;
 use storyline_store::{SqliteStore, Store};
@@ -61,6 +61,11 @@ fn fixture_files() -> Vec<PathBuf> {
 /// Imports every fixture file, clusters, writes briefs, and reads back the latest brief of
 /// every story. Panics (failing the test) on any import error or pipeline error.
 pub fn run_pipeline() -> PipelineRun {
+    run_pipeline_with(&ExtractiveWriter)
+}
+
+/// [`run_pipeline`] with another brief engine.
+pub fn run_pipeline_with(writer: &dyn Generator) -> PipelineRun {
     let data_dir = tempfile::tempdir().expect("a temporary directory");
     let mut store = SqliteStore::open(data_dir.path()).expect("open the store");
     let imported_at = brief_time() - chrono::Duration::hours(12);
@@ -79,7 +84,7 @@ pub fn run_pipeline() -> PipelineRun {
         copies += report.copies;
     }
     cluster_pending(&mut store, &ClusterConfig::default()).expect("clustering");
-    let report = refresh_briefs(&mut store, &ExtractiveWriter, brief_time()).expect("briefs");
+    let report = refresh_briefs(&mut store, writer, brief_time()).expect("briefs");
     assert!(
         report.errors.is_empty(),
         "brief errors: {:?}",

@@ -1,10 +1,11 @@
-//! How model values become SQLite column values and back: timestamps, JSON columns and
-//! counts, each decode failure reported as [`StoreError::Corrupt`] naming the row.
+//! How model values become SQLite column values and back: timestamps, JSON columns, entity
+//! kinds and counts, each decode failure reported as [`StoreError::Corrupt`] naming the row.
 
 use crate::StoreError;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use storyline_model::EntityKind;
 
 /// Fixed-width UTC form: for years 0000-9999 (all that RFC 3339 can express) string order is
 /// time order, which the `ORDER BY` clauses and indexes rely on.
@@ -53,6 +54,23 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
 /// SQLite integers are i64; our counts are u32.
 pub(crate) fn decode_count(db: &str, what: &str, value: i64) -> Result<u32, StoreError> {
     u32::try_from(value).map_err(|_| corrupt(db, what, format!("{value} is not a valid count")))
+}
+
+/// The stored form of an entity kind: its serde name (`person`, `organisation`, ...).
+pub(crate) fn encode_kind(kind: EntityKind) -> &'static str {
+    kind.as_str()
+}
+
+pub(crate) fn decode_kind(db: &str, what: &str, text: &str) -> Result<EntityKind, StoreError> {
+    [
+        EntityKind::Person,
+        EntityKind::Organisation,
+        EntityKind::Place,
+        EntityKind::Company,
+    ]
+    .into_iter()
+    .find(|kind| kind.as_str() == text)
+    .ok_or_else(|| corrupt(db, what, format!("unknown entity kind {text:?}")))
 }
 
 pub(crate) fn corrupt(db: &str, what: &str, detail: String) -> StoreError {
@@ -133,5 +151,21 @@ mod tests {
         );
         assert!(decode_count("news.db", "story s1 article_count", -1).is_err());
         assert!(decode_json::<Vec<String>>("news.db", "why", "[1,").is_err());
+        assert!(decode_kind("news.db", "entity li-qiang kind", "deity").is_err());
+    }
+
+    #[test]
+    fn entity_kinds_round_trip() {
+        for kind in [
+            EntityKind::Person,
+            EntityKind::Organisation,
+            EntityKind::Place,
+            EntityKind::Company,
+        ] {
+            assert_eq!(
+                decode_kind("t.db", "test", encode_kind(kind)).ok(),
+                Some(kind)
+            );
+        }
     }
 }

@@ -31,6 +31,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "article_aliases",
         sql: include_str!("migrations/0003_article_aliases.sql"),
     },
+    Migration {
+        version: 4,
+        name: "knowledge_base",
+        sql: include_str!("migrations/0004_knowledge_base.sql"),
+    },
 ];
 
 /// The highest schema version this build understands.

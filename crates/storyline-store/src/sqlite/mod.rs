@@ -6,9 +6,10 @@
 //! takes the write lock up front, so read-then-write steps (brief versions) cannot race.
 
 mod codec;
+mod kb;
 mod migrate;
 
-use crate::{Store, StoreError};
+use crate::{KbSourceSummary, Store, StoreError};
 use chrono::{DateTime, Utc};
 use codec::{
     corrupt, decode_count, decode_json, decode_optional_time, decode_time, encode_json, encode_time,
@@ -17,7 +18,9 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehav
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use storyline_model::{Article, ArticleId, Brief, Feed, Story, StoryArticle, StoryId};
+use storyline_model::{
+    Article, ArticleId, Brief, EntityCard, EntityKind, Feed, KbEntity, Story, StoryArticle, StoryId,
+};
 
 pub use migrate::AppliedMigration;
 
@@ -983,6 +986,38 @@ impl Store for SqliteStore {
                 ))
             })
             .collect()
+    }
+
+    fn upsert_kb_entities(&mut self, entities: &[KbEntity]) -> Result<usize, StoreError> {
+        self.write_kb_entities(entities)
+    }
+
+    fn kb_lookup(&self, name: &str) -> Result<Vec<KbEntity>, StoreError> {
+        self.find_kb_entities(name)
+    }
+
+    fn kb_count(&self) -> Result<usize, StoreError> {
+        self.count_kb_entities()
+    }
+
+    fn kb_sources(&self) -> Result<Vec<KbSourceSummary>, StoreError> {
+        self.summarise_kb_sources()
+    }
+
+    fn set_story_entities(
+        &mut self,
+        story: &StoryId,
+        cards: &[EntityCard],
+    ) -> Result<(), StoreError> {
+        self.replace_story_entities(story, cards)
+    }
+
+    fn stories_mentioning(&self, entity_id: &str) -> Result<Vec<(StoryId, u32)>, StoreError> {
+        self.stories_naming(entity_id)
+    }
+
+    fn entity(&self, entity_id: &str) -> Result<Option<(String, EntityKind)>, StoreError> {
+        self.entity_shown_as(entity_id)
     }
 }
 

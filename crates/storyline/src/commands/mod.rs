@@ -4,6 +4,7 @@
 mod demo;
 mod feeds;
 mod ingest;
+mod kb;
 mod read;
 mod tools;
 
@@ -11,6 +12,8 @@ use crate::cli::{Cli, Command};
 use crate::config::{Config, EngineKind};
 use anyhow::{Context, Result};
 use chrono::Utc;
+use storyline_llm::openai::{OpenAiChat, OpenAiSettings};
+use storyline_pipeline::brief::model::{ModelWriter, ModelWriterSettings};
 use storyline_pipeline::brief::{
     BriefReport, Generator, extractive::ExtractiveWriter, refresh_briefs,
 };
@@ -35,11 +38,13 @@ pub fn run(cli: Cli) -> Result<()> {
             story,
             format,
             version,
-        } => read::brief(&config, &story, format, version),
+            explain,
+        } => read::brief(&config, &story, format, version, explain),
         Command::Search { query, json, limit } => read::search(&config, &query, json, limit),
         Command::Extract(args) => tools::extract(args),
         Command::Cluster(args) => tools::cluster(args),
         Command::Demo(args) => demo::run(&config, args, quiet),
+        Command::Kb(command) => kb::run(&config, command, quiet),
     }
 }
 
@@ -50,18 +55,67 @@ fn open_store(config: &Config) -> Result<Box<dyn Store>> {
     Ok(Box::new(store))
 }
 
-/// The brief engine named by the configuration.
-fn brief_writer(config: &Config) -> Box<dyn Generator> {
+/// The brief engine named by the configuration. Model engines are built once per command:
+/// loading a GGUF file takes a moment.
+fn brief_writer(config: &Config) -> Result<Box<dyn Generator>> {
+    let settings = ModelWriterSettings {
+        max_answer_tokens: config.brief.max_answer_tokens,
+        temperature: config.brief.temperature,
+    };
     match config.brief.engine {
-        EngineKind::Extractive => Box::new(ExtractiveWriter),
+        EngineKind::Extractive => Ok(Box::new(ExtractiveWriter)),
+        EngineKind::Openai => {
+            let openai = &config.brief.openai;
+            let mut client = OpenAiSettings::new(&openai.base_url, &openai.model);
+            client.api_key = openai.api_key.clone();
+            client.timeout = std::time::Duration::from_secs(openai.timeout_secs.max(1));
+            client.max_retries = openai.max_retries;
+            client.max_concurrency = openai.concurrency;
+            client.context_tokens = openai.context_tokens;
+            let chat = OpenAiChat::new(client).context("cannot set up the openai brief engine")?;
+            Ok(Box::new(ModelWriter::new(
+                "openai",
+                std::sync::Arc::new(chat),
+                settings,
+            )))
+        }
+        EngineKind::Local => local_writer(config, settings),
     }
+}
+
+#[cfg(feature = "local-llm")]
+fn local_writer(config: &Config, settings: ModelWriterSettings) -> Result<Box<dyn Generator>> {
+    use storyline_llm::local::{LlamaChat, LlamaSettings};
+    let local = &config.brief.local;
+    let path = local
+        .model_path
+        .clone()
+        .context("brief.local.model_path is not set")?;
+    let mut llama = LlamaSettings::new(path);
+    llama.context_tokens = local.context_tokens;
+    llama.threads = local.threads;
+    let chat = LlamaChat::load(llama).context("cannot load the local brief model")?;
+    Ok(Box::new(ModelWriter::new(
+        "local",
+        std::sync::Arc::new(chat),
+        settings,
+    )))
+}
+
+#[cfg(not(feature = "local-llm"))]
+fn local_writer(_config: &Config, _settings: ModelWriterSettings) -> Result<Box<dyn Generator>> {
+    anyhow::bail!(
+        "this build has no local model engine: rebuild with `cargo build --release --features \
+         local-llm` (needs cmake and libclang-dev), or use brief.engine = \"openai\" or \
+         \"extractive\""
+    )
 }
 
 /// Clusters new articles and refreshes the briefs of changed stories.
 fn process(config: &Config, store: &mut dyn Store) -> Result<(ClusterReport, BriefReport)> {
     let clustered =
         cluster_pending(store, &ClusterConfig::default()).context("clustering failed")?;
-    let writer = brief_writer(config);
+    let writer = brief_writer(config)?;
     let briefs =
         refresh_briefs(store, writer.as_ref(), Utc::now()).context("writing briefs failed")?;
     for error in &briefs.errors {
