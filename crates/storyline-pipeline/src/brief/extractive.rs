@@ -48,6 +48,10 @@ const WHATS_HAPPENED_SENTENCES: usize = 3;
 const WHATS_HAPPENED_WORDS: usize = 95;
 /// Articles within this span of the newest one count as the latest development.
 const LATEST_DEVELOPMENT_HOURS: i64 = 12;
+/// Coverage within this span of the newest article is the story's current state: the
+/// headline comes from it, and "What's happened" prefers it (a story that runs over days is
+/// not summed up by its first day).
+const RECENT_COVERAGE_HOURS: i64 = 24;
 /// Citations listed after one sentence, at most.
 const MAX_CITATIONS: usize = 4;
 /// Outlets given their own line in "What the papers say".
@@ -136,6 +140,10 @@ struct Analysis<'a> {
     support: Vec<BTreeMap<usize, f32>>,
     /// Lowercase words seen lowercased in the coverage: safe to lowercase at a sentence start.
     common_words: BTreeSet<String>,
+    /// Lowercased words seen capitalised inside a sentence: names, which keep their capital
+    /// when a sentence is continued ("notes that Whitlock ..."); any other word may be
+    /// lowercased ("notes that several hundred ...").
+    named_words: BTreeSet<String>,
     vocabulary: Vocabulary,
     frequencies: DocFrequencies,
     centroid: SparseVector,
@@ -148,17 +156,20 @@ impl<'a> Analysis<'a> {
         let mut frequencies = DocFrequencies::new();
         let mut raw: Vec<(usize, String, usize, Vec<u32>)> = Vec::new();
         let mut common_words = BTreeSet::new();
+        let mut named_words = BTreeSet::new();
         for (doc, article) in articles.iter().enumerate() {
             if article.duplicate_of.is_some() {
                 continue;
             }
+            let mut sentence_start = true;
             for word in article.article_body.split_whitespace() {
+                let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
                 if word.chars().next().is_some_and(char::is_lowercase) {
-                    common_words.insert(
-                        word.trim_matches(|c: char| !c.is_alphanumeric())
-                            .to_string(),
-                    );
+                    common_words.insert(bare.to_string());
+                } else if !sentence_start && bare.chars().next().is_some_and(char::is_uppercase) {
+                    named_words.insert(bare.to_lowercase());
                 }
+                sentence_start = word.ends_with(['.', '!', '?', ':', '"', '”']);
             }
             let mut position = 0;
             for span in split_sentences(&article.article_body) {
@@ -277,6 +288,7 @@ impl<'a> Analysis<'a> {
             similarity,
             support,
             common_words,
+            named_words,
             vocabulary,
             frequencies,
             centroid,
@@ -286,10 +298,20 @@ impl<'a> Analysis<'a> {
     /// The original article headline closest to the story centroid: the one that says what
     /// the whole coverage is about (rather than one outlet's angle or a quotation).
     fn central_headline(&self) -> Option<String> {
+        // A story that runs over days is headed by its latest day's coverage, not by the
+        // first day's "brace for flood".
+        let newest = self
+            .articles
+            .iter()
+            .filter(|a| a.duplicate_of.is_none())
+            .map(Article::effective_time)
+            .max()?;
+        let recent_from = newest - Duration::hours(RECENT_COVERAGE_HOURS);
         self.articles
             .iter()
             .enumerate()
             .filter(|(_, a)| a.duplicate_of.is_none() && !a.headline.trim().is_empty())
+            .filter(|(_, a)| a.effective_time() >= recent_from)
             .map(|(doc, a)| {
                 let ids: Vec<u32> = terms::analyze(&a.headline, a.in_language.as_deref())
                     .into_iter()
@@ -367,7 +389,7 @@ impl<'a> Analysis<'a> {
     }
 
     fn lowercase_ok(&self) -> impl Fn(&str) -> bool + '_ {
-        move |word: &str| self.common_words.contains(word)
+        move |word: &str| self.common_words.contains(word) || !self.named_words.contains(word)
     }
 
     fn sources(&self) -> Vec<Source> {
@@ -464,8 +486,21 @@ impl<'a> Analysis<'a> {
             .iter()
             .map(|&c| word_count(&self.candidates[c].text))
             .sum();
+        let recent: Vec<usize> = pool
+            .iter()
+            .copied()
+            .filter(|&c| {
+                newest.is_some_and(|n| {
+                    self.articles[self.candidates[c].doc].effective_time()
+                        >= n - Duration::hours(RECENT_COVERAGE_HOURS)
+                })
+            })
+            .collect();
         while order.len() < WHATS_HAPPENED_SENTENCES && words < WHATS_HAPPENED_WORDS {
-            let Some(next) = self.pick(&pool, &lead_score, &chosen) else {
+            let Some(next) = self
+                .pick(&recent, &lead_score, &chosen)
+                .or_else(|| self.pick(&pool, &lead_score, &chosen))
+            else {
                 break;
             };
             chosen.insert(next);

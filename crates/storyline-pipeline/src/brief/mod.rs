@@ -56,6 +56,9 @@ pub struct BriefReport {
     pub unchanged: usize,
     /// Stories whose brief could not be written: one line each; the others still were.
     pub errors: Vec<String>,
+    /// Seconds each written brief took (engine call and trust checks), in `written` order:
+    /// the model latency of the model engines.
+    pub write_seconds: Vec<f64>,
 }
 
 /// Writes a new brief version for every live story whose set of articles differs from the
@@ -75,8 +78,10 @@ pub fn refresh_briefs(
             report.unchanged += 1;
             continue;
         };
+        let started = std::time::Instant::now();
         match write_checked(writer, &context, &profiles) {
             Ok(brief) => {
+                report.write_seconds.push(started.elapsed().as_secs_f64());
                 let version = store.save_brief(&brief)?;
                 store.set_story_entities(&story.id, &brief.more_on_these_topics)?;
                 report.written.push((story.id.clone(), version));

