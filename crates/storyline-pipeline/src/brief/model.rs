@@ -46,7 +46,7 @@ const ANSWER_SCHEMA: &str = include_str!("../../prompts/brief-v1.answer.schema.j
 
 /// Sentences kept per section, whatever the model returns.
 const MAX_SECTION_SENTENCES: usize = 3;
-const MAX_PAPERS_SENTENCES: usize = 5;
+const MAX_PAPERS_SENTENCES: usize = 4;
 /// Tokens kept free between the prompt and the answer budget: token counts of remote
 /// models are estimates.
 const PROMPT_MARGIN_TOKENS: u32 = 64;
@@ -203,13 +203,14 @@ impl ModelWriter {
             &outlets.join(", "),
             &rendered.join("\n\n"),
         );
+        let numbers: Vec<u32> = passages.iter().map(|p| p.source).collect();
         ChatRequest {
             messages: vec![Message::system(SYSTEM_TEMPLATE.trim()), Message::user(user)],
             max_tokens: self.settings.max_answer_tokens,
             temperature: self.settings.temperature,
             response_format: ResponseFormat::Json {
                 name: "storyline_brief".into(),
-                schema: answer_schema(),
+                schema: story_answer_schema(&outlets, &numbers),
             },
         }
     }
@@ -234,6 +235,27 @@ impl Generator for ModelWriter {
 pub fn answer_schema() -> serde_json::Value {
     // The file is ours and checked by a test; an unreadable schema would be a build defect.
     serde_json::from_str(ANSWER_SCHEMA).unwrap_or(serde_json::Value::Null)
+}
+
+/// The answer schema narrowed to this story: outlets and source numbers can only be the
+/// story's own. Servers and llama.cpp grammars that enforce schemas then cannot produce an
+/// invented outlet or a source number outside the passages; the checks still run.
+fn story_answer_schema(outlets: &[String], numbers: &[u32]) -> serde_json::Value {
+    let mut schema = answer_schema();
+    for section in [
+        "whats_happened",
+        "behind_the_headline",
+        "what_the_papers_say",
+    ] {
+        let items = &mut schema["properties"][section]["items"]["properties"];
+        if !numbers.is_empty() {
+            items["sources"]["items"] = serde_json::json!({ "enum": numbers });
+        }
+        if section == "what_the_papers_say" && !outlets.is_empty() {
+            items["outlet"] = serde_json::json!({ "enum": outlets });
+        }
+    }
+    schema
 }
 
 fn fill(template: &str, headline: &str, outlets: &str, passages: &str) -> String {
@@ -330,24 +352,74 @@ pub fn select_passages(
 }
 
 /// Reads the model's answer: the JSON object itself, or the first `{` to the last `}` of
-/// the text (small models add prose or a code fence around it).
+/// the text (small models add prose or a code fence around it), or, when the answer was cut
+/// off at the token limit, its complete sentences ([`close_truncated_json`]).
 pub fn parse_answer(text: &str) -> Result<ModelAnswer, String> {
     let trimmed = text.trim();
-    let candidate = match (trimmed.find('{'), trimmed.rfind('}')) {
-        (Some(start), Some(end)) if end > start => &trimmed[start..=end],
-        _ => {
-            return Err(format!(
-                "the answer holds no JSON object: \"{}\"",
-                preview(trimmed)
-            ));
-        }
-    };
-    serde_json::from_str::<ModelAnswer>(candidate).map_err(|err| {
-        format!(
-            "the answer is not the brief JSON ({err}): \"{}\"",
+    let Some(start) = trimmed.find('{') else {
+        return Err(format!(
+            "the answer holds no JSON object: \"{}\"",
             preview(trimmed)
-        )
-    })
+        ));
+    };
+    let from_brace = &trimmed[start..];
+    let whole = from_brace
+        .rfind('}')
+        .map(|end| &from_brace[..=end])
+        .and_then(|candidate| serde_json::from_str::<ModelAnswer>(candidate).ok());
+    if let Some(answer) = whole {
+        return Ok(answer);
+    }
+    if let Some(answer) = close_truncated_json(from_brace)
+        .and_then(|closed| serde_json::from_str::<ModelAnswer>(&closed).ok())
+    {
+        return Ok(answer);
+    }
+    let err = serde_json::from_str::<ModelAnswer>(from_brace)
+        .err()
+        .map_or_else(String::new, |e| format!(" ({e})"));
+    Err(format!(
+        "the answer is not the brief JSON{err}: \"{}\"",
+        preview(trimmed)
+    ))
+}
+
+/// The longest prefix of a cut-off JSON text that ends with a complete object inside an
+/// array (one whole sentence of the answer), with the brackets still open closed. `None`
+/// when no such object was completed.
+pub fn close_truncated_json(text: &str) -> Option<String> {
+    let mut open: Vec<char> = Vec::new();
+    let mut in_string = false;
+    let mut escaped = false;
+    // (byte end of a completed object whose parent is an array, closers needed after it)
+    let mut best: Option<(usize, String)> = None;
+    for (at, c) in text.char_indices() {
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '{' => open.push('}'),
+            '[' => open.push(']'),
+            '}' | ']' => {
+                if open.pop() != Some(c) {
+                    return best.map(|(end, closers)| format!("{}{closers}", &text[..end]));
+                }
+                if c == '}' && open.last() == Some(&']') {
+                    let closers: String = open.iter().rev().collect();
+                    best = Some((at + 1, closers));
+                }
+            }
+            _ => {}
+        }
+    }
+    best.map(|(end, closers)| format!("{}{closers}", &text[..end]))
 }
 
 fn preview(text: &str) -> String {
@@ -564,8 +636,33 @@ mod tests {
         );
         assert!(answer.behind_the_headline.is_empty());
         assert!(parse_answer("I cannot help with that.").is_err());
+        // Cut off at the token limit inside the second sentence: the first one is kept.
+        let cut = r#"{"whats_happened": [{"text": "Cranes moved [1].", "sources": [1]}, {"text": "Talks res"#;
+        let answer = parse_answer(cut).expect("the complete sentence is read");
+        assert_eq!(answer.whats_happened.len(), 1);
+        assert_eq!(
+            close_truncated_json(r#"{"a": [{"t": "x}]"}, {"t": "#).as_deref(),
+            Some(r#"{"a": [{"t": "x}]"}]}"#)
+        );
+        assert_eq!(close_truncated_json(r#"{"a": [{"t": "#), None);
         let err = parse_answer("{\"whats_happened\": \"not a list\"}").unwrap_err();
         assert!(err.contains("not the brief JSON"), "{err}");
+    }
+
+    #[test]
+    fn the_schema_names_only_the_story_s_outlets_and_sources() {
+        let schema = story_answer_schema(&["Harbour Times".to_string()], &[1, 3]);
+        let papers = &schema["properties"]["what_the_papers_say"]["items"]["properties"];
+        assert_eq!(
+            papers["outlet"]["enum"],
+            serde_json::json!(["Harbour Times"])
+        );
+        assert_eq!(
+            papers["sources"]["items"]["enum"],
+            serde_json::json!([1, 3])
+        );
+        let lead = &schema["properties"]["whats_happened"]["items"]["properties"];
+        assert_eq!(lead["sources"]["items"]["enum"], serde_json::json!([1, 3]));
     }
 
     #[test]
