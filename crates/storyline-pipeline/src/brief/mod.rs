@@ -84,6 +84,13 @@ pub fn refresh_briefs(
                 report.write_seconds.push(started.elapsed().as_secs_f64());
                 let version = store.save_brief(&brief)?;
                 store.set_story_entities(&story.id, &brief.more_on_these_topics)?;
+                // A story is listed under its latest brief's headline (clustering names it
+                // after its first article until then).
+                if story.headline != brief.headline {
+                    let mut renamed = story.clone();
+                    renamed.headline = brief.headline.clone();
+                    store.save_stories(&[renamed], &[])?;
+                }
                 report.written.push((story.id.clone(), version));
             }
             Err(err) => report.errors.push(format!("story {}: {err}", story.id)),
