@@ -5,7 +5,7 @@
 //! The fixtures are invented: a harbour strike in the fictional town of Port Ellery, told by
 //! three fictional outlets; the knowledge-base entries are written in the shape of Wikidata's.
 
-use crate::{Store, StoreError};
+use crate::{Store, StoreCounts, StoreError};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use storyline_model::{
     Article, ArticleId, BRIEF_SCHEMA_VERSION, Brief, BriefEngine, CheckReport, Citation,
@@ -100,6 +100,19 @@ pub const CHECKS: &[(&str, Check)] = &[
         "search_treats_any_input_as_plain_words",
         search_treats_any_input_as_plain_words,
     ),
+    (
+        "brief_search_finds_the_latest_shown_text_of_live_stories",
+        brief_search_finds_the_latest_shown_text_of_live_stories,
+    ),
+    (
+        "brief_search_treats_any_input_as_plain_words",
+        brief_search_treats_any_input_as_plain_words,
+    ),
+    (
+        "generation_grows_with_story_and_brief_writes",
+        generation_grows_with_story_and_brief_writes,
+    ),
+    ("counts_follow_the_contents", counts_follow_the_contents),
     (
         "kb_entries_are_found_by_any_name",
         kb_entries_are_found_by_any_name,
@@ -1010,6 +1023,202 @@ fn search_treats_any_input_as_plain_words(store: &mut dyn Store) {
     let found = store.search_articles("\"not enough\"", 5).expect("search");
     assert_eq!(found.len(), 1, "quotes are text, the words still match");
     assert_eq!(store.all_articles().expect("all").len(), 1);
+}
+
+fn brief_hits(store: &dyn Store, query: &str, limit: usize) -> Vec<(String, u32)> {
+    store
+        .search_briefs(query, limit)
+        .unwrap_or_else(|e| panic!("brief search {query:?}: {e}"))
+        .into_iter()
+        .map(|hit| (hit.story_id.0, hit.version))
+        .collect()
+}
+
+fn brief_search_finds_the_latest_shown_text_of_live_stories(store: &mut dyn Store) {
+    let strike = story("s-strike", "Strike", at(1, 9));
+    let ferries = story("s-ferries", "Ferries", at(2, 9));
+    store
+        .save_stories(&[strike.clone(), ferries.clone()], &[])
+        .expect("save");
+    let mut first = brief("s-strike", "Dockworkers walk out", at(1, 10));
+    first.whats_happened.sentences[0].text = "Pickets gathered at the sawmill gate.".to_string();
+    store.save_brief(&first).expect("save brief");
+    assert_eq!(
+        brief_hits(store, "sawmill", 10),
+        [("s-strike".to_string(), 1)]
+    );
+
+    // A new version replaces the old text: only the latest version is searched.
+    let mut second = brief("s-strike", "Harbour board makes an offer", at(2, 10));
+    second.more_on_these_topics = vec![card("port-ellery", "Port Ellery", EntityKind::Place, 3)];
+    second.more_on_these_topics[0].description =
+        "A fishing town on the Cardigan coast.".to_string();
+    second.checks.failures = vec![storyline_model::CheckFailure {
+        section: "whats_happened".to_string(),
+        sentence: "The offer was worth 9 million crowns.".to_string(),
+        rule: "number_not_found".to_string(),
+        detail: "9 million".to_string(),
+    }];
+    store.save_brief(&second).expect("save brief");
+    assert_eq!(brief_hits(store, "sawmill", 10), Vec::new());
+    let found = store.search_briefs("offer", 10).expect("search");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (found[0].story_id.as_str(), found[0].version),
+        ("s-strike", 2)
+    );
+    assert_eq!(found[0].headline, "Harbour board makes an offer");
+    assert!(!found[0].snippet.is_empty(), "{found:?}");
+    assert_eq!(
+        brief_hits(store, "walked Monday", 10),
+        [("s-strike".to_string(), 2)],
+        "a sentence of the body"
+    );
+    assert_eq!(
+        brief_hits(store, "CARDIGAN", 10),
+        [("s-strike".to_string(), 2)],
+        "an entity description, any case"
+    );
+    assert_eq!(
+        brief_hits(store, "crowns", 10),
+        Vec::new(),
+        "a dropped sentence is not shown, so not found"
+    );
+
+    store
+        .save_brief(&brief(
+            "s-ferries",
+            "Ferries cancelled as walkout spreads",
+            at(2, 11),
+        ))
+        .expect("save brief");
+    assert_eq!(brief_hits(store, "Ellery", 10).len(), 2);
+    assert_eq!(brief_hits(store, "Ellery", 1).len(), 1);
+    assert_eq!(brief_hits(store, "Ellery", 0), Vec::new());
+    assert_eq!(brief_hits(store, "", 10), Vec::new());
+
+    // A story merged into another leaves the results; the survivor stays.
+    let mut merged = ferries.clone();
+    merged.merged_into = Some(strike.id.clone());
+    store
+        .save_stories(std::slice::from_ref(&merged), &[])
+        .expect("merge");
+    assert_eq!(brief_hits(store, "ferries", 10), Vec::new());
+    assert_eq!(
+        brief_hits(store, "Ellery", 10),
+        [("s-strike".to_string(), 2)]
+    );
+}
+
+fn brief_search_treats_any_input_as_plain_words(store: &mut dyn Store) {
+    store
+        .save_stories(&[story("s-strike", "Strike", at(1, 9))], &[])
+        .expect("save");
+    let mut quoted = brief("s-strike", "Union says \"not enough\"", at(1, 10));
+    quoted.whats_happened.sentences[0].text =
+        "The union said \"not enough\" AND walked out (again).".to_string();
+    store.save_brief(&quoted).expect("save brief");
+    for query in [
+        "\"",
+        "AND",
+        "OR NOT",
+        "*",
+        "walk*",
+        "(again",
+        "body:union",
+        "NEAR(union walked)",
+        "^union",
+        "union -walked",
+        "'; DROP TABLE briefs; --",
+        "\u{0}",
+        "🚢",
+    ] {
+        if let Err(e) = store.search_briefs(query, 5) {
+            panic!("searching briefs for {query:?} failed: {e}");
+        }
+    }
+    assert_eq!(brief_hits(store, "\"not enough\"", 5).len(), 1);
+}
+
+fn generation_grows_with_story_and_brief_writes(store: &mut dyn Store) {
+    let mut last = store.generation().expect("generation");
+    let mut grew = |store: &mut dyn Store, what: &str| {
+        let now = store.generation().expect("generation");
+        assert!(now > last, "{what}: generation {now} after {last}");
+        last = now;
+    };
+    insert(store, &[dated("walkout", 1, 7)]);
+    let strike = story("s-strike", "Strike", at(1, 9));
+    store
+        .save_stories(std::slice::from_ref(&strike), &[])
+        .expect("save");
+    grew(store, "a new story");
+    store
+        .save_stories(&[], &[member("s-strike", "walkout", 1.0, &[])])
+        .expect("save");
+    grew(store, "a membership");
+    store
+        .save_brief(&brief("s-strike", "Dockworkers walk out", at(1, 10)))
+        .expect("save brief");
+    grew(store, "a brief");
+    store
+        .set_story_entities(
+            &strike.id,
+            &[card("port-ellery", "Port Ellery", EntityKind::Place, 2)],
+        )
+        .expect("index");
+    grew(store, "the entity index");
+    let mut renamed = strike.clone();
+    renamed.headline = "Strike spreads".to_string();
+    store
+        .save_stories(std::slice::from_ref(&renamed), &[])
+        .expect("save");
+    grew(store, "a story update");
+
+    // Reading changes nothing.
+    let before = store.generation().expect("generation");
+    store.stories().expect("stories");
+    store.latest_brief(&strike.id).expect("brief");
+    store.search_briefs("strike", 5).expect("search");
+    assert_eq!(store.generation().expect("generation"), before);
+}
+
+fn counts_follow_the_contents(store: &mut dyn Store) {
+    assert_eq!(store.counts().expect("counts"), StoreCounts::default());
+    store
+        .add_feed(&Feed::new(
+            "https://harbour-times.example/feed.xml",
+            None,
+            at(1, 6),
+        ))
+        .expect("add feed");
+    insert(store, &[dated("walkout", 1, 7), dated("talks", 2, 7)]);
+    let strike = story("s-strike", "Strike", at(1, 9));
+    let mut talks = story("s-talks", "Talks", at(2, 9));
+    store
+        .save_stories(&[strike.clone(), talks.clone()], &[])
+        .expect("save");
+    for generated in [at(1, 10), at(2, 10)] {
+        store
+            .save_brief(&brief("s-strike", "Strike", generated))
+            .expect("save brief");
+    }
+    store
+        .save_brief(&brief("s-talks", "Talks", at(2, 11)))
+        .expect("save brief");
+    talks.merged_into = Some(strike.id.clone());
+    store
+        .save_stories(std::slice::from_ref(&talks), &[])
+        .expect("merge");
+    assert_eq!(
+        store.counts().expect("counts"),
+        StoreCounts {
+            feeds: 1,
+            articles: 2,
+            stories: 1,
+            briefs: 3,
+        }
+    );
 }
 
 // ---------------------------------------------------------------------------------------

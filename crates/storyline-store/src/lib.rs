@@ -10,6 +10,11 @@
 //! their names through [`Store::kb_lookup`]) and the entity index of entity pages (which
 //! stories' cards name which entity, [`Store::stories_mentioning`]).
 //!
+//! Readers get full-text search over articles ([`Store::search_articles`]) and over each
+//! story's latest brief ([`Store::search_briefs`]), the store's sizes ([`Store::counts`]), and
+//! a generation number that grows with every story or brief write from any process
+//! ([`Store::generation`]), on which a server keys its caches.
+//!
 //! A new backend lives in its own module beside `sqlite/`, implements [`Store`], and calls
 //! `conformance::run_all` from its integration test with a factory of fresh stores.
 //!
@@ -106,6 +111,20 @@ pub enum StoreError {
     NotFound { what: String },
 }
 
+impl StoreError {
+    /// Whether another writer held the database past the busy timeout: the same call may
+    /// succeed a moment later (a server answers 503 rather than 500).
+    pub fn is_busy(&self) -> bool {
+        match self {
+            StoreError::Sqlite { source, .. } => matches!(
+                source.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            ),
+            _ => false,
+        }
+    }
+}
+
 /// The persistence contract every backend fulfils.
 ///
 /// Orders are part of the contract. The *effective time* of an article is its
@@ -186,6 +205,21 @@ pub trait Store: Send {
     fn brief(&self, story: &StoryId, version: u32) -> Result<Option<Brief>, StoreError>;
     /// Every version of a story's brief with its generation time, oldest version first.
     fn brief_versions(&self, story: &StoryId) -> Result<Vec<(u32, DateTime<Utc>)>, StoreError>;
+    /// Full-text search over the latest brief of every story not merged into another: its
+    /// headline and every shown sentence, entity description and "Go deeper" question
+    /// (never the sentences the trust checks dropped). Best match first, at most `limit`
+    /// hits. The query is read as plain words, exactly as in [`Store::search_articles`].
+    fn search_briefs(&self, query: &str, limit: usize) -> Result<Vec<BriefHit>, StoreError>;
+
+    /// A number that grows whenever stories, memberships, briefs or the entity index are
+    /// written, by this connection, another one or another process; other writes (feeds,
+    /// articles, the knowledge base) may leave it as it is. Readers key caches of views
+    /// derived from stories and briefs on it: read it *before* the data, so a cached view is
+    /// never older than its key.
+    fn generation(&self) -> Result<u64, StoreError>;
+    /// How many feeds, articles, live stories (not merged into another) and brief versions
+    /// are stored.
+    fn counts(&self) -> Result<StoreCounts, StoreError>;
 
     /// Upserts knowledge-base entries by `(source, id)` in one transaction: every field is
     /// replaced, and the entry's lookup names become exactly its `name` and `aliases` (names
@@ -219,6 +253,28 @@ pub trait Store: Send {
     /// mentions among stories not merged into another (ties by story id). `None` when no
     /// such story mentions it.
     fn entity(&self, entity_id: &str) -> Result<Option<(String, EntityKind)>, StoreError>;
+}
+
+/// One brief found by [`Store::search_briefs`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BriefHit {
+    pub story_id: StoryId,
+    /// The latest version, the one searched.
+    pub version: u32,
+    pub headline: String,
+    /// A plain-text passage around the matching words.
+    pub snippet: String,
+}
+
+/// What [`Store::counts`] reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreCounts {
+    pub feeds: u64,
+    pub articles: u64,
+    /// Stories not merged into another.
+    pub stories: u64,
+    /// Brief versions, all stories together.
+    pub briefs: u64,
 }
 
 /// What [`Store::kb_sources`] says about one knowledge-base source.

@@ -34,7 +34,7 @@ fn options() -> Result<Options> {
         model: None,
         threads: 2,
         max_stories: usize::MAX,
-        context_tokens: 4096,
+        context_tokens: 2048,
     };
     let mut data_dir = None;
     while let Some(arg) = args.next() {

@@ -74,6 +74,8 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
+    /// Serve the JSON API, the web pages and the feeds of briefs over HTTP.
+    Serve(ServeArgs),
     /// Extract article text and metadata from HTML files (no store involved).
     Extract(ExtractArgs),
     /// Cluster a JSONL stream of articles into stories (no store involved).
@@ -138,6 +140,20 @@ pub struct RunArgs {
     /// Stop after this many polls (default: run until interrupted).
     #[arg(long, value_name = "N")]
     pub max_polls: Option<u64>,
+    /// Address to serve on while running (default from configuration: 127.0.0.1:8080).
+    #[arg(long, value_name = "HOST:PORT", conflicts_with = "no_serve")]
+    pub addr: Option<String>,
+    /// Only poll and process; do not serve.
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default from configuration: 127.0.0.1:8080; env
+    /// STORYLINE_SERVE_ADDR). Port 0 picks a free port.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub addr: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -174,6 +190,12 @@ pub struct DemoArgs {
     /// How many briefs to print.
     #[arg(long, default_value_t = 3)]
     pub top: usize,
+    /// Then serve the web pages and the API over the demo store until Ctrl-C.
+    #[arg(long)]
+    pub serve: bool,
+    /// Address to serve on with --serve (default from configuration: 127.0.0.1:8080).
+    #[arg(long, value_name = "HOST:PORT", requires = "serve")]
+    pub addr: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -18,6 +18,7 @@ pub struct Config {
     pub run: RunSettings,
     pub brief: BriefSettings,
     pub kb: KbSettings,
+    pub serve: ServeSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -85,7 +86,8 @@ impl Default for LocalModelSettings {
     fn default() -> Self {
         LocalModelSettings {
             model_path: None,
-            context_tokens: 4096,
+            // Small models gain little from more passages and pay for every prompt token.
+            context_tokens: 2048,
             // One thread measured faster than two on a 2-core machine with other work on it
             // (prompt 140 vs 95 tokens/s, generation 60 vs 20).
             threads: 1,
@@ -119,6 +121,31 @@ impl Default for KbSettings {
     fn default() -> Self {
         KbSettings {
             languages: vec!["en".to_string()],
+        }
+    }
+}
+
+/// The HTTP server of `storyline serve` and `storyline run`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServeSettings {
+    /// `HOST:PORT` to listen on. Env: STORYLINE_SERVE_ADDR; flag: --addr.
+    pub addr: String,
+    /// Store connections the server reads through (requests beyond them wait their turn).
+    /// Env: STORYLINE_SERVE_CONNECTIONS.
+    pub connections: usize,
+    /// The token of the API's feed administration routes, from STORYLINE_ADMIN_TOKEN only
+    /// (never the file); without it those routes are off.
+    #[serde(skip)]
+    pub admin_token: Option<String>,
+}
+
+impl Default for ServeSettings {
+    fn default() -> Self {
+        ServeSettings {
+            addr: "127.0.0.1:8080".to_string(),
+            connections: storyline_web::DEFAULT_CONNECTIONS,
+            admin_token: None,
         }
     }
 }
@@ -158,6 +185,7 @@ impl Default for Config {
             run: RunSettings::default(),
             brief: BriefSettings::default(),
             kb: KbSettings::default(),
+            serve: ServeSettings::default(),
         }
     }
 }
@@ -264,6 +292,15 @@ impl Config {
         self.brief.openai.api_key = env("STORYLINE_OPENAI_API_KEY")
             .or_else(|| env("OPENAI_API_KEY"))
             .filter(|key| !key.trim().is_empty());
+        if let Some(v) = env("STORYLINE_SERVE_ADDR") {
+            self.serve.addr = v.trim().to_string();
+        }
+        if let Some(v) = env("STORYLINE_SERVE_CONNECTIONS") {
+            self.serve.connections = parsed("STORYLINE_SERVE_CONNECTIONS", v)?;
+        }
+        self.serve.admin_token = env("STORYLINE_ADMIN_TOKEN")
+            .map(|token| token.trim().to_string())
+            .filter(|token| !token.is_empty());
         if let Some(v) = env("STORYLINE_BRIEF_ENGINE") {
             self.brief.engine = v
                 .parse()
@@ -288,6 +325,15 @@ impl Config {
         }
         if self.brief.local.threads == 0 || self.brief.openai.concurrency == 0 {
             bail!("brief.local.threads and brief.openai.concurrency must be at least 1");
+        }
+        if self.serve.addr.trim().is_empty() {
+            bail!("serve.addr must be HOST:PORT (e.g. \"127.0.0.1:8080\")");
+        }
+        if !(1..=256).contains(&self.serve.connections) {
+            bail!(
+                "serve.connections must be between 1 and 256 (it is {})",
+                self.serve.connections
+            );
         }
         if self.kb.languages.iter().all(|l| l.trim().is_empty()) {
             bail!("kb.languages must name at least one language (e.g. [\"en\"])");
@@ -357,6 +403,10 @@ mod tests {
         );
         assert_eq!(example.data_dir, Config::default().data_dir);
         assert_eq!(example.kb.languages, Config::default().kb.languages);
+        assert_eq!(
+            format!("{:?}", example.serve),
+            format!("{:?}", Config::default().serve)
+        );
         assert_eq!(
             format!("{:?}", example.brief),
             format!("{:?}", Config::default().brief)
@@ -432,6 +482,35 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("unknown brief engine \"gpt\""), "{err}");
+    }
+
+    #[test]
+    fn serve_settings_come_from_file_and_environment_and_the_token_from_environment_only() {
+        let config = load(None, &[]).unwrap();
+        assert_eq!(config.serve.addr, "127.0.0.1:8080");
+        assert_eq!(config.serve.admin_token, None);
+        let config = load(
+            Some("[serve]\naddr = \"0.0.0.0:9000\"\nconnections = 8\n"),
+            &[("STORYLINE_ADMIN_TOKEN", " s3cret ")],
+        )
+        .unwrap();
+        assert_eq!(config.serve.addr, "0.0.0.0:9000");
+        assert_eq!(config.serve.connections, 8);
+        assert_eq!(config.serve.admin_token.as_deref(), Some("s3cret"));
+        let config = load(
+            Some("[serve]\naddr = \"0.0.0.0:9000\"\n"),
+            &[("STORYLINE_SERVE_ADDR", "127.0.0.1:0")],
+        )
+        .unwrap();
+        assert_eq!(config.serve.addr, "127.0.0.1:0");
+        assert!(load(Some("[serve]\nadmin_token = \"x\"\n"), &[]).is_err());
+        let err = load(None, &[("STORYLINE_SERVE_CONNECTIONS", "0")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("serve.connections must be between 1 and 256"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -413,7 +413,15 @@ fn run_polls_on_an_interval_and_stops_after_max_polls() {
     ));
     let stdout = ok(&storyline(
         dir.path(),
-        &["run", "--interval", "1", "--max-polls", "2"],
+        &[
+            "run",
+            "--interval",
+            "1",
+            "--max-polls",
+            "2",
+            "--addr",
+            "127.0.0.1:0",
+        ],
     ));
     let polls: Vec<&str> = stdout
         .lines()

@@ -36,6 +36,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "knowledge_base",
         sql: include_str!("migrations/0004_knowledge_base.sql"),
     },
+    Migration {
+        version: 5,
+        name: "brief_search_and_generation",
+        sql: include_str!("migrations/0005_brief_search_and_generation.sql"),
+    },
 ];
 
 /// The highest schema version this build understands.

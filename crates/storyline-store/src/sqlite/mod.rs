@@ -9,7 +9,7 @@ mod codec;
 mod kb;
 mod migrate;
 
-use crate::{KbSourceSummary, Store, StoreError};
+use crate::{BriefHit, KbSourceSummary, Store, StoreCounts, StoreError};
 use chrono::{DateTime, Utc};
 use codec::{
     corrupt, decode_count, decode_json, decode_optional_time, decode_time, encode_json, encode_time,
@@ -986,6 +986,83 @@ impl Store for SqliteStore {
                 ))
             })
             .collect()
+    }
+
+    fn search_briefs(&self, query: &str, limit: usize) -> Result<Vec<BriefHit>, StoreError> {
+        let Some(fts_query) = fts5_query(query) else {
+            return Ok(Vec::new());
+        };
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let op = format!("search briefs for {query:?}");
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self.query_rows(
+            &op,
+            "SELECT f.story_id, f.version, f.headline, snippet(briefs_fts, -1, '', '', '…', 24) \
+             FROM briefs_fts f JOIN stories s ON s.id = f.story_id \
+             WHERE briefs_fts MATCH ?1 AND s.merged_into IS NULL \
+             ORDER BY f.rank, f.rowid LIMIT ?2",
+            params![fts_query, limit],
+            |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                ))
+            },
+        )?;
+        rows.into_iter()
+            .map(|(story_id, version, headline, snippet)| {
+                let what = format!("brief search entry of story {story_id}");
+                Ok(BriefHit {
+                    version: decode_count(&self.label, &what, version)?,
+                    story_id: StoryId(story_id),
+                    headline,
+                    snippet,
+                })
+            })
+            .collect()
+    }
+
+    fn generation(&self) -> Result<u64, StoreError> {
+        let generation: i64 = self
+            .conn
+            .prepare_cached("SELECT generation FROM data_generation WHERE id = 1")
+            .and_then(|mut stmt| stmt.query_row([], |row| row.get(0)))
+            .map_err(|e| self.sql_error("read the data generation", e))?;
+        u64::try_from(generation).map_err(|_| {
+            corrupt(
+                &self.label,
+                "data generation",
+                format!("negative value {generation}"),
+            )
+        })
+    }
+
+    fn counts(&self) -> Result<StoreCounts, StoreError> {
+        let (feeds, articles, stories, briefs): (i64, i64, i64, i64) = self
+            .conn
+            .prepare_cached(
+                "SELECT (SELECT COUNT(*) FROM feeds), (SELECT COUNT(*) FROM articles), \
+                 (SELECT COUNT(*) FROM stories WHERE merged_into IS NULL), \
+                 (SELECT COUNT(*) FROM briefs)",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_row([], |row| {
+                    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                })
+            })
+            .map_err(|e| self.sql_error("count rows", e))?;
+        // COUNT(*) is never negative; a failed conversion would be a SQLite bug.
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        Ok(StoreCounts {
+            feeds: count(feeds),
+            articles: count(articles),
+            stories: count(stories),
+            briefs: count(briefs),
+        })
     }
 
     fn upsert_kb_entities(&mut self, entities: &[KbEntity]) -> Result<usize, StoreError> {

@@ -1,10 +1,11 @@
 //! `storyline demo`: the whole pipeline on the bundled sample corpus, through the real feed
 //! and page code paths (file:// URLs), then the top briefs on stdout. The store is left in
-//! the data directory for `storyline stories` / `storyline brief` afterwards.
+//! the data directory for `storyline stories` / `storyline brief` afterwards; with `--serve`
+//! the web pages and the API are served over it until Ctrl-C.
 
 use super::ingest::{poll_and_process, runtime};
 use super::open_store;
-use crate::cli::DemoArgs;
+use crate::cli::{DemoArgs, ServeArgs};
 use crate::config::Config;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
@@ -55,6 +56,15 @@ pub fn run(config: &Config, args: DemoArgs, quiet: bool) -> Result<()> {
         config.data_dir.display(),
         config.data_dir.display(),
         config.data_dir.display()
+    );
+    drop(store);
+    if args.serve {
+        return super::serve::serve(config, ServeArgs { addr: args.addr });
+    }
+    println!(
+        "Read them in a browser: `storyline serve --data-dir {}`, then open http://{}/",
+        config.data_dir.display(),
+        config.serve.addr
     );
     Ok(())
 }

@@ -1,6 +1,8 @@
 //! `storyline fetch`, `storyline run` and `storyline import`: getting articles in, then
-//! clustering and briefing them.
+//! clustering and briefing them. `run` also serves (see `serve.rs`) unless `--no-serve`, and
+//! records each poll's fetch and brief reports in the server's metrics.
 
+use super::serve::{RunningServer, server_runtime, start};
 use super::{describe, open_store, process};
 use crate::cli::RunArgs;
 use crate::config::Config;
@@ -11,25 +13,27 @@ use std::io::BufReader;
 use std::path::Path;
 use std::time::Duration;
 use storyline_fetch::Fetcher;
+use storyline_pipeline::brief::BriefReport;
 use storyline_pipeline::ingest::{FetchReport, import_jsonl, poll_feeds};
 use storyline_store::Store;
+use storyline_web::metrics::Metrics;
 
 pub fn fetch(config: &Config, quiet: bool) -> Result<()> {
     let mut store = open_store(config)?;
     let runtime = runtime()?;
     let fetcher = Fetcher::new(config.fetch_config())?;
-    poll_and_process(config, store.as_mut(), &fetcher, &runtime, quiet)
+    poll_and_process(config, store.as_mut(), &fetcher, &runtime, quiet).map(|_| ())
 }
 
 /// One poll: fetch every feed, then cluster and brief. Per-feed errors are printed as
-/// warnings; only store failures end the command.
+/// warnings; only store failures end the command. Returns the fetch and brief reports.
 pub fn poll_and_process(
     config: &Config,
     store: &mut dyn Store,
     fetcher: &Fetcher,
     runtime: &tokio::runtime::Runtime,
     quiet: bool,
-) -> Result<()> {
+) -> Result<(FetchReport, BriefReport)> {
     let reporter = Reporter::new(quiet);
     let report = runtime.block_on(poll_feeds(store, fetcher, Utc::now(), &|e| {
         reporter.handle(e)
@@ -39,7 +43,7 @@ pub fn poll_and_process(
     if !quiet {
         println!("{}", describe(&clustered, &briefs));
     }
-    Ok(())
+    Ok((report, briefs))
 }
 
 fn print_fetch_report(report: &FetchReport, quiet: bool) {
@@ -68,15 +72,59 @@ pub fn run_loop(config: &Config, args: RunArgs, quiet: bool) -> Result<()> {
             opml.display()
         );
     }
-    let interval = Duration::from_secs(args.interval.unwrap_or(config.run.interval_secs).max(1));
-    let runtime = runtime()?;
+    let metrics = Metrics::new();
+    // Serving needs worker threads that answer while this thread polls and briefs.
+    let runtime = if args.no_serve {
+        runtime()?
+    } else {
+        server_runtime()?
+    };
+    let server = if args.no_serve {
+        None
+    } else {
+        let address = args
+            .addr
+            .clone()
+            .unwrap_or_else(|| config.serve.addr.clone());
+        let server = start(&runtime, config, &address, metrics.clone())?;
+        println!("Serving {} (Ctrl-C to stop)", server.url());
+        Some(server)
+    };
     let fetcher = Fetcher::new(config.fetch_config())?;
+    let result = poll_loop(
+        config,
+        store.as_mut(),
+        &fetcher,
+        &runtime,
+        &metrics,
+        &args,
+        quiet,
+    );
+    stop_server(server, &runtime);
+    result
+}
+
+/// Polls every interval until `--max-polls` or Ctrl-C, recording each poll in `metrics`.
+fn poll_loop(
+    config: &Config,
+    store: &mut dyn Store,
+    fetcher: &Fetcher,
+    runtime: &tokio::runtime::Runtime,
+    metrics: &Metrics,
+    args: &RunArgs,
+    quiet: bool,
+) -> Result<()> {
+    let interval = Duration::from_secs(args.interval.unwrap_or(config.run.interval_secs).max(1));
     let mut polls = 0u64;
     loop {
         polls += 1;
-        if let Err(err) = poll_and_process(config, store.as_mut(), &fetcher, &runtime, quiet) {
+        match poll_and_process(config, store, fetcher, runtime, quiet) {
+            Ok((fetched, briefs)) => {
+                metrics.record_poll(&fetched);
+                metrics.record_briefs(&briefs);
+            }
             // A failing poll (say, a locked database) is retried at the next interval.
-            eprintln!("warning: poll {polls} failed: {err:#}");
+            Err(err) => eprintln!("warning: poll {polls} failed: {err:#}"),
         }
         if args.max_polls.is_some_and(|max| polls >= max) {
             return Ok(());
@@ -91,6 +139,16 @@ pub fn run_loop(config: &Config, args: RunArgs, quiet: bool) -> Result<()> {
             println!("interrupted: stopping after {polls} polls");
             return Ok(());
         }
+    }
+}
+
+/// Stops the server of `run`, letting requests in flight finish; a server failure at this
+/// point is reported but does not change the run's outcome.
+fn stop_server(server: Option<RunningServer>, runtime: &tokio::runtime::Runtime) {
+    if let Some(server) = server
+        && let Err(err) = server.stop(runtime)
+    {
+        eprintln!("warning: {err:#}");
     }
 }
 

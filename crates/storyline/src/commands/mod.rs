@@ -6,6 +6,7 @@ mod feeds;
 mod ingest;
 mod kb;
 mod read;
+mod serve;
 mod tools;
 
 use crate::cli::{Cli, Command};
@@ -41,6 +42,7 @@ pub fn run(cli: Cli) -> Result<()> {
             explain,
         } => read::brief(&config, &story, format, version, explain),
         Command::Search { query, json, limit } => read::search(&config, &query, json, limit),
+        Command::Serve(args) => serve::serve(&config, args),
         Command::Extract(args) => tools::extract(args),
         Command::Cluster(args) => tools::cluster(args),
         Command::Demo(args) => demo::run(&config, args, quiet),

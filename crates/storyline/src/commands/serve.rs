@@ -1,0 +1,106 @@
+//! `storyline serve`, and the server that `storyline run` keeps up beside its polls: binds
+//! the configured address, opens the server's store connections and runs
+//! `storyline_web::serve` on a multi-threaded runtime until Ctrl-C (or the run loop's end),
+//! then lets requests in flight finish.
+//!
+//! The admin token of `POST /api/feeds` and `DELETE /api/feeds/{id}` comes from
+//! STORYLINE_ADMIN_TOKEN only (read by `config.rs`); without it those routes answer 403.
+
+use crate::cli::ServeArgs;
+use crate::config::Config;
+use anyhow::{Context, Result};
+use std::net::SocketAddr;
+use storyline_web::AppState;
+use storyline_web::metrics::Metrics;
+
+/// `storyline serve`: serves until Ctrl-C.
+pub fn serve(config: &Config, args: ServeArgs) -> Result<()> {
+    let address = args.addr.unwrap_or_else(|| config.serve.addr.clone());
+    let runtime = server_runtime()?;
+    let server = start(&runtime, config, &address, Metrics::new())?;
+    println!("Serving {} (Ctrl-C to stop)", server.url());
+    runtime.block_on(async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::warn!("cannot wait for Ctrl-C ({err}); serving until killed");
+            std::future::pending::<()>().await;
+        }
+    });
+    println!("stopping: finishing the requests in flight");
+    server.stop(&runtime)
+}
+
+/// A runtime whose worker threads answer requests while the calling thread does other work
+/// (the run loop's polls) or waits for Ctrl-C.
+pub fn server_runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("storyline-http")
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// A server running on a runtime's workers.
+pub struct RunningServer {
+    address: SocketAddr,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Binds `address` and starts serving on `runtime`; returns once the socket listens, so a
+/// taken port is an error here, not later.
+pub fn start(
+    runtime: &tokio::runtime::Runtime,
+    config: &Config,
+    address: &str,
+    metrics: Metrics,
+) -> Result<RunningServer> {
+    let state = AppState::open(
+        &config.data_dir,
+        config.serve.connections,
+        config.serve.admin_token.clone(),
+        metrics,
+    )
+    .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(address))
+        .with_context(|| format!("cannot listen on {address}"))?;
+    let address = listener
+        .local_addr()
+        .with_context(|| format!("cannot listen on {address}"))?;
+    let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
+    let task = runtime.spawn(storyline_web::serve(listener, state, async move {
+        // A dropped sender (the process unwinding) stops the server too.
+        let _ = stop.await;
+    }));
+    Ok(RunningServer {
+        address,
+        shutdown,
+        task,
+    })
+}
+
+impl RunningServer {
+    /// The address to open in a browser: a server listening on every interface is shown
+    /// on the loopback address.
+    pub fn url(&self) -> String {
+        let mut shown = self.address;
+        if shown.ip().is_unspecified() {
+            shown.set_ip(if shown.is_ipv4() {
+                std::net::Ipv4Addr::LOCALHOST.into()
+            } else {
+                std::net::Ipv6Addr::LOCALHOST.into()
+            });
+        }
+        format!("http://{shown}/")
+    }
+
+    /// Stops accepting connections and waits for the requests in flight.
+    pub fn stop(self, runtime: &tokio::runtime::Runtime) -> Result<()> {
+        // An error only means the server already ended, which the task's result tells.
+        let _ = self.shutdown.send(());
+        runtime
+            .block_on(self.task)
+            .context("the HTTP server task failed")?
+            .context("the HTTP server failed")
+    }
+}
