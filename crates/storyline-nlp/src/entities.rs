@@ -519,6 +519,44 @@ fn tokenize(text: &str) -> Vec<Token> {
     tokens
 }
 
+/// Whether two tokens belong to one name: [`adjacent`], or a plural possessive inside an
+/// organisation's name ("Workers' Union", "Teachers' Association").
+fn linked(text: &str, left: &Token, right: &Token) -> bool {
+    if adjacent(text, left, right) {
+        return true;
+    }
+    let gap = text.get(left.end..right.start).unwrap_or("");
+    matches!(gap, "' " | "’ ")
+        && left.lower.ends_with('s')
+        && ORGANISATION_WORDS.contains(&right.lower.as_str())
+}
+
+/// True when the capitalised words from token `first` on (at most four, linked as in one
+/// name) include an organisation word.
+fn names_a_body_after(text: &str, tokens: &[Token], first: usize) -> bool {
+    let Some(start) = tokens.get(first) else {
+        return false;
+    };
+    if !start.is_capitalised() || first == 0 || !adjacent(text, &tokens[first - 1], start) {
+        return false;
+    }
+    let mut k = first;
+    for _ in 0..4 {
+        let token = &tokens[k];
+        if !token.is_capitalised() {
+            return false;
+        }
+        if ORGANISATION_WORDS.contains(&token.lower.as_str()) {
+            return true;
+        }
+        match tokens.get(k + 1) {
+            Some(next) if !token.possessive && linked(text, token, next) => k += 1,
+            _ => return false,
+        }
+    }
+    false
+}
+
 /// Whether only a single space (or no-break space) separates two tokens.
 fn adjacent(text: &str, left: &Token, right: &Token) -> bool {
     let gap_start = if left.possessive {
@@ -592,12 +630,21 @@ fn capitalised_run(text: &str, tokens: &[Token], first: usize) -> Vec<usize> {
     let mut k = first;
     while !tokens[k].possessive {
         let Some(next) = tokens.get(k + 1) else { break };
-        if !adjacent(text, &tokens[k], next) {
+        if !linked(text, &tokens[k], next) {
             break;
         }
         if next.is_capitalised() {
             run.push(k + 1);
             k += 1;
+            continue;
+        }
+        // "and" joins two parts of one body's name ("Dock and Harbour Workers' Union"): only
+        // when the capitalised words after it end in an organisation word, so "Britain and
+        // France" stay two names.
+        if next.lower == "and" && names_a_body_after(text, tokens, k + 2) {
+            run.push(k + 1);
+            run.push(k + 2);
+            k += 2;
             continue;
         }
         // A connector joins only when a capitalised word follows it: "Bank of England".

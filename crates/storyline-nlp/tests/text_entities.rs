@@ -50,6 +50,26 @@ fn capitalised_runs_without_sentence_openers() {
 }
 
 #[test]
+fn bodies_named_with_and_or_a_plural_possessive_stay_whole() {
+    check(
+        "Members of the Dock and Harbour Workers' Union voted on Friday.",
+        &["Dock and Harbour Workers' Union|"],
+    );
+    check(
+        "The National Teachers' Association backed the deal.",
+        &["National Teachers' Association|"],
+    );
+    check(
+        "Officials from Britain and France met in Calais.",
+        &["Britain|", "France|", "Calais|"],
+    );
+    check(
+        "Officials met Jonas and Maria Okonkwo in Lagos.",
+        &["Jonas|", "Maria Okonkwo|", "Lagos|"],
+    );
+}
+
+#[test]
 fn titles_become_roles() {
     check("Premier Li Qiang arrived.", &["Li Qiang|Premier"]);
     check(

@@ -463,16 +463,19 @@ impl<'a> Analysis<'a> {
             .iter()
             .map(|c| self.articles[c.doc].effective_time())
             .max();
-        let latest: Vec<usize> = pool
-            .iter()
-            .copied()
-            .filter(|&c| {
-                newest.is_some_and(|n| {
-                    self.articles[self.candidates[c].doc].effective_time()
-                        >= n - Duration::hours(LATEST_DEVELOPMENT_HOURS)
+        // The pool's candidates from articles at most `hours` older than the newest one.
+        let within = |hours: i64| -> Vec<usize> {
+            pool.iter()
+                .copied()
+                .filter(|&c| {
+                    newest.is_some_and(|n| {
+                        self.articles[self.candidates[c].doc].effective_time()
+                            >= n - Duration::hours(hours)
+                    })
                 })
-            })
-            .collect();
+                .collect()
+        };
+        let latest = within(LATEST_DEVELOPMENT_HOURS);
         let mut chosen = BTreeSet::new();
         let mut order = Vec::new();
         if let Some(first) = self
@@ -486,16 +489,7 @@ impl<'a> Analysis<'a> {
             .iter()
             .map(|&c| word_count(&self.candidates[c].text))
             .sum();
-        let recent: Vec<usize> = pool
-            .iter()
-            .copied()
-            .filter(|&c| {
-                newest.is_some_and(|n| {
-                    self.articles[self.candidates[c].doc].effective_time()
-                        >= n - Duration::hours(RECENT_COVERAGE_HOURS)
-                })
-            })
-            .collect();
+        let recent = within(RECENT_COVERAGE_HOURS);
         while order.len() < WHATS_HAPPENED_SENTENCES && words < WHATS_HAPPENED_WORDS {
             let Some(next) = self
                 .pick(&recent, &lead_score, &chosen)

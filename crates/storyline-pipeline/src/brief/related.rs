@@ -101,7 +101,8 @@ impl StoryProfiles {
                             .into_iter()
                             .next()
                     })
-                    .map(|s| s.text)
+                    // "KELMOUTH, 8 September (Cascade Wire) - " says nothing in a timeline.
+                    .map(|s| super::text::strip_dateline(&s.text).to_string())
                     .unwrap_or_default(),
             };
             profiles.push(Profile {
