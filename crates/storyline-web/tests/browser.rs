@@ -17,23 +17,19 @@
 //! proves that). Without `chromium` or `chromedriver` the test prints a skip line, unless
 //! `STORYLINE_REQUIRE_BROWSER=1` or `CI` is set, where it fails and says what is missing.
 
-use chrono::{DateTime, TimeZone, Utc};
+mod web_support;
+
 use serde_json::{Value, json};
-use std::fs::File;
-use std::io::BufReader;
 use std::net::{SocketAddr, TcpListener as StdTcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use storyline_model::{Article, StoryId};
-use storyline_pipeline::brief::extractive::ExtractiveWriter;
-use storyline_pipeline::brief::refresh_briefs;
-use storyline_pipeline::cluster::{ClusterConfig, cluster_pending};
-use storyline_pipeline::ingest::import_jsonl;
 use storyline_store::{SqliteStore, Store};
 use storyline_web::AppState;
 use storyline_web::metrics::Metrics;
 use tokio::runtime::{Handle, Runtime};
+use web_support::fill_store as fill_with_fixtures;
 
 /// The six `<h2>` headings every story page shows, in this order.
 const SECTION_HEADINGS: [&str; 6] = [
@@ -114,12 +110,6 @@ fn browser_required() -> bool {
 // ---------------------------------------------------------------------------------------
 // The store and the server
 
-fn brief_time() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2025, 9, 14, 6, 0, 0)
-        .single()
-        .expect("a valid fixed date")
-}
-
 /// Three articles on one invented event, carrying the payloads in titles, texts and a URL.
 /// Dated weeks before the fixtures so the front page ranks them last.
 fn hostile_jsonl() -> String {
@@ -182,41 +172,12 @@ fn hostile_jsonl() -> String {
 /// clusters, writes extractive briefs, and returns the hostile story's id.
 fn fill_store(data_dir: &Path) -> StoryId {
     let mut store = SqliteStore::open(data_dir).expect("open the store");
-    let imported_at = brief_time() - chrono::Duration::hours(12);
-    let fixtures =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../storyline-pipeline/tests/fixtures/briefs");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&fixtures)
-        .unwrap_or_else(|e| panic!("{}: {e}", fixtures.display()))
-        .map(|entry| entry.expect("a readable directory entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "jsonl"))
-        .collect();
-    files.sort();
+    let hostile = hostile_jsonl();
+    let reports = fill_with_fixtures(&mut store, &[("hostile.jsonl", &hostile)]);
     assert!(
-        files.len() >= 3,
-        "expected the brief fixtures in {}",
-        fixtures.display()
-    );
-    let hostile_path = data_dir.join("hostile.jsonl");
-    std::fs::write(&hostile_path, hostile_jsonl()).expect("write the hostile JSONL");
-    files.push(hostile_path);
-
-    for path in &files {
-        let file = File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let label = path.display().to_string();
-        let report = import_jsonl(&mut store, &label, BufReader::new(file), imported_at)
-            .unwrap_or_else(|e| panic!("import {label}: {e}"));
-        assert!(
-            report.errors.is_empty(),
-            "import errors: {:?}",
-            report.errors
-        );
-    }
-    cluster_pending(&mut store, &ClusterConfig::default()).expect("clustering");
-    let report = refresh_briefs(&mut store, &ExtractiveWriter, brief_time()).expect("briefs");
-    assert!(
-        report.errors.is_empty(),
-        "brief errors: {:?}",
-        report.errors
+        reports[0].errors.is_empty(),
+        "import errors: {:?}",
+        reports[0].errors
     );
 
     // The hostile story is the one holding the article with the script in its title.

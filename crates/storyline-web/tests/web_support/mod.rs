@@ -20,7 +20,7 @@ use storyline_model::{Feed, StoryId};
 use storyline_pipeline::brief::extractive::ExtractiveWriter;
 use storyline_pipeline::brief::refresh_briefs;
 use storyline_pipeline::cluster::{ClusterConfig, cluster_pending};
-use storyline_pipeline::ingest::import_jsonl;
+use storyline_pipeline::ingest::{ImportReport, import_jsonl};
 use storyline_store::{SqliteStore, Store};
 use storyline_web::AppState;
 use storyline_web::metrics::Metrics;
@@ -101,6 +101,40 @@ fn fixture_files() -> Vec<PathBuf> {
     files
 }
 
+/// Imports the pipeline's brief fixtures and then each `(label, JSONL text)` extra into
+/// `store`, clusters, and writes extractive briefs (the real pipeline, as `storyline import`
+/// runs it). Fails the test on any fixture import error or brief error; returns the extras'
+/// import reports for the caller to judge.
+pub fn fill_store(store: &mut SqliteStore, extras: &[(&str, &str)]) -> Vec<ImportReport> {
+    let imported_at = brief_time() - Duration::hours(12);
+    for path in fixture_files() {
+        let file = File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let label = path.display().to_string();
+        let report = import_jsonl(store, &label, BufReader::new(file), imported_at)
+            .unwrap_or_else(|e| panic!("import {label}: {e}"));
+        assert!(
+            report.errors.is_empty(),
+            "import errors: {:?}",
+            report.errors
+        );
+    }
+    let reports = extras
+        .iter()
+        .map(|(label, jsonl)| {
+            import_jsonl(store, label, jsonl.as_bytes(), imported_at)
+                .unwrap_or_else(|e| panic!("import {label}: {e}"))
+        })
+        .collect();
+    cluster_pending(store, &ClusterConfig::default()).expect("clustering");
+    let briefs = refresh_briefs(store, &ExtractiveWriter, brief_time()).expect("briefs");
+    assert!(
+        briefs.errors.is_empty(),
+        "brief errors: {:?}",
+        briefs.errors
+    );
+    reports
+}
+
 /// A running server over a filled store.
 pub struct Site {
     /// `http://127.0.0.1:PORT`.
@@ -131,32 +165,12 @@ impl Site {
         let data_dir = tempfile::tempdir().expect("a temporary directory");
         let hostile_story = {
             let mut store = SqliteStore::open(data_dir.path()).expect("open the store");
-            let imported_at = brief_time() - Duration::hours(12);
-            for path in fixture_files() {
-                let file = File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-                let label = path.display().to_string();
-                let report = import_jsonl(&mut store, &label, BufReader::new(file), imported_at)
-                    .unwrap_or_else(|e| panic!("import {label}: {e}"));
-                assert!(
-                    report.errors.is_empty(),
-                    "import errors: {:?}",
-                    report.errors
-                );
-            }
             let hostile = hostile_line();
-            let report = import_jsonl(&mut store, "hostile", hostile.as_bytes(), imported_at)
-                .expect("import the hostile article");
+            let reports = fill_store(&mut store, &[("hostile", &hostile)]);
             assert_eq!(
-                report.imported, 1,
-                "the hostile article is imported: {report:?}"
-            );
-            cluster_pending(&mut store, &ClusterConfig::default()).expect("clustering");
-            let briefs =
-                refresh_briefs(&mut store, &ExtractiveWriter, brief_time()).expect("briefs");
-            assert!(
-                briefs.errors.is_empty(),
-                "brief errors: {:?}",
-                briefs.errors
+                reports[0].imported, 1,
+                "the hostile article is imported: {:?}",
+                reports[0]
             );
 
             let added = brief_time() - Duration::days(2);
