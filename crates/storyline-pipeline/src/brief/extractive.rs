@@ -259,6 +259,8 @@ impl<'a> Analysis<'a> {
         let mut support = vec![BTreeMap::new(); count];
         let mut carries_facts: BTreeMap<(usize, usize), bool> = BTreeMap::new();
         for i in 0..count {
+            // The candidate's claim words, cut once for all the articles it is tried against.
+            let mut claim: Option<BTreeSet<String>> = None;
             for j in 0..count {
                 let (di, dj) = (candidates[i].doc, candidates[j].doc);
                 if outlets[di] == outlets[dj] {
@@ -271,7 +273,8 @@ impl<'a> Analysis<'a> {
                 let carries = *carries_facts.entry((i, dj)).or_insert_with(|| {
                     article_carries_facts(&articles[dj], &candidates[i].text)
                         && support_of_claim(
-                            &claim_stems(&candidates[i].text, &no_stems),
+                            claim
+                                .get_or_insert_with(|| claim_stems(&candidates[i].text, &no_stems)),
                             &[passages[dj].get_or_init(|| ArticlePassages::new(&articles[dj]))],
                         ) >= SUPPORT_THRESHOLD
                 });
