@@ -287,10 +287,9 @@ fn cluster_pending_saves_stories_and_resumes_where_it_stopped() {
     assert_eq!(kelsport.updated_at, articles[6].effective_time());
 }
 
-#[test]
-fn two_seeds_of_one_story_merge_and_the_old_id_resolves() {
-    // Headlines only; a strict join threshold makes the two halves open separate stories,
-    // and the merge check when the second one doubles in size joins them.
+/// Four headlines of one eruption and a join threshold strict enough that the third opens a
+/// story of its own, which the merge check joins back when it doubles.
+fn volcano_in_two_seeds() -> (ClusterConfig, Vec<Article>) {
     let config = ClusterConfig {
         short_threshold: 0.6,
         short_merge_threshold: 0.3,
@@ -302,11 +301,19 @@ fn two_seeds_of_one_story_merge_and_the_old_id_resolves() {
         "Orvik evacuated as Tarsk lava flows south",
         "Orvik evacuated as Tarsk lava flows south",
     ];
-    let articles: Vec<Article> = headlines
+    let articles = headlines
         .iter()
         .enumerate()
         .map(|(i, headline)| article(&format!("tarsk-{i}"), "Wire", i as i64, headline, ""))
         .collect();
+    (config, articles)
+}
+
+#[test]
+fn two_seeds_of_one_story_merge_and_the_old_id_resolves() {
+    // Headlines only; a strict join threshold makes the two halves open separate stories,
+    // and the merge check when the second one doubles in size joins them.
+    let (config, articles) = volcano_in_two_seeds();
     let mut clusterer = Clusterer::new(config);
     let assignments = assign_all(&mut clusterer, &articles);
     assert!(assignments[2].is_new_story, "{assignments:?}");
@@ -320,22 +327,7 @@ fn two_seeds_of_one_story_merge_and_the_old_id_resolves() {
 
 #[test]
 fn a_merge_across_runs_is_stored_and_the_old_id_still_resolves() {
-    let config = ClusterConfig {
-        short_threshold: 0.6,
-        short_merge_threshold: 0.3,
-        ..ClusterConfig::default()
-    };
-    let headlines = [
-        "Tarsk volcano erupts, Orvik villages evacuated",
-        "Tarsk volcano erupts, Orvik villages evacuated overnight",
-        "Orvik evacuated as Tarsk lava flows south",
-        "Orvik evacuated as Tarsk lava flows south",
-    ];
-    let articles: Vec<Article> = headlines
-        .iter()
-        .enumerate()
-        .map(|(i, headline)| article(&format!("tarsk-{i}"), "Wire", i as i64, headline, ""))
-        .collect();
+    let (config, articles) = volcano_in_two_seeds();
     let mut store = SqliteStore::open_in_memory().expect("store");
     // First run: the first three articles; the third opens a second story.
     store.insert_articles(&articles[..3]).expect("insert");
