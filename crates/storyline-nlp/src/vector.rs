@@ -128,6 +128,12 @@ impl SparseVector {
         self.0 = out;
     }
 
+    /// Drops entries whose absolute weight is at most `epsilon` (rounding residue left by
+    /// subtracting a vector that was added before).
+    pub fn retain_above(&mut self, epsilon: f32) {
+        self.0.retain(|&(_, w)| w.abs() > epsilon);
+    }
+
     /// The `n` heaviest entries, heaviest first (ties by term id).
     pub fn top(&self, n: usize) -> Vec<(u32, f32)> {
         let mut entries = self.0.clone();

@@ -98,6 +98,7 @@ fn run() -> Result<(), String> {
     for article in &articles {
         clusterer.assign(article);
     }
+    clusterer.finish();
     let seconds = started.elapsed().as_secs_f64();
     // Each article's story after the stream: stories merged later point to the survivor.
     let assignments: Vec<(String, String)> = articles

@@ -108,6 +108,7 @@ fn run_file(positional: &[String], flags: &Flags) -> Result<(), String> {
         for article in &articles {
             clusterer.assign(article);
         }
+        clusterer.finish();
         seconds.push(started.elapsed().as_secs_f64());
         // Reported with the story each article ended in: stories merge later in the stream.
         assignments = articles
@@ -194,6 +195,7 @@ fn run_stream(positional: &[String], flags: &Flags) -> Result<(), String> {
             "stories_after": clusterer.story_count(),
         }));
     }
+    clusterer.finish();
     let seconds = started.elapsed().as_secs_f64();
     let cpu_seconds = cpu_started
         .zip(thread_cpu_seconds())

@@ -147,20 +147,24 @@ pub fn cluster(args: ClusterArgs) -> Result<()> {
         let assignment = clusterer.assign(&article);
         assigned.push((article, assignment));
     }
-    // Stories can merge later in the stream: each article is reported with the story it
-    // ended in (a merged story's id resolves to the survivor).
+    clusterer.finish();
+    // Stories can merge, and articles move, later in the stream: each article is reported
+    // with the story it ended in (a merged story's id resolves to the survivor) and why.
     for (article, assignment) in assigned {
         let story = clusterer
             .story_of(&article.id)
             .cloned()
             .unwrap_or(assignment.story_id);
+        let why = clusterer
+            .reassignment(&article.id)
+            .map_or(assignment.why, |moved| moved.why.clone());
         let id = article
             .extra
             .get("id")
             .and_then(|v| v.as_str())
             .map(str::to_string)
             .unwrap_or_else(|| article.id.to_string());
-        let line = serde_json::json!({"id": id, "story": story, "why": assignment.why});
+        let line = serde_json::json!({"id": id, "story": story, "why": why});
         writeln!(out, "{line}")?;
     }
     out.flush()?;
