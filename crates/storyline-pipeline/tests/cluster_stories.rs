@@ -363,3 +363,130 @@ fn a_merge_across_runs_is_stored_and_the_old_id_still_resolves() {
     assert_eq!(report.assigned, 0);
     assert_eq!(store.stories().expect("stories").len(), 1);
 }
+
+/// Two title fights of one champion a few hours apart in the listings (two look-alike
+/// events: same boxer, same belts, different opponents and cities), four reports each, in an
+/// order that alternates between them.
+fn two_title_fights() -> Vec<(&'static str, Article)> {
+    let menck = [
+        "Halvar Oskel stopped Dario Menck in the seventh round in Brenna on Saturday to keep his WBA and IBF heavyweight belts. Menck, 38, was knocked down twice before referee Piet Ambrose waved the fight off. Oskel said the Brenna crowd had carried him through a slow start.",
+        "Dario Menck never found his range against Halvar Oskel. The champion floored the veteran challenger with a left hook in the sixth and finished him in the seventh at the Brenna Arena. Menck's trainer Lasse Horn said his fighter would talk about retirement with his family.",
+        "In Brenna, Halvar Oskel retained the WBA and IBF titles with a stoppage of Dario Menck. Ringside judges had Oskel ahead on every card when referee Piet Ambrose stepped in. Menck had not fought for a title since losing in Tallow four years ago.",
+        "Oskel's jab controlled the fight from the first bell and Menck, bleeding over the left eye, was saved by referee Piet Ambrose in round seven. Promoter Ines Varga said 14,000 tickets were sold at the Brenna Arena and hinted at a rematch clause she does not expect to use.",
+    ];
+    let brunn = [
+        "Halvar Oskel knocked out Tavi Brunn in the third round in Korsholm to defend his WBA and IBF heavyweight belts. Brunn, the unbeaten Olympic champion, went down from a right hand and could not beat the count of referee Sol Radek. Oskel called Brunn the hardest puncher he had faced.",
+        "Tavi Brunn's unbeaten record ended in Korsholm. The 27-year-old challenger rocked Halvar Oskel in the second round but was caught by a counter right in the third, and referee Sol Radek counted him out. Brunn's manager Edda Lind said they would ask for a rematch in Korsholm.",
+        "Korsholm's Harbour Hall saw Halvar Oskel keep the WBA and IBF titles with a third-round knockout of Tavi Brunn. The Olympic champion had won all 19 of his professional fights. Referee Sol Radek said Brunn was unable to continue after the count.",
+        "Brunn had promised to take the belts home to Korsholm, and for two rounds the Harbour Hall believed him. Oskel weathered the storm, landed a right hand in the third and Brunn stayed down. His manager Edda Lind blamed a short training camp for the defeat.",
+    ];
+    let mut articles = Vec::new();
+    for (i, (a, b)) in menck.iter().zip(brunn.iter()).enumerate() {
+        let hours = i as i64;
+        articles.push((
+            "menck",
+            article(
+                &format!("oskel-menck-{i}"),
+                ["Ring Post", "Daily Ledger", "Sports Wire", "Evening Herald"][i],
+                hours,
+                "Oskel stops Menck to keep heavyweight titles",
+                a,
+            ),
+        ));
+        articles.push((
+            "brunn",
+            article(
+                &format!("oskel-brunn-{i}"),
+                ["Fight Desk", "Morning Star", "Boxing Review", "City Times"][i],
+                hours,
+                "Oskel knocks out Brunn to keep heavyweight titles",
+                b,
+            ),
+        ));
+    }
+    articles
+}
+
+/// A join threshold so low that every report of both fights lands in one story when it
+/// arrives: the case the end-of-stream refinement is there to repair. The reports are
+/// short (27 to 33 distinct terms), so full-text length starts at 20 terms.
+fn joins_everything() -> ClusterConfig {
+    ClusterConfig {
+        threshold: 0.01,
+        short_threshold: 0.01,
+        short_terms: 8,
+        long_terms: 20,
+        ..ClusterConfig::default()
+    }
+}
+
+#[test]
+fn a_story_of_two_look_alike_events_splits_when_the_stream_ends() {
+    let labelled = two_title_fights();
+    let (labels, articles): (Vec<&str>, Vec<Article>) = labelled.into_iter().unzip();
+    let mut clusterer = Clusterer::new(joins_everything());
+    let assignments = assign_all(&mut clusterer, &articles);
+    assert!(
+        assignments.iter().skip(1).all(|a| !a.is_new_story),
+        "{assignments:#?}"
+    );
+    clusterer.finish();
+    let finished: Vec<Assignment> = articles
+        .iter()
+        .zip(&assignments)
+        .map(|(article, assigned)| Assignment {
+            story_id: clusterer.story_of(&article.id).cloned().expect("assigned"),
+            ..assigned.clone()
+        })
+        .collect();
+    let m = "menck".to_string();
+    let b = "brunn".to_string();
+    assert_eq!(
+        partition(&labels, &finished),
+        vec![
+            vec![m.clone(), m.clone(), m.clone(), m],
+            vec![b.clone(), b.clone(), b.clone(), b]
+        ],
+        "{finished:#?}"
+    );
+    // The part holding the first article keeps the story's id; the other is named after
+    // its own first article and says where it came from.
+    assert_eq!(finished[0].story_id, assignments[0].story_id);
+    assert_eq!(finished[1].story_id, StoryId::from_seed(&articles[1].id));
+    let moved = clusterer.reassignment(&articles[1].id).expect("moved");
+    assert_eq!(moved.from, assignments[0].story_id);
+    assert!(clusterer.reassignment(&articles[0].id).is_none());
+}
+
+#[test]
+fn cluster_pending_stores_a_split_and_a_second_run_changes_nothing() {
+    let labelled = two_title_fights();
+    let articles: Vec<Article> = labelled.iter().map(|(_, a)| a.clone()).collect();
+    let mut store = SqliteStore::open_in_memory().expect("store");
+    store.insert_articles(&articles).expect("insert");
+    let report = cluster_pending(&mut store, &joins_everything()).expect("first run");
+    assert_eq!(report.assigned, 8);
+    let stories = store.stories().expect("stories");
+    assert_eq!(stories.len(), 2, "{stories:#?}");
+    assert!(stories.iter().all(|s| s.article_count == 4), "{stories:#?}");
+    for (label, article) in &labelled {
+        let story = store
+            .story_of_article(&article.id)
+            .expect("story of")
+            .expect("stored");
+        let expected = if *label == "menck" {
+            &articles[0]
+        } else {
+            &articles[1]
+        };
+        assert_eq!(
+            Some(story),
+            store.story_of_article(&expected.id).expect("story of"),
+            "{label}"
+        );
+    }
+    let again = cluster_pending(&mut store, &joins_everything()).expect("second run");
+    assert_eq!(again.assigned, 0);
+    assert!(again.touched.is_empty(), "{again:?}");
+    assert_eq!(store.stories().expect("stories"), stories);
+}
