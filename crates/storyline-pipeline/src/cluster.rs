@@ -280,9 +280,8 @@ impl Clusterer {
             Some(&index) => self.resolve(index),
             None => self.open_story(story.clone()),
         };
+        // Not marked for refinement: stored memberships were refined when they were made.
         self.add_member(index, article, &analysed);
-        // Stored memberships were refined when they were made.
-        self.dirty.remove(&index);
     }
 
     /// Puts `article` into the best matching story or a new one.
@@ -297,6 +296,7 @@ impl Clusterer {
         }
         if let Some(index) = self.copied_story(article) {
             self.add_copy(index, article);
+            self.dirty.insert(index);
             let original = article
                 .duplicate_of
                 .as_ref()
@@ -325,6 +325,7 @@ impl Clusterer {
             Some((index, score)) if score >= self.join_threshold(analysed.word_terms) => {
                 let why = self.shared_terms(index, &analysed.vector);
                 self.add_member(index, article, &analysed);
+                self.dirty.insert(self.resolve(index));
                 Assignment {
                     story_id: self.stories[self.resolve(index)].id.clone(),
                     is_new_story: false,
@@ -340,6 +341,7 @@ impl Clusterer {
                 };
                 let why = top_terms(&analysed, self.config.why_terms);
                 self.add_member(index, article, &analysed);
+                self.dirty.insert(self.resolve(index));
                 Assignment {
                     story_id: self.stories[self.resolve(index)].id.clone(),
                     is_new_story: true,
@@ -472,21 +474,20 @@ impl Clusterer {
         self.story_of_article.get(original).copied()
     }
 
+    /// Adds a copy: it widens the story's time span but adds no vector, terms or names.
     fn add_copy(&mut self, index: usize, article: &Article) {
-        let Some(story) = self.stories.get_mut(index) else {
+        if index >= self.stories.len() {
             return;
-        };
-        story.members.push(Member {
+        }
+        let copy = Member {
             id: article.id.clone(),
             published: article.date_published,
             vector: None,
             terms: 0,
             names: Vec::new(),
             copy_of: article.duplicate_of.clone(),
-        });
-        widen_span(&mut story.published_span, article.date_published);
-        self.story_of_article.insert(article.id.clone(), index);
-        self.dirty.insert(index);
+        };
+        self.insert_member(index, copy);
     }
 
     fn open_story(&mut self, id: StoryId) -> usize {
@@ -524,7 +525,6 @@ impl Clusterer {
             copy_of: None,
         };
         self.insert_member(index, member);
-        self.dirty.insert(index);
         self.merge_if_close(index);
     }
 
