@@ -16,7 +16,7 @@
 #                              set itself (an ORACLE threshold, labelled so in the output)
 #   STREAM_TOTAL               articles in the scaling stream (default 100000)
 #   STREAM_BLOCK               articles per timed block of the stream (default 10000)
-#   STREAM_SHIFT_DAYS          days each copy of the sets is moved later (default 7)
+#   STREAM_SHIFT_DAYS          days each copy of the sets is moved later (default 30)
 #   CARGO_TARGET_DIR           as usual (default target/)
 #
 # What it does:
@@ -34,8 +34,9 @@
 #      timed the same way; batch clustering does not depend on order, so once per set;
 #   5. feeds Storyline a stream of STREAM_TOTAL articles made by repeating both sets, each
 #      copy with new ids and dates STREAM_SHIFT_DAYS later (far enough that a copy's
-#      stories have decayed below the joining threshold before the next copy arrives, so
-#      the number of stories keeps growing), and prints articles/second per block of
+#      stories have retired before the next copy arrives: a full text's decay stops at a
+#      floor, so within the retirement horizon of about 13 days an identical copy would
+#      join its original's story; this way the number of stories keeps growing), and prints articles/second per block of
 #      STREAM_BLOCK articles with the story count after it: the cost per article should not
 #      grow with the number of stories;
 #   6. prints the tables and writes the same figures to target/bench/clustering.json.
@@ -56,7 +57,7 @@ rounds="${BENCH_ROUNDS:-3}"
 seeds="${BENCH_SEEDS:-1 2 3}"
 stream_total="${STREAM_TOTAL:-100000}"
 stream_block="${STREAM_BLOCK:-10000}"
-stream_shift_days="${STREAM_SHIFT_DAYS:-7}"
+stream_shift_days="${STREAM_SHIFT_DAYS:-30}"
 target_dir="${CARGO_TARGET_DIR:-target}"
 out_dir="$target_dir/bench"
 runs_dir="$out_dir/clustering"

@@ -157,7 +157,7 @@ fn run_stream(positional: &[String], flags: &Flags) -> Result<(), String> {
     }
     let total: usize = flag(flags, "total", 100_000)?;
     let block: usize = flag(flags, "block", 10_000)?.max(1);
-    let shift_days: i64 = flag(flags, "shift-days", 7)?;
+    let shift_days: i64 = flag(flags, "shift-days", 30)?;
     let seed: u64 = flag(flags, "seed", 1)?;
 
     let mut originals = Vec::new();
