@@ -7,16 +7,17 @@
 //! because they tell one event from another of the same kind; short texts also get
 //! character 4-grams at a small weight and BM25-saturated term frequencies. Document
 //! frequencies are learned online. A full text joins a story of full texts only when they
-//! share at least two proper nouns or numbers (when both have any). A story keeps the sum of its members' vectors (its centroid); an
-//! article's similarity to a story is its cosine with the centroid times a decay on the time
-//! gap to the story's span. Above a threshold that slides with the article's length
-//! (headlines' cosines run lower than full texts') it joins the best story, otherwise it
-//! opens a story whose id derives from its own id. Comparing with single recent members as
-//! well was tried and dropped: on headlines it chains unrelated stories together. Each time
-//! a story doubles in size its centroid is compared with the other stories', and a close
-//! pair merges (the smaller into the larger, whose id survives; the merged id resolves to
-//! it): in a shuffled stream one event often opens two seeds that grow apart. Copies
-//! (`duplicate_of`) join their original's story directly and do not move the centroid.
+//! share at least two proper nouns or numbers (when both have any). A story keeps the sum
+//! of its members' vectors (its centroid); an article's similarity to a story is its cosine
+//! with the centroid times a decay on the time gap to the story's span. Above a threshold
+//! that slides with the article's length (headlines' cosines run lower than full texts') it
+//! joins the best story, otherwise it opens a story whose id derives from its own id.
+//! Comparing with single recent members as well was tried and dropped: on headlines it
+//! chains unrelated stories together. Each time a story doubles in size its centroid is
+//! compared with the other stories', and a close pair merges (the smaller into the larger,
+//! whose id survives; the merged id resolves to it): in a shuffled stream one event often
+//! opens two seeds that grow apart. Copies (`duplicate_of`) join their original's story
+//! directly and do not move the centroid.
 //! Every [`REFINE_EVERY`] articles and at [`Clusterer::finish`] the stories touched since
 //! are refined: a story holding two look-alike events is split, articles longer than a
 //! headline move to a clearly closer story (one that arrived before its own story existed
@@ -821,16 +822,16 @@ impl Clusterer {
     }
 
     /// Second look at the stories touched since the last refinement: each member longer
-    /// than a headline (copies aside) moves to another live story when it is now clearly closer to that story than
-    /// to the rest of its own, by the same rules as [`Self::assign`] (threshold, time decay,
-    /// shared names) plus a margin; a story left empty points at the story that took most of
-    /// its members. An article that arrived before its own story existed joined the nearest
-    /// look-alike; this is where it finds its way back. Stories holding two look-alike
-    /// events are split first ([`Self::split_if_two_events`]). Up to [`REFINE_ROUNDS`]
-    /// passes of moves, fewer when one moves nothing; then each story merges with its
-    /// closest when their centroids are as close as [`Self::merge_if_close`] asks (ECB+
-    /// dev, mean of five shuffled orders, decay floor 0.5: 0.907 → 0.914; headlines 0.765 →
-    /// 0.774).
+    /// than a headline (copies aside) moves to another live story when it is now clearly
+    /// closer to that story than to the rest of its own, by the same rules as
+    /// [`Self::assign`] (threshold, time decay, shared names) plus a margin; a story left
+    /// empty points at the story that took most of its members. An article that arrived
+    /// before its own story existed joined the nearest look-alike; this is where it finds its
+    /// way back. Stories holding two look-alike events are split first
+    /// ([`Self::split_if_two_events`]). Up to [`REFINE_ROUNDS`] passes of moves, fewer when
+    /// one moves nothing; then each story merges with its closest when their centroids are
+    /// as close as [`Self::merge_if_close`] asks (ECB+ dev, mean of five shuffled orders,
+    /// decay floor 0.5: 0.907 → 0.914; headlines 0.765 → 0.774).
     fn refine(&mut self) {
         self.assigned_since_refine = 0;
         let mut sources: Vec<usize> = std::mem::take(&mut self.dirty).into_iter().collect();
@@ -911,9 +912,9 @@ impl Clusterer {
     /// members and at most [`SPLIT_OTHER_SHARE`] of the other group's. The group holding the
     /// story's first member keeps the id; the other opens a story named after its own first
     /// member, which is returned. Headlines are left out: a headline names one or two
-    /// things, too few for the test. (ECB+ dev, mean of five shuffled orders, decay floor 0.5: 0.900 with
-    /// full texts alone, 0.904 with every article longer than a headline, 0.907 with the
-    /// time test as well.)
+    /// things, too few for the test. (ECB+ dev, mean of five shuffled orders, decay floor
+    /// 0.5: 0.900 with full texts alone, 0.904 with every article longer than a headline,
+    /// 0.907 with the time test as well.)
     fn split_if_two_events(&mut self, index: usize) -> Option<usize> {
         let story = &self.stories[index];
         if story.merged_into.is_some() {
@@ -1008,8 +1009,8 @@ impl Clusterer {
         let vector = member.vector.as_ref()?;
         // Headlines stay where they were put: a broad story's headlines are each closer to
         // some small story than to the rest of theirs (headline set: 0.767 → 0.715 when
-        // they moved too). Short texts of a few sentences do move (ECB+ dev, decay floor 0.5: 0.887 →
-        // 0.900 against full texts only).
+        // they moved too). Short texts of a few sentences do move (ECB+ dev, decay floor
+        // 0.5: 0.887 → 0.900 against full texts only).
         if member.terms <= self.config.short_terms {
             return None;
         }
@@ -1064,9 +1065,11 @@ impl Clusterer {
         article: Option<DateTime<Utc>>,
         span: Option<(DateTime<Utc>, DateTime<Utc>)>,
     ) -> f32 {
-        let Some(gap_hours) = gap_hours(article, span) else {
-            return 1.0;
-        };
+        gap_hours(article, span).map_or(1.0, |gap| self.decay_over(gap))
+    }
+
+    /// The time decay for a gap of `gap_hours` (see [`Self::decay`]).
+    fn decay_over(&self, gap_hours: f64) -> f32 {
         let beyond = gap_hours - self.config.decay_grace_hours;
         if beyond <= 0.0 || self.config.decay_scale_hours <= 0.0 {
             return 1.0;
@@ -1083,11 +1086,12 @@ impl Clusterer {
         span: Option<(DateTime<Utc>, DateTime<Utc>)>,
         floor: f32,
     ) -> f32 {
-        let decay = self.decay(article, span);
-        let within_horizon =
-            gap_hours(article, span).is_none_or(|gap| gap <= self.retirement_horizon_hours());
-        if within_horizon {
-            decay.max(floor)
+        let Some(gap) = gap_hours(article, span) else {
+            return 1.0;
+        };
+        let decay = self.decay_over(gap);
+        if decay < floor && gap <= self.retirement_horizon_hours() {
+            floor
         } else {
             decay
         }
@@ -1191,8 +1195,11 @@ fn two_means(vectors: &[&SparseVector]) -> Option<Vec<bool>> {
 /// event twice (two riots in one city two years apart).
 fn apart_in_time(group: &[&Member], other: &[&Member]) -> bool {
     let span = |members: &[&Member]| {
-        let times = members.iter().filter_map(|m| m.published);
-        Some((times.clone().min()?, times.max()?))
+        let mut span = None;
+        for member in members {
+            widen_span(&mut span, member.published);
+        }
+        span
     };
     let (Some((group_oldest, group_newest)), Some((other_oldest, other_newest))) =
         (span(group), span(other))
