@@ -495,3 +495,131 @@ fn cluster_pending_stores_a_split_and_a_second_run_changes_nothing() {
     assert!(again.touched.is_empty(), "{again:?}");
     assert_eq!(store.stories().expect("stories"), stories);
 }
+
+/// The Northern Star fire: two full reports on the day, then, six months later, two on the
+/// inquiry's findings that retell it.
+fn fire_and_inquiry() -> (Vec<Article>, Vec<Article>) {
+    let fire = vec![
+        article(
+            "star-fire-day",
+            "Harbour Times",
+            0,
+            "Engine-room fire on Northern Star ferry forces evacuation off Kelsport",
+            "More than 300 passengers were evacuated from the Brightwater Lines ferry Northern Star on Tuesday after a fire broke out in its engine room as the vessel approached Kelsport harbour.\nThe Coastal Rescue Service said two crew members were treated for smoke inhalation. Tugboats towed the ship to the outer pier, where Kelsport firefighters put out the last of the blaze.\nThe Maritime Safety Board opened an inquiry into the fire and Brightwater Lines suspended its Kelsport crossings.",
+        ),
+        article(
+            "star-fire-evening",
+            "Valley Courier",
+            3,
+            "Northern Star passengers describe smoke and calm evacuation off Kelsport",
+            "Passengers on the Northern Star said smoke filled the lower deck minutes before the crew began the evacuation off Kelsport on Tuesday.\nBrightwater Lines said the engine-room fire was out within an hour and that two crew members were treated for smoke inhalation. The Coastal Rescue Service brought 312 passengers ashore at the outer pier.\nThe Maritime Safety Board said its inquiry would examine the ferry's fuel lines and fire alarms.",
+        ),
+    ];
+    let inquiry = vec![
+        article(
+            "star-inquiry-report",
+            "Harbour Times",
+            24 * 180,
+            "Northern Star fire inquiry blames leaking fuel line in engine room",
+            "A leaking fuel line started the engine-room fire on the Brightwater Lines ferry Northern Star off Kelsport in March, the Maritime Safety Board said in its inquiry report on Thursday.\nThe fire forced the evacuation of 312 passengers; the Coastal Rescue Service brought them ashore at the outer pier and two crew members were treated for smoke inhalation.\nThe board said the fire alarms in the engine room had worked, and told Brightwater Lines to inspect the fuel lines of its Kelsport ferries.",
+        ),
+        article(
+            "star-inquiry-reaction",
+            "Valley Courier",
+            24 * 180 + 4,
+            "Brightwater Lines to inspect fuel lines after Northern Star fire inquiry",
+            "Brightwater Lines will inspect the fuel lines of every Kelsport ferry after the Maritime Safety Board found that a leaking line caused the engine-room fire on the Northern Star in March.\nThe inquiry report said the crew began the evacuation of 312 passengers quickly and that the Coastal Rescue Service reached the ferry within minutes; two crew members were treated for smoke inhalation.\nKelsport crossings have run since April.",
+        ),
+    ];
+    (fire, inquiry)
+}
+
+/// Unrelated one-line items, one every two hours: enough of them to retire quiet stories.
+fn unrelated_items(count: usize, start_hours: i64) -> Vec<Article> {
+    // Made-up words, two per item, so that no two items share a term.
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut word = move || -> String {
+        (0..9)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (b'a' + (state % 26) as u8) as char
+            })
+            .collect()
+    };
+    (0..count)
+        .map(|i| {
+            let headline = format!("{} {}", word(), word());
+            article(
+                &format!("item-{i}"),
+                "Local Wire",
+                start_hours + 2 * i as i64,
+                &headline,
+                "",
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_story_that_resumes_months_later_rejoins_its_past_even_after_retiring() {
+    let (fire, inquiry) = fire_and_inquiry();
+    let mut clusterer = Clusterer::new(ClusterConfig::default());
+    let fire_story = assign_all(&mut clusterer, &fire)[0].story_id.clone();
+    assert_eq!(clusterer.members(&fire_story).len(), 2);
+    // Six months of other news, more than enough for the lookup to be rebuilt without the
+    // fire story.
+    assign_all(&mut clusterer, &unrelated_items(2_100, 6));
+    // The inquiry's first report is too late to join a story retired months ago...
+    let first = clusterer.assign(&inquiry[0]);
+    assert!(first.is_new_story, "{first:?}");
+    // ...but the second makes a story of full texts that finds its past and merges into it.
+    clusterer.assign(&inquiry[1]);
+    for article in fire.iter().chain(&inquiry) {
+        assert_eq!(clusterer.story_of(&article.id), Some(&fire_story));
+    }
+    assert!(
+        clusterer
+            .merges()
+            .contains(&(first.story_id.clone(), fire_story.clone())),
+        "{:?}",
+        clusterer.merges()
+    );
+}
+
+#[test]
+fn headline_stories_do_not_resume_months_later() {
+    let headlines = |hours: i64, slug: &str| {
+        vec![
+            article(
+                &format!("{slug}-1"),
+                "Wire",
+                hours,
+                "Kelsport ferry crossings suspended after fire",
+                "",
+            ),
+            article(
+                &format!("{slug}-2"),
+                "Herald",
+                hours + 1,
+                "Kelsport ferry crossings suspended after fire",
+                "",
+            ),
+        ]
+    };
+    let mut clusterer = Clusterer::new(ClusterConfig::default());
+    let spring = headlines(0, "spring");
+    assign_all(&mut clusterer, &spring);
+    assign_all(&mut clusterer, &unrelated_items(2_100, 6));
+    let autumn = headlines(24 * 180, "autumn");
+    assign_all(&mut clusterer, &autumn);
+    clusterer.finish();
+    let spring_story = clusterer.story_of(&spring[0].id).cloned();
+    assert_eq!(clusterer.story_of(&spring[1].id).cloned(), spring_story);
+    assert_eq!(
+        clusterer.story_of(&autumn[0].id),
+        clusterer.story_of(&autumn[1].id)
+    );
+    assert_ne!(clusterer.story_of(&autumn[0].id).cloned(), spring_story);
+}
