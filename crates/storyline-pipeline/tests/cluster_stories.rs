@@ -369,9 +369,13 @@ fn a_merge_across_runs_is_stored_and_the_old_id_still_resolves() {
     assert_eq!(store.stories().expect("stories").len(), 1);
 }
 
-/// Two title fights of one champion a few hours apart in the listings (two look-alike
-/// events: same boxer, same belts, different opponents and cities), four reports each, in an
-/// order that alternates between them.
+/// Hours between the two title fights of [`two_title_fights`].
+const WEEK_HOURS: i64 = 7 * 24;
+
+/// Two title fights of one champion a week apart (two look-alike events: same boxer, same
+/// belts, different opponents and cities), four reports each, assigned in an order that
+/// alternates between them. Reports of one fight are published within a few hours: groups
+/// told in the same news cycle do not split on names.
 fn two_title_fights() -> Vec<(&'static str, Article)> {
     let menck = [
         "Halvar Oskel stopped Dario Menck in the seventh round in Brenna on Saturday to keep his WBA and IBF heavyweight belts. Menck, 38, was knocked down twice before referee Piet Ambrose waved the fight off. Oskel said the Brenna crowd had carried him through a slow start.",
@@ -403,7 +407,7 @@ fn two_title_fights() -> Vec<(&'static str, Article)> {
             article(
                 &format!("oskel-brunn-{i}"),
                 ["Fight Desk", "Morning Star", "Boxing Review", "City Times"][i],
-                hours,
+                WEEK_HOURS + hours,
                 "Oskel knocks out Brunn to keep heavyweight titles",
                 b,
             ),
@@ -622,4 +626,49 @@ fn headline_stories_do_not_resume_months_later() {
         clusterer.story_of(&autumn[1].id)
     );
     assert_ne!(clusterer.story_of(&autumn[0].id).cloned(), spring_story);
+}
+
+#[test]
+fn one_event_told_with_different_names_in_one_news_cycle_stays_one_story() {
+    // One bridge closure the same morning: three outlets quote the engineer who found the
+    // crack, three the authority's spokesman; each group names someone the other does not.
+    let engineer = [
+        "Engineer Talia Morrow found a crack in a main girder of the Kessling Bridge on Monday night, and the bridge was closed to all traffic at dawn. Morrow said the crack ran for two metres along the girder and that the bridge could not carry lorries safely.",
+        "The Kessling Bridge is shut after engineer Talia Morrow reported a two-metre crack in a girder during a night inspection. Morrow told reporters the closure would last until the girder had been scanned and braced, which she expected to take weeks.",
+        "Talia Morrow, the engineer who inspected the Kessling Bridge, said the crack she found in a main girder was the worst she had seen on the river crossings. Drivers were sent on a twenty-minute diversion through Hallam after the bridge closed.",
+    ];
+    let spokesman = [
+        "The Kessling Bridge closed at dawn on Tuesday after a crack was found in a main girder, the Kessling Bridge Authority said. Spokesman Ivo Brandt said buses would be diverted through Hallam and that the authority would publish a repair timetable by Friday.",
+        "Ivo Brandt, speaking for the Kessling Bridge Authority, said the bridge would stay closed to all traffic until engineers had braced the cracked girder. Brandt said ferries across the river would run every half hour while the bridge is shut.",
+        "Commuters queued for the river ferries after the Kessling Bridge closed on Tuesday. The authority's spokesman, Ivo Brandt, said the cracked girder was found during a routine night inspection and that the closure could last weeks.",
+    ];
+    let mut articles = Vec::new();
+    for (i, (a, b)) in engineer.iter().zip(spokesman.iter()).enumerate() {
+        let hours = i as i64;
+        articles.push(article(
+            &format!("bridge-engineer-{i}"),
+            ["Ring Post", "Daily Ledger", "Evening Herald"][i],
+            hours,
+            "Kessling Bridge closed after crack found in girder",
+            a,
+        ));
+        articles.push(article(
+            &format!("bridge-authority-{i}"),
+            ["Morning Star", "City Times", "Valley Courier"][i],
+            hours,
+            "Kessling Bridge shut as cracked girder is inspected",
+            b,
+        ));
+    }
+    let mut clusterer = Clusterer::new(joins_everything());
+    let assignments = assign_all(&mut clusterer, &articles);
+    clusterer.finish();
+    for article in &articles {
+        assert_eq!(
+            clusterer.story_of(&article.id),
+            Some(&assignments[0].story_id),
+            "{}",
+            article.url
+        );
+    }
 }
