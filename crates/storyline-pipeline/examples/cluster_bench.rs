@@ -6,13 +6,13 @@
 //! Usage: `cargo run -p storyline-pipeline --example cluster_bench -- IN.jsonl OUT.jsonl
 //! [--shuffle SEED] [--threshold X] [--short-threshold X] [--merge-threshold X]
 //! [--short-merge-threshold X] [--proper-weight X] [--title-weight X] [--lead-words N]
-//! [--lead-paragraphs N]`. Articles are processed in file order, or in a
-//! deterministic shuffled order with `--shuffle` (file order groups stories together, which
-//! flatters any online method).
+//! [--lead-paragraphs N]`. Articles are taken in file order, or in a deterministic shuffled
+//! order with `--shuffle` (file order groups stories together, which flatters any online
+//! method), then put in publication order as `storyline cluster` does (`stream_order`).
 
 use std::io::{BufWriter, Write};
 use std::time::Instant;
-use storyline_pipeline::cluster::{ClusterConfig, Clusterer};
+use storyline_pipeline::cluster::{ClusterConfig, Clusterer, stream_order};
 #[path = "bench_input/mod.rs"]
 mod bench_input;
 use bench_input::{read_articles, shuffle};
@@ -92,6 +92,8 @@ fn run() -> Result<(), String> {
     if let Some(seed) = shuffle_seed {
         shuffle(&mut articles, seed);
     }
+    // Fed as `storyline cluster` feeds them: in publication order.
+    let articles = stream_order(articles);
 
     let started = Instant::now();
     let mut clusterer = Clusterer::new(config);

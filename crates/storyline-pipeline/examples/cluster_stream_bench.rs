@@ -3,7 +3,8 @@
 //!
 //! Usage:
 //! - `cluster_stream_bench run IN.jsonl OUT.jsonl [--shuffle SEED] [--rounds N]`: clusters
-//!   the articles of IN (file order, or a deterministic shuffle), writes `{"id","story"}`
+//!   the articles of IN (file order, or a deterministic shuffle, then publication order as
+//!   `storyline cluster` takes them: `stream_order`), writes `{"id","story"}`
 //!   lines for the scorer and reports articles/second (median of N passes, each with a
 //!   fresh clusterer; articles already parsed and in memory) and peak memory.
 //!
@@ -26,7 +27,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::io::{BufWriter, Write};
 use std::time::Instant;
 use storyline_model::{Article, ArticleId};
-use storyline_pipeline::cluster::{ClusterConfig, Clusterer};
+use storyline_pipeline::cluster::{ClusterConfig, Clusterer, stream_order};
 #[path = "bench_input/mod.rs"]
 mod bench_input;
 use bench_input::{read_articles, shuffle};
@@ -96,6 +97,8 @@ fn run_file(positional: &[String], flags: &Flags) -> Result<(), String> {
     if seed {
         shuffle(&mut articles, flag(flags, "shuffle", 0)?);
     }
+    // Fed as `storyline cluster` feeds them: in publication order.
+    let articles = stream_order(articles);
 
     let mut seconds = Vec::new();
     let mut cpu_seconds = Vec::new();

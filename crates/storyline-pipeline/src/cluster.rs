@@ -716,6 +716,8 @@ impl Clusterer {
                 continue;
             }
             let filed = self.archive.entry(term).or_default();
+            // A resumed story that retires again may still be filed under the term.
+            filed.retain(|&filed_index| filed_index != index);
             filed.push(index);
             if filed.len() > ARCHIVE_PER_TERM {
                 filed.remove(0);
@@ -1631,6 +1633,25 @@ pub fn cluster_pending(
         .filter(|id| !gone_ids.contains(id))
         .collect();
     Ok(report)
+}
+
+/// `articles` in the order a stream of them is clustered: publication order, an undated
+/// article keeping its place after the dated one before it (at the start when none is), ties
+/// in input order. `storyline cluster` and the clustering benchmark both order this way.
+pub fn stream_order(articles: Vec<Article>) -> Vec<Article> {
+    let mut last_dated: Option<DateTime<Utc>> = None;
+    let mut keyed: Vec<(Option<DateTime<Utc>>, usize, Article)> = articles
+        .into_iter()
+        .enumerate()
+        .map(|(index, article)| {
+            if article.date_published.is_some() {
+                last_dated = article.date_published;
+            }
+            (last_dated, index, article)
+        })
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    keyed.into_iter().map(|(_, _, article)| article).collect()
 }
 
 fn sort_by_time(articles: &mut [Article]) {

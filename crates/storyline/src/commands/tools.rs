@@ -3,11 +3,11 @@
 
 use crate::cli::{ClusterArgs, ExtractArgs};
 use anyhow::{Context, Result, bail};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use storyline_pipeline::cluster::{ClusterConfig, Clusterer};
+use storyline_pipeline::cluster::{ClusterConfig, Clusterer, stream_order};
 use storyline_pipeline::ingest::article_from_json_line;
 
 pub fn extract(args: ExtractArgs) -> Result<()> {
@@ -120,19 +120,7 @@ pub fn cluster(args: ClusterArgs) -> Result<()> {
             Err(cause) => eprintln!("warning: {label}:{}: {cause}", index + 1),
         }
     }
-    // Publication order; an undated article keeps its place after the dated one before it.
-    let mut last: Option<DateTime<Utc>> = None;
-    let mut keyed: Vec<(Option<DateTime<Utc>>, usize, _)> = items
-        .into_iter()
-        .enumerate()
-        .map(|(index, article)| {
-            if article.date_published.is_some() {
-                last = article.date_published;
-            }
-            (last, index, article)
-        })
-        .collect();
-    keyed.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    let items = stream_order(items);
     let mut clusterer = Clusterer::new(ClusterConfig::default());
     let out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(
@@ -142,8 +130,8 @@ pub fn cluster(args: ClusterArgs) -> Result<()> {
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = BufWriter::new(out);
-    let mut assigned = Vec::with_capacity(keyed.len());
-    for (_, _, article) in keyed {
+    let mut assigned = Vec::with_capacity(items.len());
+    for article in items {
         let assignment = clusterer.assign(&article);
         assigned.push((article, assignment));
     }
