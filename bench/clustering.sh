@@ -36,7 +36,9 @@
 #      copy with new ids and dates STREAM_SHIFT_DAYS later (far enough that a copy's
 #      stories have retired before the next copy arrives: a full text's decay stops at a
 #      floor, so within the retirement horizon of about 13 days an identical copy would
-#      join its original's story; this way the number of stories keeps growing), and prints articles/second per block of
+#      join its original's story; past it, a copy's stories of full texts resume their
+#      originals through the archive of retired stories, while the headline copies keep
+#      the number of stories growing), and prints articles/second per block of
 #      STREAM_BLOCK articles with the story count after it: the cost per article should not
 #      grow with the number of stories;
 #   6. prints the tables and writes the same figures to target/bench/clustering.json.
