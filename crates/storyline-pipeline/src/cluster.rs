@@ -499,16 +499,12 @@ impl Clusterer {
     /// retired `keep` is live again: back in the term lookup.
     fn merge_into(&mut self, gone: usize, keep: usize) {
         if std::mem::take(&mut self.stories[keep].retired) {
-            let terms: Vec<u32> = self.stories[keep]
-                .centroid
-                .entries()
-                .iter()
-                .map(|&(term, _)| term)
-                .filter(|&term| !is_gram(&self.vocabulary, term))
-                .collect();
-            for term in terms {
-                self.postings.entry(term).or_default().push(keep);
-            }
+            post_centroid(
+                &mut self.postings,
+                &self.vocabulary,
+                keep,
+                &self.stories[keep].centroid,
+            );
         }
         let moved = std::mem::take(&mut self.stories[gone].members);
         let centroid = std::mem::take(&mut self.stories[gone].centroid);
@@ -692,11 +688,7 @@ impl Clusterer {
                 }
                 continue;
             }
-            for &(term, _) in story.centroid.entries() {
-                if !is_gram(&self.vocabulary, term) {
-                    postings.entry(term).or_default().push(index);
-                }
-            }
+            post_centroid(&mut postings, &self.vocabulary, index, &story.centroid);
         }
         self.postings = postings;
     }
@@ -998,10 +990,11 @@ impl Clusterer {
     /// members and at most [`SPLIT_OTHER_SHARE`] of the other group's. The group holding the
     /// story's first member keeps the id; the other opens a story named after its own first
     /// member, which is returned. Groups whose median publication times are within
-    /// [`SAME_CYCLE_GRACES`] grace periods of each other do not split on names. Headlines are left out: a headline names one or two things, too few for the
-    /// test. (ECB+ dev, mean of five shuffled orders, decay floor 0.5: 0.900 with full texts
-    /// alone, 0.904 with every article longer than a headline, 0.907 with the time test as
-    /// well; at floor 0.45 with resumption, 0.909 → 0.918 with the same-cycle rule.)
+    /// [`SAME_CYCLE_GRACES`] grace periods of each other do not split on names. Headlines are
+    /// left out: a headline names one or two things, too few for the test. (ECB+ dev, mean
+    /// of five shuffled orders, decay floor 0.5: 0.900 with full texts alone, 0.904 with
+    /// every article longer than a headline, 0.907 with the time test as well; at floor 0.45
+    /// with resumption, 0.909 → 0.918 with the same-cycle rule.)
     fn split_if_two_events(&mut self, index: usize) -> Option<usize> {
         let story = &self.stories[index];
         if story.merged_into.is_some() {
@@ -1245,6 +1238,21 @@ fn gap_hours(
         return None;
     };
     Some(gap.num_seconds() as f64 / 3600.0)
+}
+
+/// Adds story `index` to the lookup `postings` under every word term of its `centroid`
+/// (character grams are left out, see [`is_gram`]).
+fn post_centroid(
+    postings: &mut HashMap<u32, Vec<usize>>,
+    vocabulary: &Vocabulary,
+    index: usize,
+    centroid: &SparseVector,
+) {
+    for &(term, _) in centroid.entries() {
+        if !is_gram(vocabulary, term) {
+            postings.entry(term).or_default().push(index);
+        }
+    }
 }
 
 /// Hours between two spans of publication times (0 when they overlap); `None` when either
