@@ -628,10 +628,10 @@ fn headline_stories_do_not_resume_months_later() {
     assert_ne!(clusterer.story_of(&autumn[0].id).cloned(), spring_story);
 }
 
-#[test]
-fn one_event_told_with_different_names_in_one_news_cycle_stays_one_story() {
-    // One bridge closure the same morning: three outlets quote the engineer who found the
-    // crack, three the authority's spokesman; each group names someone the other does not.
+/// One bridge closure the same morning: three outlets quote the engineer who found the
+/// crack, three the authority's spokesman; each group names someone the other does not.
+/// Undated when `dated` is false (as feeds without publication times give them).
+fn bridge_closure(dated: bool) -> Vec<Article> {
     let engineer = [
         "Engineer Talia Morrow found a crack in a main girder of the Kessling Bridge on Monday night, and the bridge was closed to all traffic at dawn. Morrow said the crack ran for two metres along the girder and that the bridge could not carry lorries safely.",
         "The Kessling Bridge is shut after engineer Talia Morrow reported a two-metre crack in a girder during a night inspection. Morrow told reporters the closure would last until the girder had been scanned and braced, which she expected to take weeks.",
@@ -656,14 +656,25 @@ fn one_event_told_with_different_names_in_one_news_cycle_stays_one_story() {
             &format!("bridge-authority-{i}"),
             ["Morning Star", "City Times", "Valley Courier"][i],
             hours,
-            "Kessling Bridge shut as cracked girder is inspected",
+            "Kessling Bridge closed after cracked girder is found",
             b,
         ));
     }
+    if !dated {
+        for article in &mut articles {
+            article.date_published = None;
+        }
+    }
+    articles
+}
+
+/// Clusters `articles` with every report joining on arrival, refines, and checks that they
+/// all end in the first article's story.
+fn assert_one_story_after_refining(articles: &[Article]) {
     let mut clusterer = Clusterer::new(joins_everything());
-    let assignments = assign_all(&mut clusterer, &articles);
+    let assignments = assign_all(&mut clusterer, articles);
     clusterer.finish();
-    for article in &articles {
+    for article in articles {
         assert_eq!(
             clusterer.story_of(&article.id),
             Some(&assignments[0].story_id),
@@ -671,4 +682,16 @@ fn one_event_told_with_different_names_in_one_news_cycle_stays_one_story() {
             article.url
         );
     }
+}
+
+#[test]
+fn one_event_told_with_different_names_in_one_news_cycle_stays_one_story() {
+    assert_one_story_after_refining(&bridge_closure(true));
+}
+
+#[test]
+fn one_undated_event_told_with_different_names_stays_one_story() {
+    // Without times the same-cycle rule cannot tell; the two groups' centroids are as
+    // close as two stories that merge, so the split would only be undone.
+    assert_one_story_after_refining(&bridge_closure(false));
 }
