@@ -1029,16 +1029,7 @@ impl Clusterer {
             // Groups as close as two stories that merge are one story: the merge pass would
             // join them again, and the names test alone cuts single events along whichever
             // outlets name the lawyer and which the clinic.
-            let (mut first_centroid, mut second_centroid) =
-                (SparseVector::default(), SparseVector::default());
-            for (vector, &first) in vectors.iter().zip(in_first) {
-                let centroid = if first {
-                    &mut first_centroid
-                } else {
-                    &mut second_centroid
-                };
-                centroid.add_scaled(vector, 1.0);
-            }
+            let (first_centroid, second_centroid) = group_centroids(&vectors, in_first);
             if first_centroid.cosine(&second_centroid) >= merge_threshold {
                 return false;
             }
@@ -1322,16 +1313,22 @@ fn two_means(vectors: &[&SparseVector]) -> Option<Vec<bool>> {
             break;
         }
         in_first = next;
-        (first, second) = (SparseVector::default(), SparseVector::default());
-        for (vector, &f) in vectors.iter().zip(&in_first) {
-            if f {
-                first.add_scaled(vector, 1.0);
-            } else {
-                second.add_scaled(vector, 1.0);
-            }
-        }
+        (first, second) = group_centroids(vectors, &in_first);
     }
     Some(in_first)
+}
+
+/// The sums of the vectors in the first group and of those in the second.
+fn group_centroids(vectors: &[&SparseVector], in_first: &[bool]) -> (SparseVector, SparseVector) {
+    let (mut first, mut second) = (SparseVector::default(), SparseVector::default());
+    for (vector, &f) in vectors.iter().zip(in_first) {
+        if f {
+            first.add_scaled(vector, 1.0);
+        } else {
+            second.add_scaled(vector, 1.0);
+        }
+    }
+    (first, second)
 }
 
 /// The middle publication time of `members` (the later of the two middle ones); `None` when

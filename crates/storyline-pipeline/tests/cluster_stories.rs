@@ -629,9 +629,10 @@ fn headline_stories_do_not_resume_months_later() {
 }
 
 /// One bridge closure the same morning: three outlets quote the engineer who found the
-/// crack, three the authority's spokesman; each group names someone the other does not.
-/// Undated when `dated` is false (as feeds without publication times give them).
-fn bridge_closure(dated: bool) -> Vec<Article> {
+/// crack, three the authority's spokesman (under `spokesman_headline`); each group names
+/// someone the other does not. Undated when `dated` is false (as feeds without publication
+/// times give them).
+fn bridge_closure(spokesman_headline: &str, dated: bool) -> Vec<Article> {
     let engineer = [
         "Engineer Talia Morrow found a crack in a main girder of the Kessling Bridge on Monday night, and the bridge was closed to all traffic at dawn. Morrow said the crack ran for two metres along the girder and that the bridge could not carry lorries safely.",
         "The Kessling Bridge is shut after engineer Talia Morrow reported a two-metre crack in a girder during a night inspection. Morrow told reporters the closure would last until the girder had been scanned and braced, which she expected to take weeks.",
@@ -656,7 +657,7 @@ fn bridge_closure(dated: bool) -> Vec<Article> {
             &format!("bridge-authority-{i}"),
             ["Morning Star", "City Times", "Valley Courier"][i],
             hours,
-            "Kessling Bridge closed after cracked girder is found",
+            spokesman_headline,
             b,
         ));
     }
@@ -686,12 +687,21 @@ fn assert_one_story_after_refining(articles: &[Article]) {
 
 #[test]
 fn one_event_told_with_different_names_in_one_news_cycle_stays_one_story() {
-    assert_one_story_after_refining(&bridge_closure(true));
+    // The two groups' centroids are a little less alike than merging stories (0.59): only
+    // the same-cycle rule keeps them together.
+    assert_one_story_after_refining(&bridge_closure(
+        "Kessling Bridge shut as cracked girder is inspected",
+        true,
+    ));
 }
 
 #[test]
 fn one_undated_event_told_with_different_names_stays_one_story() {
-    // Without times the same-cycle rule cannot tell; the two groups' centroids are as
-    // close as two stories that merge, so the split would only be undone.
-    assert_one_story_after_refining(&bridge_closure(false));
+    // Without times the same-cycle rule cannot tell; with the spokesman's outlets under a
+    // headline closer to the engineer's, the two groups' centroids are as close as two
+    // stories that merge (0.65), so the split would only be undone.
+    assert_one_story_after_refining(&bridge_closure(
+        "Kessling Bridge closed after cracked girder is found",
+        false,
+    ));
 }
