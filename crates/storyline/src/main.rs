@@ -1,10 +1,12 @@
 //! The `storyline` binary: parses the command line, loads the configuration, opens the
 //! store and runs one subcommand. Errors from any layer end here as one line on stderr and
-//! exit code 1 (2 for usage errors, from clap).
+//! exit code 1 (2 for usage errors, from clap); a reader that went away
+//! (`storyline stories | head -1`) ends a command quietly with exit code 0.
 
 mod cli;
 mod commands;
 mod config;
+mod output;
 mod progress;
 
 use clap::Parser;
@@ -14,12 +16,17 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     init_logging(cli.verbose, cli.quiet);
     storyline_fetch::install_crypto_provider();
-    match commands::run(cli) {
+    match commands::run(cli).and_then(|()| Ok(output::flush_stdout()?)) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader left (`| head -1`): stop without a word, as a program that SIGPIPE
+        // ends would.
+        Err(err) if output::stdout_error(&err).is_some_and(|e| e.is_closed_pipe()) => {
+            ExitCode::SUCCESS
+        }
         Err(err) => {
             // One line: the whole cause chain, outermost first.
             let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
-            eprintln!("error: {}", chain.join(": "));
+            output::errln!("error: {}", chain.join(": "));
             ExitCode::FAILURE
         }
     }

@@ -1,6 +1,7 @@
 //! Progress reporting: a progress bar when stderr is a terminal, plain log lines otherwise
 //! (CI logs, cron, systemd).
 
+use crate::output::errln;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 use std::sync::Mutex;
@@ -38,7 +39,7 @@ impl Reporter {
                     }
                     *bar = Some(new);
                 } else {
-                    eprintln!("polling {total} feeds");
+                    errln!("polling {total} feeds");
                 }
             }
             Progress::FeedDone {
@@ -54,8 +55,8 @@ impl Reporter {
                     }
                 }
                 None => match error {
-                    Some(_) => eprintln!("feed {url}: failed"),
-                    None => eprintln!("feed {url}: {new_articles} new articles"),
+                    Some(_) => errln!("feed {url}: failed"),
+                    None => errln!("feed {url}: {new_articles} new articles"),
                 },
             },
         }

@@ -7,6 +7,7 @@ use super::ingest::{poll_and_process, runtime};
 use super::open_store;
 use crate::cli::{DemoArgs, ServeArgs};
 use crate::config::Config;
+use crate::output::outln;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 use storyline_fetch::Fetcher;
@@ -27,10 +28,10 @@ pub fn run(config: &Config, args: DemoArgs, quiet: bool) -> Result<()> {
     let mut store = open_store(config)?;
     let (added, _) = super::feeds::import_opml(store.as_mut(), &opml)?;
     if !quiet {
-        println!(
+        outln!(
             "demo: {added} sample feeds subscribed from {}",
             opml.display()
-        );
+        )?;
     }
     let runtime = runtime()?;
     let fetcher = Fetcher::new(config.fetch_config())?;
@@ -48,23 +49,23 @@ pub fn run(config: &Config, args: DemoArgs, quiet: bool) -> Result<()> {
         let brief = store
             .latest_brief(&story.id)?
             .with_context(|| format!("story {} has no brief", story.id))?;
-        println!("\n{}", to_markdown(&brief));
+        outln!("\n{}", to_markdown(&brief))?;
     }
-    println!(
+    outln!(
         "\n{} stories in {}. Next: `storyline stories --data-dir {}` and `storyline brief STORY --data-dir {}`.",
         stories.len(),
         config.data_dir.display(),
         config.data_dir.display(),
         config.data_dir.display()
-    );
+    )?;
     drop(store);
     if args.serve {
         return super::serve::serve(config, ServeArgs { addr: args.addr });
     }
-    println!(
+    outln!(
         "Read them in a browser: `storyline serve --data-dir {}`, then open http://{}/",
         config.data_dir.display(),
         config.serve.addr
-    );
+    )?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 use super::open_store;
 use crate::cli::FeedsCommand;
 use crate::config::Config;
+use crate::output::outln;
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
 use std::path::Path;
@@ -17,27 +18,27 @@ pub fn run(config: &Config, command: FeedsCommand) -> Result<()> {
             for url in urls {
                 let url = normalise_feed_url(&url)?;
                 if store.add_feed(&Feed::new(url.clone(), None, Utc::now()))? {
-                    println!("added {url}");
+                    outln!("added {url}")?;
                 } else {
-                    println!("already subscribed: {url}");
+                    outln!("already subscribed: {url}")?;
                 }
             }
         }
         FeedsCommand::Import { file } => {
             let (added, existing) = import_opml(store.as_mut(), &file)?;
-            println!(
+            outln!(
                 "imported {}: {added} feeds added, {existing} already subscribed",
                 file.display()
-            );
+            )?;
         }
         FeedsCommand::List { json } => {
             let feeds = store.feeds()?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&feeds)?);
+                outln!("{}", serde_json::to_string_pretty(&feeds)?)?;
             } else if feeds.is_empty() {
-                println!(
+                outln!(
                     "no feeds yet: add some with `storyline feeds add URL` or `storyline feeds import FILE.opml`"
-                );
+                )?;
             } else {
                 for feed in feeds {
                     let status = match (&feed.last_fetched_at, &feed.last_error) {
@@ -49,11 +50,11 @@ pub fn run(config: &Config, command: FeedsCommand) -> Result<()> {
                             format!("ok, fetched {}", at.format("%Y-%m-%d %H:%M UTC"))
                         }
                     };
-                    println!(
+                    outln!(
                         "{}\t{}\t{status}",
                         feed.url,
                         feed.title.as_deref().unwrap_or("-")
-                    );
+                    )?;
                 }
             }
         }
@@ -62,7 +63,7 @@ pub fn run(config: &Config, command: FeedsCommand) -> Result<()> {
             if !store.remove_feed(&url)? {
                 bail!("not subscribed: {url}");
             }
-            println!("removed {url}");
+            outln!("removed {url}")?;
         }
     }
     Ok(())

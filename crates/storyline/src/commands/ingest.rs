@@ -6,6 +6,7 @@ use super::serve::{RunningServer, server_runtime, start};
 use super::{describe, open_store, process};
 use crate::cli::RunArgs;
 use crate::config::Config;
+use crate::output::{self, errln, outln};
 use crate::progress::Reporter;
 use anyhow::{Context, Result};
 use chrono::Utc;
@@ -38,20 +39,20 @@ pub fn poll_and_process(
     let report = runtime.block_on(poll_feeds(store, fetcher, Utc::now(), &|e| {
         reporter.handle(e)
     }))?;
-    print_fetch_report(&report, quiet);
+    print_fetch_report(&report, quiet)?;
     let (clustered, briefs) = process(config, store)?;
     if !quiet {
-        println!("{}", describe(&clustered, &briefs));
+        outln!("{}", describe(&clustered, &briefs))?;
     }
     Ok((report, briefs))
 }
 
-fn print_fetch_report(report: &FetchReport, quiet: bool) {
+fn print_fetch_report(report: &FetchReport, quiet: bool) -> Result<()> {
     for error in &report.errors {
-        eprintln!("warning: {error}");
+        errln!("warning: {error}");
     }
     if !quiet {
-        println!(
+        outln!(
             "polled {} feeds ({} not modified): {} new articles, {} wire copies, {} with the feed's summary only, {} errors",
             report.feeds,
             report.not_modified,
@@ -59,18 +60,19 @@ fn print_fetch_report(report: &FetchReport, quiet: bool) {
             report.copies,
             report.summary_only,
             report.errors.len()
-        );
+        )?;
     }
+    Ok(())
 }
 
 pub fn run_loop(config: &Config, args: RunArgs, quiet: bool) -> Result<()> {
     let mut store = open_store(config)?;
     if let Some(opml) = &args.feeds {
         let (added, existing) = super::feeds::import_opml(store.as_mut(), opml)?;
-        println!(
+        outln!(
             "subscribed to {added} feeds from {} ({existing} already)",
             opml.display()
-        );
+        )?;
     }
     let metrics = Metrics::new();
     // Serving needs worker threads that answer while this thread polls and briefs.
@@ -87,7 +89,7 @@ pub fn run_loop(config: &Config, args: RunArgs, quiet: bool) -> Result<()> {
             .clone()
             .unwrap_or_else(|| config.serve.addr.clone());
         let server = start(&runtime, config, &address, metrics.clone())?;
-        println!("Serving {} (Ctrl-C to stop)", server.url());
+        outln!("Serving {} (Ctrl-C to stop)", server.url())?;
         Some(server)
     };
     let fetcher = Fetcher::new(config.fetch_config())?;
@@ -123,8 +125,11 @@ fn poll_loop(
                 metrics.record_poll(&fetched);
                 metrics.record_briefs(&briefs);
             }
+            // Stdout failed (its reader left, say): every later poll would fail there too,
+            // and before clustering, so stop as `fetch` does.
+            Err(err) if output::stdout_error(&err).is_some() => return Err(err),
             // A failing poll (say, a locked database) is retried at the next interval.
-            Err(err) => eprintln!("warning: poll {polls} failed: {err:#}"),
+            Err(err) => errln!("warning: poll {polls} failed: {err:#}"),
         }
         if args.max_polls.is_some_and(|max| polls >= max) {
             return Ok(());
@@ -136,7 +141,7 @@ fn poll_loop(
             }
         });
         if interrupted {
-            println!("interrupted: stopping after {polls} polls");
+            outln!("interrupted: stopping after {polls} polls")?;
             return Ok(());
         }
     }
@@ -148,7 +153,7 @@ fn stop_server(server: Option<RunningServer>, runtime: &tokio::runtime::Runtime)
     if let Some(server) = server
         && let Err(err) = server.stop(runtime)
     {
-        eprintln!("warning: {err:#}");
+        errln!("warning: {err:#}");
     }
 }
 
@@ -159,19 +164,19 @@ pub fn import(config: &Config, file: &Path, quiet: bool) -> Result<()> {
     let label = file.display().to_string();
     let report = import_jsonl(store.as_mut(), &label, BufReader::new(handle), Utc::now())?;
     for error in &report.errors {
-        eprintln!("warning: {error}");
+        errln!("warning: {error}");
     }
-    println!(
+    outln!(
         "{label}: {} lines, {} imported ({} wire copies), {} already present, {} rejected",
         report.lines,
         report.imported,
         report.copies,
         report.already_present,
         report.errors.len()
-    );
+    )?;
     let (clustered, briefs) = process(config, store.as_mut())?;
     if !quiet {
-        println!("{}", describe(&clustered, &briefs));
+        outln!("{}", describe(&clustered, &briefs))?;
     }
     Ok(())
 }

@@ -6,10 +6,11 @@
 use super::open_store;
 use crate::cli::KbCommand;
 use crate::config::Config;
+use crate::output::{errln, errout, out, outln};
 use anyhow::{Context, Result};
 use chrono::Utc;
 use serde::Serialize;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use storyline_model::KbEntity;
@@ -39,21 +40,9 @@ fn import(config: &Config, file: &Path, languages: Vec<String>, quiet: bool) -> 
     });
     progress.finish();
     let report = report.context("knowledge-base import failed")?;
-    write_stdout(&summary(
-        &report,
-        file,
-        &options.languages,
-        started.elapsed().as_secs_f64(),
-    ))
-}
-
-/// Writes to stdout; a reader that went away (`| head`) is not an error.
-fn write_stdout(text: &str) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        written => written.context("cannot write to stdout"),
-    }
+    let seconds = started.elapsed().as_secs_f64();
+    out!("{}", summary(&report, file, &options.languages, seconds))?;
+    Ok(())
 }
 
 /// The import summary, a few lines.
@@ -138,16 +127,16 @@ impl ProgressLine {
             progress.records as f64 / seconds
         );
         if self.interactive {
-            eprint!("\r{line}\x1b[K");
+            errout!("\r{line}\x1b[K");
             self.shown_in_place = true;
         } else {
-            eprintln!("{line}");
+            errln!("{line}");
         }
     }
 
     fn finish(&mut self) {
         if self.shown_in_place {
-            eprintln!();
+            errln!();
         }
     }
 }
@@ -156,12 +145,13 @@ fn lookup(config: &Config, name: &str, json: bool) -> Result<()> {
     let store = open_store(config)?;
     let found = store.kb_lookup(name)?;
     if json {
-        return write_stdout(&format!("{}\n", serde_json::to_string_pretty(&found)?));
+        outln!("{}", serde_json::to_string_pretty(&found)?)?;
+    } else if found.is_empty() {
+        outln!("no knowledge-base entry is named {name:?}")?;
+    } else {
+        out!("{}", found.iter().map(describe).collect::<String>())?;
     }
-    if found.is_empty() {
-        return write_stdout(&format!("no knowledge-base entry is named {name:?}\n"));
-    }
-    write_stdout(&found.iter().map(describe).collect::<String>())
+    Ok(())
 }
 
 /// An entry in two or three lines.
@@ -213,7 +203,8 @@ fn stats(config: &Config, json: bool) -> Result<()> {
             .collect(),
     };
     if json {
-        return write_stdout(&format!("{}\n", serde_json::to_string_pretty(&stats)?));
+        outln!("{}", serde_json::to_string_pretty(&stats)?)?;
+        return Ok(());
     }
     let mut text = format!("{} knowledge-base entries\n", stats.total);
     if stats.sources.is_empty() {
@@ -229,7 +220,8 @@ fn stats(config: &Config, json: bool) -> Result<()> {
             &source.last_imported_at[..16.min(source.last_imported_at.len())].replace('T', " ")
         ));
     }
-    write_stdout(&text)
+    out!("{text}")?;
+    Ok(())
 }
 
 #[cfg(test)]

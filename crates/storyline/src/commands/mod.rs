@@ -11,6 +11,7 @@ mod tools;
 
 use crate::cli::{Cli, Command};
 use crate::config::{Config, EngineKind};
+use crate::output::errln;
 use anyhow::{Context, Result};
 use chrono::Utc;
 use storyline_llm::openai::{OpenAiChat, OpenAiSettings};
@@ -121,7 +122,7 @@ fn process(config: &Config, store: &mut dyn Store) -> Result<(ClusterReport, Bri
     let briefs =
         refresh_briefs(store, writer.as_ref(), Utc::now()).context("writing briefs failed")?;
     for error in &briefs.errors {
-        eprintln!("warning: {error}");
+        errln!("warning: {error}");
     }
     Ok((clustered, briefs))
 }

@@ -4,6 +4,7 @@
 use super::open_store;
 use crate::cli::BriefFormat;
 use crate::config::Config;
+use crate::output::{out, outln};
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -42,23 +43,23 @@ pub fn stories(config: &Config, json: bool, limit: usize) -> Result<()> {
         });
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&lines)?);
+        outln!("{}", serde_json::to_string_pretty(&lines)?)?;
         return Ok(());
     }
     if lines.is_empty() {
-        println!(
+        outln!(
             "no stories yet: run `storyline fetch`, `storyline import FILE.jsonl` or `storyline demo`"
-        );
+        )?;
     }
     for line in lines {
-        println!(
+        outln!(
             "{}  {:>2} articles {:>2} outlets  updated {}  {}",
             line.id,
             line.articles,
             line.outlets,
             &line.updated_at[..16.min(line.updated_at.len())].replace('T', " "),
             line.headline
-        );
+        )?;
     }
     Ok(())
 }
@@ -86,8 +87,8 @@ pub fn brief(
         return explain_brief(store.as_ref(), &brief, format);
     }
     match format {
-        BriefFormat::Md => print!("{}", to_markdown(&brief)),
-        BriefFormat::Json => println!("{}", serde_json::to_string_pretty(&brief)?),
+        BriefFormat::Md => out!("{}", to_markdown(&brief))?,
+        BriefFormat::Json => outln!("{}", serde_json::to_string_pretty(&brief)?)?,
     }
     Ok(())
 }
@@ -140,11 +141,11 @@ fn explain_brief(store: &dyn Store, brief: &Brief, format: BriefFormat) -> Resul
             "sentences": sentences,
             "dropped_when_written": brief.checks.failures,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        outln!("{}", serde_json::to_string_pretty(&out)?)?;
         return Ok(());
     }
     let engine = &brief.engine;
-    println!(
+    outln!(
         "Brief {} v{} by {} {}{}{}",
         brief.story_id,
         brief.version,
@@ -158,17 +159,17 @@ fn explain_brief(store: &dyn Store, brief: &Brief, format: BriefFormat) -> Resul
             .prompt_version
             .as_deref()
             .map_or(String::new(), |p| format!(", prompt {p}")),
-    );
-    println!(
+    )?;
+    outln!(
         "Support threshold {:.2}: the share of a sentence's content words found in one \
          passage of what it cites.",
         checks::SUPPORT_THRESHOLD
-    );
+    )?;
     let mut section = "";
     for verdict in &verdicts {
         if verdict.section != section {
             section = verdict.section;
-            println!("\n{section}");
+            outln!("\n{section}")?;
         }
         let mark = if verdict.failure.is_none() {
             "ok  "
@@ -178,26 +179,28 @@ fn explain_brief(store: &dyn Store, brief: &Brief, format: BriefFormat) -> Resul
         let support = verdict
             .support
             .map_or("  -  ".to_string(), |s| format!("{s:.2}"));
-        println!("  {mark} support {support}  {}", verdict.sentence.text);
+        outln!("  {mark} support {support}  {}", verdict.sentence.text)?;
         for citation in &verdict.sentence.citations {
-            println!("         cites {}", citation_label(citation));
+            outln!("         cites {}", citation_label(citation))?;
         }
         if let Some((rule, detail)) = &verdict.failure {
-            println!("         {rule}: {detail}");
+            outln!("         {rule}: {detail}")?;
         }
     }
     if !brief.checks.failures.is_empty() {
-        println!("\ndropped when written ({}):", brief.checks.failures.len());
+        outln!("\ndropped when written ({}):", brief.checks.failures.len())?;
         for failure in &brief.checks.failures {
             let sentence = if failure.sentence.is_empty() {
                 String::new()
             } else {
                 format!(" \"{}\"", failure.sentence)
             };
-            println!(
+            outln!(
                 "  {} {}{sentence}: {}",
-                failure.section, failure.rule, failure.detail
-            );
+                failure.section,
+                failure.rule,
+                failure.detail
+            )?;
         }
     }
     Ok(())
@@ -220,19 +223,19 @@ pub fn search(config: &Config, query: &str, json: bool, limit: usize) -> Result<
         }));
     }
     if json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        outln!("{}", serde_json::to_string_pretty(&rows)?)?;
     } else {
         if rows.is_empty() {
-            println!("no matches for \"{query}\"");
+            outln!("no matches for \"{query}\"")?;
         }
         for row in rows {
-            println!(
+            outln!(
                 "{}  {}: {}\n    {}",
                 row["story"].as_str().unwrap_or("-"),
                 row["publisher"].as_str().unwrap_or("-"),
                 row["headline"].as_str().unwrap_or("-"),
                 row["snippet"].as_str().unwrap_or("")
-            );
+            )?;
         }
     }
     Ok(())

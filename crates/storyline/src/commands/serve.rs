@@ -8,6 +8,7 @@
 
 use crate::cli::ServeArgs;
 use crate::config::Config;
+use crate::output::outln;
 use anyhow::{Context, Result};
 use std::net::SocketAddr;
 use storyline_web::AppState;
@@ -18,15 +19,17 @@ pub fn serve(config: &Config, args: ServeArgs) -> Result<()> {
     let address = args.addr.unwrap_or_else(|| config.serve.addr.clone());
     let runtime = server_runtime()?;
     let server = start(&runtime, config, &address, Metrics::new())?;
-    println!("Serving {} (Ctrl-C to stop)", server.url());
+    outln!("Serving {} (Ctrl-C to stop)", server.url())?;
     runtime.block_on(async {
         if let Err(err) = tokio::signal::ctrl_c().await {
             tracing::warn!("cannot wait for Ctrl-C ({err}); serving until killed");
             std::future::pending::<()>().await;
         }
     });
-    println!("stopping: finishing the requests in flight");
-    server.stop(&runtime)
+    // The requests in flight finish even when nobody reads this line.
+    let said = outln!("stopping: finishing the requests in flight");
+    server.stop(&runtime)?;
+    Ok(said?)
 }
 
 /// A runtime whose worker threads answer requests while the calling thread does other work

@@ -2,6 +2,7 @@
 //! stages run on files, without a data directory (for checking, benchmarks and scripting).
 
 use crate::cli::{ClusterArgs, ExtractArgs};
+use crate::output::{self, StdoutError, errln, outln};
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -23,8 +24,8 @@ pub fn extract(args: ExtractArgs) -> Result<()> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, 64);
     let next = Mutex::new(0usize);
-    let stdout = Mutex::new(std::io::stdout());
     let failures = Mutex::new(0usize);
+    let stdout_failed = Mutex::new(None);
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             scope.spawn(|| {
@@ -36,14 +37,29 @@ pub fn extract(args: ExtractArgs) -> Result<()> {
                         index
                     };
                     let Some(file) = files.get(index) else { break };
-                    if let Err(err) = extract_one(file, &args, &stdout) {
-                        eprintln!("warning: {err:#}");
-                        *failures.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+                    match extract_one(file, &args) {
+                        Ok(()) => {}
+                        // Every later file would fail the same way: stop them all.
+                        Err(err) if output::stdout_error(&err).is_some() => {
+                            *next.lock().unwrap_or_else(|e| e.into_inner()) = files.len();
+                            *stdout_failed.lock().unwrap_or_else(|e| e.into_inner()) = Some(err);
+                            break;
+                        }
+                        Err(err) => {
+                            errln!("warning: {err:#}");
+                            *failures.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+                        }
                     }
                 }
             });
         }
     });
+    if let Some(err) = stdout_failed
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+    {
+        return Err(err);
+    }
     let failures = failures.into_inner().unwrap_or_else(|e| e.into_inner());
     if failures == files.len() && !files.is_empty() {
         bail!("no file could be extracted ({failures} failures)");
@@ -51,7 +67,7 @@ pub fn extract(args: ExtractArgs) -> Result<()> {
     Ok(())
 }
 
-fn extract_one(file: &Path, args: &ExtractArgs, stdout: &Mutex<std::io::Stdout>) -> Result<()> {
+fn extract_one(file: &Path, args: &ExtractArgs) -> Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let article = storyline_extract::extract(&bytes, None, args.url.as_deref())
         .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
@@ -70,10 +86,7 @@ fn extract_one(file: &Path, args: &ExtractArgs, stdout: &Mutex<std::io::Stdout>)
             std::fs::rename(&partial, &target)
                 .with_context(|| format!("cannot write {}", target.display()))?;
         }
-        None => {
-            let mut out = stdout.lock().unwrap_or_else(|e| e.into_inner());
-            writeln!(out, "{json}")?;
-        }
+        None => outln!("{json}")?,
     }
     Ok(())
 }
@@ -117,7 +130,7 @@ pub fn cluster(args: ClusterArgs) -> Result<()> {
         }
         match article_from_json_line(&line, now) {
             Ok(article) => items.push(article),
-            Err(cause) => eprintln!("warning: {label}:{}: {cause}", index + 1),
+            Err(cause) => errln!("warning: {label}:{}: {cause}", index + 1),
         }
     }
     let items = stream_order(items);
@@ -130,6 +143,15 @@ pub fn cluster(args: ClusterArgs) -> Result<()> {
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = BufWriter::new(out);
+    // A closed stdout ends the command quietly (see `output.rs`); a file that fails is an error.
+    let failed = |err: std::io::Error| -> anyhow::Error {
+        match &args.output {
+            Some(path) => {
+                anyhow::Error::new(err).context(format!("cannot write {}", path.display()))
+            }
+            None => StdoutError(err).into(),
+        }
+    };
     let mut assigned = Vec::with_capacity(items.len());
     for article in items {
         let assignment = clusterer.assign(&article);
@@ -153,8 +175,8 @@ pub fn cluster(args: ClusterArgs) -> Result<()> {
             .map(str::to_string)
             .unwrap_or_else(|| article.id.to_string());
         let line = serde_json::json!({"id": id, "story": story, "why": why});
-        writeln!(out, "{line}")?;
+        writeln!(out, "{line}").map_err(failed)?;
     }
-    out.flush()?;
+    out.flush().map_err(failed)?;
     Ok(())
 }
