@@ -7,12 +7,14 @@
 //! handlers, story ranking), `error.rs` (the one place errors become status codes and JSON
 //! bodies), `openapi.rs` (the document), `metrics.rs` (counters and the Prometheus text),
 //! `pages.rs` and `html.rs` (web pages; every untrusted string escaped), `feeds.rs` (Atom and
-//! JSON Feed). [`router`] assembles them; [`serve`] runs it on a listener until shut down.
+//! JSON Feed), `server.rs` (the connection loop, with its header-read timeout). [`router`]
+//! assembles them; [`serve`] runs it on a listener until shut down.
 //!
 //! Invariants: handlers only read and write through [`AppState::with_store`]; article text
 //! and titles are untrusted and reach HTML only through the escaping helpers; every response,
 //! errors and fallbacks included, carries the security headers set in [`router`] and is
-//! counted in the metrics under its route template.
+//! counted in the metrics under its route template; a client gets [`HEADER_READ_TIMEOUT`] to
+//! send each request head, and the routes that read a body cap its size (`api.rs`).
 
 pub mod api;
 pub mod error;
@@ -21,8 +23,10 @@ pub mod html;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
+mod server;
 mod state;
 
+pub use server::HEADER_READ_TIMEOUT;
 pub use state::{AppState, DEFAULT_CONNECTIONS, StateError};
 
 use axum::Router;
@@ -30,7 +34,6 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::serve::ListenerExt;
 use error::ApiError;
 use std::future::Future;
 use std::time::Instant;
@@ -58,21 +61,14 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves [`router`] on `listener` until `shutdown` completes, then stops accepting and
-/// lets requests in flight finish.
+/// lets requests in flight finish. A connection whose request head does not arrive within
+/// [`HEADER_READ_TIMEOUT`] is closed, idle keep-alive connections included.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // Answers are small and written whole: waiting to coalesce packets only adds latency.
-    let listener = listener.tap_io(|stream| {
-        if let Err(err) = stream.set_nodelay(true) {
-            tracing::debug!("cannot set TCP_NODELAY: {err}");
-        }
-    });
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    server::serve_router(listener, router(state), shutdown).await
 }
 
 /// Unknown paths: a JSON error under `/api/`, the 404 page elsewhere.
