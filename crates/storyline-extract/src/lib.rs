@@ -32,7 +32,7 @@ use serde::Serialize;
 use url::Url;
 
 pub use body::MAX_ELEMENTS;
-pub use charset::decode_html;
+pub use charset::{decode_feed, decode_html};
 pub use guard::MAX_NESTING_DEPTH;
 
 /// Largest page accepted, in bytes (before or after decoding).

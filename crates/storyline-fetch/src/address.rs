@@ -80,15 +80,22 @@ pub(crate) struct LookupFailed {
 /// Resolves with the system resolver and fails when any address is non-public (unless
 /// allowed): refusing the whole name, not just filtering, so a name that mixes public and
 /// private answers cannot be used to reach the private one.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct GuardedResolver {
     pub(crate) allow_private_addresses: bool,
+    /// Host names exempt from the rule ([`crate::FetchConfig::allow_private_hosts`]),
+    /// lower-cased.
+    pub(crate) exempt_hosts: std::sync::Arc<[String]>,
 }
 
 impl Resolve for GuardedResolver {
     fn resolve(&self, name: Name) -> Resolving {
-        let allow_private_addresses = self.allow_private_addresses;
         let host = name.as_str().to_string();
+        let allow_private_addresses = self.allow_private_addresses
+            || self
+                .exempt_hosts
+                .iter()
+                .any(|exempt| exempt.eq_ignore_ascii_case(&host));
         Box::pin(async move {
             let lookup = tokio::net::lookup_host((host.as_str(), 0)).await;
             let found: Vec<SocketAddr> = match lookup {

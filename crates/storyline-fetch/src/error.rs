@@ -17,6 +17,22 @@ pub enum FetchError {
     #[error("{url}: unsupported URL scheme {scheme}")]
     UnsupportedScheme { url: String, scheme: String },
 
+    /// A link found inside fetched content whose scheme may not be followed from there: only
+    /// `http(s)` links are followed out of anything fetched over the network (a `file://`
+    /// link in a remote feed would read this machine's files).
+    #[error(
+        "{url}: not following a {scheme} link found in {found_in} (only http and https links are followed from fetched content)"
+    )]
+    LinkNotFollowed {
+        url: String,
+        scheme: String,
+        found_in: String,
+    },
+
+    /// The site's robots.txt disallows the URL for our user agent.
+    #[error("{url}: disallowed by {robots}")]
+    RobotsDisallowed { url: String, robots: String },
+
     /// The host (or a redirect target's host) resolves to a loopback, private, link-local or
     /// otherwise non-public address, and the configuration does not allow that.
     #[error(
@@ -75,6 +91,8 @@ impl FetchError {
         match self {
             FetchError::InvalidUrl { url, .. }
             | FetchError::UnsupportedScheme { url, .. }
+            | FetchError::LinkNotFollowed { url, .. }
+            | FetchError::RobotsDisallowed { url, .. }
             | FetchError::PrivateAddress { url, .. }
             | FetchError::Resolve { url, .. }
             | FetchError::TimedOut { url, .. }
@@ -87,6 +105,29 @@ impl FetchError {
             | FetchError::File { url, .. } => Some(url),
             FetchError::Client { .. } => None,
         }
+    }
+
+    /// The same error about another URL: a failure met on the way to `url` (its site's
+    /// robots.txt could not be reached) reported as `url`'s own.
+    pub fn for_url(mut self, url: &str) -> FetchError {
+        match &mut self {
+            FetchError::InvalidUrl { url: own, .. }
+            | FetchError::UnsupportedScheme { url: own, .. }
+            | FetchError::LinkNotFollowed { url: own, .. }
+            | FetchError::RobotsDisallowed { url: own, .. }
+            | FetchError::PrivateAddress { url: own, .. }
+            | FetchError::Resolve { url: own, .. }
+            | FetchError::TimedOut { url: own, .. }
+            | FetchError::Status { url: own, .. }
+            | FetchError::TooLarge { url: own, .. }
+            | FetchError::TooManyRedirects { url: own, .. }
+            | FetchError::BadRedirect { url: own, .. }
+            | FetchError::Decode { url: own, .. }
+            | FetchError::Transport { url: own, .. }
+            | FetchError::File { url: own, .. } => *own = url.to_string(),
+            FetchError::Client { .. } => {}
+        }
+        self
     }
 
     /// Whether trying again later might succeed (network trouble, timeouts, 5xx, 429), as

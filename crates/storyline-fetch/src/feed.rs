@@ -39,8 +39,17 @@ pub struct FeedItem {
     pub authors: Vec<String>,
 }
 
-/// Parses a feed. `source_url` names the feed in errors and is the base for relative links.
-pub fn parse_feed(source_url: &str, bytes: &[u8]) -> Result<ParsedFeed, FeedError> {
+/// Parses a feed. `source_url` names the feed in errors and is the base for relative links;
+/// `content_type` is the HTTP `Content-Type`, whose charset is one of the clues to the text's
+/// encoding ([`storyline_extract::decode_feed`]: valid UTF-8 wins over a wrong declaration, a
+/// stray byte becomes U+FFFD instead of failing the feed).
+pub fn parse_feed(
+    source_url: &str,
+    bytes: &[u8],
+    content_type: Option<&str>,
+) -> Result<ParsedFeed, FeedError> {
+    let text = storyline_extract::decode_feed(bytes, content_type);
+    let bytes = text.as_bytes();
     let base = Url::parse(source_url).ok();
     let parser = feed_rs::parser::Builder::new()
         .base_uri(base.as_ref().map(Url::as_str))

@@ -2,7 +2,15 @@
 //!
 //! One call of [`Fetcher::get`] walks the redirect chain by hand (the HTTP client's own
 //! redirect following is off), so every hop is counted, paced per host, held to the timeout,
-//! and checked against the private-address rule before anything is sent to it.
+//! checked against the private-address rule and, when [`FetchConfig::respect_robots`] is on,
+//! against the site's robots.txt before anything is sent to it.
+//!
+//! Which schemes a URL may use depends on where it came from, decided in one place
+//! ([`link_may_be_followed`]): a URL the user named (a subscribed feed, a command-line
+//! argument) may be `http`, `https` or `file`, through [`Fetcher::get`]; a link found inside
+//! fetched content goes through [`Fetcher::get_linked`], which follows `file://` links only
+//! out of documents that were themselves local files (the user's own corpus) and never out
+//! of anything fetched over the network. Redirects lead only to `http(s)`.
 
 use std::path::Path;
 use std::time::Duration;
@@ -17,6 +25,7 @@ use crate::address::{GuardedResolver, LookupFailed, PrivateAddressRefused, is_no
 use crate::body::{BodyCollector, BodyError, ContentEncoding};
 use crate::error::{FetchError, describe_io_error};
 use crate::politeness::HostPacer;
+use crate::robots::{ROBOTS_MAX_BYTES, RobotsCache, RobotsFetch, Verdict};
 
 /// How the fetcher behaves. `Default` gives the values a public deployment should use.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,8 +43,13 @@ pub struct FetchConfig {
     pub max_redirects: usize,
     /// Whether loopback, private and other non-public addresses may be fetched.
     pub allow_private_addresses: bool,
+    /// Hosts (names or IP literals, without port) that may be fetched although they are
+    /// private, while every other private address stays refused: an intranet feed server.
+    pub allow_private_hosts: Vec<String>,
     /// Minimum gap between two requests to the same host.
     pub per_host_interval: Duration,
+    /// Whether each site's robots.txt is fetched (once a day per site) and obeyed.
+    pub respect_robots: bool,
 }
 
 impl Default for FetchConfig {
@@ -50,7 +64,9 @@ impl Default for FetchConfig {
             max_body_bytes: 8 * 1024 * 1024,
             max_redirects: 5,
             allow_private_addresses: false,
+            allow_private_hosts: Vec::new(),
             per_host_interval: Duration::from_secs(1),
+            respect_robots: true,
         }
     }
 }
@@ -108,6 +124,15 @@ pub struct Fetcher {
     client: reqwest::Client,
     config: FetchConfig,
     pacer: HostPacer,
+    robots: RobotsCache,
+}
+
+/// Why an HTTP chain is walked: content obeys robots.txt and the body cap; robots.txt itself
+/// has its own, smaller cap and is of course not checked against itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Content,
+    Robots,
 }
 
 /// What one HTTP request in a redirect chain led to.
@@ -128,6 +153,11 @@ impl Fetcher {
             .no_proxy()
             .dns_resolver(GuardedResolver {
                 allow_private_addresses: config.allow_private_addresses,
+                exempt_hosts: config
+                    .allow_private_hosts
+                    .iter()
+                    .map(|host| host.trim().to_ascii_lowercase())
+                    .collect(),
             })
             .build()
             .map_err(|error| FetchError::Client {
@@ -135,6 +165,7 @@ impl Fetcher {
             })?;
         Ok(Fetcher {
             pacer: HostPacer::new(config.per_host_interval),
+            robots: RobotsCache::default(),
             client,
             config,
         })
@@ -144,20 +175,21 @@ impl Fetcher {
         &self.config
     }
 
-    /// Fetches `url` (`http`, `https` or `file`). Validators make an HTTP request conditional;
-    /// they are ignored for files.
+    /// Fetches `url` (`http`, `https` or `file`), a URL the user named: a subscribed feed, a
+    /// command-line argument. Validators make an HTTP request conditional; they are ignored
+    /// for files. For a link found inside fetched content use [`Fetcher::get_linked`].
     pub async fn get(
         &self,
         url: &str,
         validators: &Validators,
     ) -> Result<FetchOutcome, FetchError> {
         let requested = url.trim();
-        let parsed = Url::parse(requested).map_err(|error| FetchError::InvalidUrl {
-            url: requested.to_string(),
-            reason: error.to_string(),
-        })?;
+        let parsed = parse_url(requested)?;
         match parsed.scheme() {
-            "http" | "https" => self.get_http(requested, parsed, validators).await,
+            "http" | "https" => {
+                self.get_http(requested, parsed, validators, Purpose::Content)
+                    .await
+            }
             "file" => self.read_file(requested, &parsed).await,
             other => Err(FetchError::UnsupportedScheme {
                 url: requested.to_string(),
@@ -166,22 +198,47 @@ impl Fetcher {
         }
     }
 
+    /// Fetches a link found inside the document fetched from `found_in` (a feed item's
+    /// link), when [`link_may_be_followed`] allows it; otherwise fails with
+    /// [`FetchError::LinkNotFollowed`] before anything is read.
+    pub async fn get_linked(
+        &self,
+        url: &str,
+        found_in: &str,
+        validators: &Validators,
+    ) -> Result<FetchOutcome, FetchError> {
+        let requested = url.trim();
+        let parsed = parse_url(requested)?;
+        if !link_may_be_followed(&parsed, found_in) {
+            return Err(FetchError::LinkNotFollowed {
+                url: requested.to_string(),
+                scheme: parsed.scheme().to_string(),
+                found_in: found_in.to_string(),
+            });
+        }
+        self.get(requested, validators).await
+    }
+
     async fn get_http(
         &self,
         requested: &str,
         start: Url,
         validators: &Validators,
+        purpose: Purpose,
     ) -> Result<FetchOutcome, FetchError> {
         let mut current = start;
         let mut redirects_followed = 0;
         loop {
             self.check_literal_address(requested, &current)?;
+            if purpose == Purpose::Content {
+                self.check_robots(requested, &current).await?;
+            }
             let host = current.host_str().unwrap_or_default().to_string();
             self.pacer.wait_turn(&host).await;
             tracing::debug!(url = %current, "fetching");
             let hop = tokio::time::timeout(
                 self.config.timeout,
-                self.request_once(requested, &current, validators),
+                self.request_once(requested, &current, validators, purpose),
             )
             .await
             .map_err(|_elapsed| FetchError::TimedOut {
@@ -208,7 +265,7 @@ impl Fetcher {
 
     /// Refuses IP-literal hosts in non-public ranges; names are checked by the resolver.
     fn check_literal_address(&self, requested: &str, url: &Url) -> Result<(), FetchError> {
-        if self.config.allow_private_addresses {
+        if self.config.allow_private_addresses || self.is_exempt_host(url) {
             return Ok(());
         }
         let literal = match url.host() {
@@ -225,11 +282,76 @@ impl Fetcher {
         }
     }
 
+    /// Fails with [`FetchError::RobotsDisallowed`] when `url`'s site disallows it to us.
+    async fn check_robots(&self, requested: &str, url: &Url) -> Result<(), FetchError> {
+        if !self.config.respect_robots {
+            return Ok(());
+        }
+        let verdict = self
+            .robots
+            .check(url, |robots_url| self.fetch_robots(robots_url))
+            .await
+            .map_err(|error| error.for_url(requested))?;
+        match verdict {
+            Verdict::Allowed => Ok(()),
+            Verdict::Disallowed { robots } => Err(FetchError::RobotsDisallowed {
+                url: requested.to_string(),
+                robots,
+            }),
+        }
+    }
+
+    /// Reads a site's robots.txt and says what the answer means (RFC 9309 §2.3.1); an error
+    /// when the site cannot be reached at all.
+    async fn fetch_robots(&self, robots_url: Url) -> Result<RobotsFetch, FetchError> {
+        let requested = robots_url.to_string();
+        let no_validators = Validators::default();
+        // Boxed: the chain for content checks robots.txt, which walks a chain of its own.
+        let chain =
+            Box::pin(self.get_http(&requested, robots_url, &no_validators, Purpose::Robots));
+        Ok(match chain.await {
+            Ok(FetchOutcome::Fetched(body)) => RobotsFetch::Read(body.body),
+            // Nothing was asked conditionally, so a 304 is a server's confusion: no file.
+            Ok(FetchOutcome::NotModified) => RobotsFetch::Absent,
+            // 429 asks us to slow down: a server error in all but number.
+            Err(FetchError::Status { status, .. }) if status >= 500 || status == 429 => {
+                RobotsFetch::Unreachable(format!("HTTP {status}"))
+            }
+            Err(FetchError::Status { .. }) => RobotsFetch::Absent,
+            // RFC 9309: a file not reached within five redirects may be taken as absent; one
+            // over the cap cannot be read whole, and a site that large is not steering us. A
+            // redirect elsewhere that cannot be followed says no more than a 404.
+            Err(
+                FetchError::TooManyRedirects { .. }
+                | FetchError::TooLarge { .. }
+                | FetchError::BadRedirect { .. }
+                | FetchError::UnsupportedScheme { .. },
+            ) => RobotsFetch::Absent,
+            Err(error) => return Err(error),
+        })
+    }
+
+    /// Whether `url`'s host is one of [`FetchConfig::allow_private_hosts`].
+    fn is_exempt_host(&self, url: &Url) -> bool {
+        let Some(host) = url.host_str() else {
+            return false;
+        };
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        self.config.allow_private_hosts.iter().any(|exempt| {
+            exempt
+                .trim()
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .eq_ignore_ascii_case(host)
+        })
+    }
+
     async fn request_once(
         &self,
         requested: &str,
         url: &Url,
         validators: &Validators,
+        purpose: Purpose,
     ) -> Result<Hop, FetchError> {
         let mut request = self
             .client
@@ -271,8 +393,11 @@ impl Fetcher {
         let last_modified = header_text(headers, header::LAST_MODIFIED);
         let encoding =
             ContentEncoding::from_header(header_text(headers, header::CONTENT_ENCODING).as_deref())
-                .map_err(|error| self.body_error(requested, error))?;
-        let limit = self.config.max_body_bytes;
+                .map_err(|error| self.body_error(requested, error, self.config.max_body_bytes))?;
+        let limit = match purpose {
+            Purpose::Content => self.config.max_body_bytes,
+            Purpose::Robots => ROBOTS_MAX_BYTES.min(self.config.max_body_bytes),
+        };
         // Content-Length of a gzip body is the compressed size, which says little about the
         // decoded size; the streaming cap handles that case.
         if encoding == ContentEncoding::Identity
@@ -298,11 +423,11 @@ impl Fetcher {
             })?;
             collector
                 .push(&chunk)
-                .map_err(|error| self.body_error(requested, error))?;
+                .map_err(|error| self.body_error(requested, error, limit))?;
         }
         let body = collector
             .finish()
-            .map_err(|error| self.body_error(requested, error))?;
+            .map_err(|error| self.body_error(requested, error, limit))?;
         Ok(Hop::Body(FetchedBody {
             final_url: url.to_string(),
             status: status.as_u16(),
@@ -385,11 +510,11 @@ impl Fetcher {
         }
     }
 
-    fn body_error(&self, requested: &str, error: BodyError) -> FetchError {
+    fn body_error(&self, requested: &str, error: BodyError, limit: u64) -> FetchError {
         match error {
             BodyError::TooLarge => FetchError::TooLarge {
                 url: requested.to_string(),
-                limit: self.config.max_body_bytes,
+                limit,
             },
             BodyError::Decode(reason) => FetchError::Decode {
                 url: requested.to_string(),
@@ -397,6 +522,25 @@ impl Fetcher {
             },
         }
     }
+}
+
+/// Whether a link found in the document fetched from `found_in` may be followed: `http(s)`
+/// links always; `file://` links only out of a document that was itself a local file (a
+/// corpus the user pointed us at), never out of anything fetched over the network, where a
+/// `file://` link would make us read, store and serve this machine's files.
+pub fn link_may_be_followed(link: &Url, found_in: &str) -> bool {
+    match link.scheme() {
+        "http" | "https" => true,
+        "file" => Url::parse(found_in.trim()).is_ok_and(|parent| parent.scheme() == "file"),
+        _ => false,
+    }
+}
+
+fn parse_url(requested: &str) -> Result<Url, FetchError> {
+    Url::parse(requested).map_err(|error| FetchError::InvalidUrl {
+        url: requested.to_string(),
+        reason: error.to_string(),
+    })
 }
 
 fn is_followed_redirect(status: StatusCode) -> bool {

@@ -21,7 +21,11 @@
 //! match fetcher.get(url, &Validators::default()).await? {
 //!     FetchOutcome::NotModified => {}
 //!     FetchOutcome::Fetched(response) => {
-//!         let feed = parse_feed(&response.final_url, &response.body)?;
+//!         let feed = parse_feed(
+//!             &response.final_url,
+//!             &response.body,
+//!             response.content_type.as_deref(),
+//!         )?;
 //!         for item in feed.items {
 //!             println!("{} {:?}", item.id, item.title);
 //!         }
@@ -38,15 +42,20 @@
 mod address;
 mod body;
 mod error;
+mod failure;
 mod feed;
 mod fetch;
 mod opml;
 mod politeness;
+mod robots;
 mod text;
 
 pub use error::{FeedError, FetchError};
+pub use failure::{FailureKind, ItemFailure};
 pub use feed::{FeedItem, ParsedFeed, parse_feed};
 pub use fetch::{
     FetchConfig, FetchOutcome, FetchedBody, Fetcher, Validators, install_crypto_provider,
+    link_may_be_followed,
 };
 pub use opml::{OpmlOutline, parse_opml};
+pub use robots::ROBOTS_AGENT;

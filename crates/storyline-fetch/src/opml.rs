@@ -29,8 +29,9 @@ pub fn parse_opml(source: &str, bytes: &[u8]) -> Result<Vec<OpmlOutline>, FeedEr
         reason,
     };
     let base = Url::parse(source).ok();
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut reader = Reader::from_reader(bytes);
+    // Decoded first (BOM, UTF-8 validity, the XML declaration): quick-xml reads UTF-8 only.
+    let text = storyline_extract::decode_feed(bytes, None);
+    let mut reader = Reader::from_reader(text.as_bytes());
     let mut buffer = Vec::new();
     let mut open_elements: Vec<String> = Vec::new();
     let mut saw_root = false;

@@ -25,7 +25,7 @@ fn some(text: &str) -> Option<String> {
 }
 
 fn items(source_url: &str, fixture_name: &str) -> (Option<String>, Vec<FeedItem>) {
-    let parsed = parse_feed(source_url, &fixture(fixture_name))
+    let parsed = parse_feed(source_url, &fixture(fixture_name), None)
         .unwrap_or_else(|error| panic!("{fixture_name}: {error}"));
     (parsed.title, parsed.items)
 }
@@ -164,7 +164,7 @@ fn json_feed_items_keep_html_content_and_plain_summaries() {
 fn broken_feeds_fail_with_the_source_named() {
     let check = |bytes: &[u8], expected_cause: &str| {
         let source = "file:///srv/feeds/broken.xml";
-        let message = parse_feed(source, bytes)
+        let message = parse_feed(source, bytes, None)
             .expect_err("must not parse")
             .to_string();
         let prefix = "file:///srv/feeds/broken.xml: malformed feed: ";
@@ -188,8 +188,8 @@ fn broken_feeds_fail_with_the_source_named() {
 fn items_without_guid_or_link_get_a_stable_id() {
     let feed = br#"<rss version="2.0"><channel><title>T</title>
         <item><title>Only a title</title></item></channel></rss>"#;
-    let first = parse_feed("https://t.example/rss", feed).expect("parses");
-    let second = parse_feed("https://t.example/rss", feed).expect("parses");
+    let first = parse_feed("https://t.example/rss", feed, None).expect("parses");
+    let second = parse_feed("https://t.example/rss", feed, None).expect("parses");
     assert_eq!(first.items[0].id, second.items[0].id);
     assert!(
         first.items[0].id.starts_with("https://t.example/rss#"),

@@ -7,6 +7,7 @@
 //! reporting merged into one) is higher than that of a missed copy; the threshold is set
 //! accordingly.
 
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use storyline_model::{Article, ArticleId};
 use storyline_nlp::minhash::{LshIndex, Signature};
@@ -162,6 +163,9 @@ pub struct Deduper {
     lsh: LshIndex<usize>,
     /// Copy → the original it was resolved to (already flattened).
     original: HashMap<ArticleId, ArticleId>,
+    /// Effective time (publication, else fetch) of every article added, so a late-arriving
+    /// earlier publication can be told from a copy ([`Deduper::effective_time`]).
+    times: HashMap<ArticleId, DateTime<Utc>>,
 }
 
 impl Deduper {
@@ -230,6 +234,8 @@ impl Deduper {
     /// Remembers `article` so later copies of it are found. Its `duplicate_of`, if set, is
     /// followed so that copies of it resolve to its original.
     pub fn add(&mut self, article: &Article) {
+        self.times
+            .insert(article.id.clone(), article.effective_time());
         if let Some(original) = &article.duplicate_of
             && original != &article.id
         {
@@ -249,6 +255,33 @@ impl Deduper {
             url: article.url.clone(),
             signature,
         });
+    }
+
+    /// The effective time of an added article.
+    pub fn effective_time(&self, id: &ArticleId) -> Option<DateTime<Utc>> {
+        self.times.get(id).copied()
+    }
+
+    /// Makes `new_root` the original of `old_root` and of every copy resolved to it (an
+    /// earlier publication of the text arrived after it); returns those articles, which now
+    /// resolve to `new_root`.
+    pub fn reroot(&mut self, old_root: &ArticleId, new_root: &ArticleId) -> Vec<ArticleId> {
+        if old_root == new_root {
+            return Vec::new();
+        }
+        let mut moved: Vec<ArticleId> = self
+            .original
+            .iter()
+            .filter(|(_, root)| *root == old_root)
+            .map(|(copy, _)| copy.clone())
+            .collect();
+        // Sorted: the map's order must not reach the caller's writes.
+        moved.sort();
+        moved.insert(0, old_root.clone());
+        for copy in &moved {
+            self.original.insert(copy.clone(), new_root.clone());
+        }
+        moved
     }
 
     fn root_of(&self, id: &ArticleId) -> ArticleId {

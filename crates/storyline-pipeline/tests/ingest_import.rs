@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, TimeZone, Utc};
 use storyline_model::{ArticleId, ExtractionStatus};
-use storyline_pipeline::ingest::{ImportReport, import_jsonl};
+use storyline_pipeline::ingest::{ImportLimits, ImportReport, import_jsonl};
 use storyline_store::{SqliteStore, Store};
 
 const FIXTURE: &str = "import-mixed.jsonl";
@@ -27,7 +27,14 @@ fn imported_at() -> DateTime<Utc> {
 
 fn import_fixture(store: &mut SqliteStore) -> ImportReport {
     let file = File::open(fixture_path(FIXTURE)).expect("fixture exists");
-    import_jsonl(store, FIXTURE, BufReader::new(file), imported_at()).expect("import runs")
+    import_jsonl(
+        store,
+        FIXTURE,
+        BufReader::new(file),
+        imported_at(),
+        &ImportLimits::default(),
+    )
+    .expect("import runs")
 }
 
 #[test]

@@ -19,7 +19,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use storyline_fetch::{FetchConfig, Fetcher};
 use storyline_model::{Article, ArticleId, ExtractionStatus, Feed};
 use storyline_pipeline::dedupe::canonicalize_url;
-use storyline_pipeline::ingest::{FetchReport, Progress, poll_feeds};
+use storyline_pipeline::ingest::{FailureKind, FetchReport, PollLimits, Progress, poll_feeds};
 use storyline_store::{SqliteStore, Store};
 use tokio::net::TcpListener;
 
@@ -253,9 +253,27 @@ fn store_with_feeds(dir: &Path, urls: &[&str]) -> SqliteStore {
 }
 
 async fn poll(store: &mut SqliteStore, fetcher: &Fetcher, now: DateTime<Utc>) -> FetchReport {
-    poll_feeds(store, fetcher, now, &|_| {})
+    poll_with(store, fetcher, &PollLimits::default(), now).await
+}
+
+async fn poll_with(
+    store: &mut SqliteStore,
+    fetcher: &Fetcher,
+    limits: &PollLimits,
+    now: DateTime<Utc>,
+) -> FetchReport {
+    poll_feeds(store, fetcher, limits, now, &|_| {})
         .await
         .expect("poll runs")
+}
+
+/// The report's failure messages, in order.
+fn messages(report: &FetchReport) -> Vec<String> {
+    report
+        .errors
+        .iter()
+        .map(|failure| failure.message.clone())
+        .collect()
 }
 
 /// The stored article whose (canonical) URL is `url`.
@@ -311,15 +329,29 @@ async fn good_pages_are_extracted_and_failing_pages_keep_the_feed_summary() {
     let missing_error = format!("{missing}: HTTP 404 Not Found; kept the feed's summary");
     let hanging_error = format!("{hanging}: timed out after 500ms; kept the feed's summary");
     assert_eq!(
-        report,
-        FetchReport {
-            feeds: 1,
-            not_modified: 0,
-            new_articles: 4,
-            summary_only: 2,
-            copies: 0,
-            errors: vec![missing_error.clone(), hanging_error.clone()],
-        }
+        (
+            report.feeds,
+            report.not_modified,
+            report.new_articles,
+            report.summary_only,
+            report.copies
+        ),
+        (1, 0, 4, 2, 0),
+        "{report:?}"
+    );
+    // Pages are fetched two at a time: the order of their failures is the order they end.
+    let mut failures: Vec<(String, FailureKind)> = report
+        .errors
+        .iter()
+        .map(|failure| (failure.message.clone(), failure.kind))
+        .collect();
+    failures.sort();
+    assert_eq!(
+        failures,
+        [
+            (missing_error.clone(), FailureKind::HttpStatus),
+            (hanging_error.clone(), FailureKind::Timeout),
+        ]
     );
     assert_eq!(store.all_articles().expect("articles").len(), 4);
 
@@ -516,14 +548,21 @@ async fn broken_feeds_are_recorded_and_the_run_goes_on() {
     let mut store = store_with_feeds(dir.path(), &[&truncated, &failing, &good]);
     let events = RefCell::new(Vec::new());
 
-    let report = poll_feeds(&mut store, &fetcher(), at(12, 0), &|event| {
-        events.borrow_mut().push(event)
-    })
+    let report = poll_feeds(
+        &mut store,
+        &fetcher(),
+        &PollLimits::default(),
+        at(12, 0),
+        &|event| events.borrow_mut().push(event),
+    )
     .await
     .expect("poll runs");
 
     assert_eq!((report.feeds, report.new_articles), (3, 1), "{report:?}");
-    let [truncated_error, failing_error] = report.errors.as_slice() else {
+    let mut errors = messages(&report);
+    // Feeds are fetched at once: failures are listed as they end, so sort them.
+    errors.sort_by_key(|message| !message.starts_with(&truncated));
+    let [truncated_error, failing_error] = errors.as_slice() else {
         panic!("expected two error lines, got {:?}", report.errors);
     };
     assert!(
@@ -550,7 +589,7 @@ async fn broken_feeds_are_recorded_and_the_run_goes_on() {
     check_feed(&failing, Some(failing_error), 1);
     check_feed(&good, None, 0);
 
-    let summary: Vec<(String, usize, Option<String>)> = events
+    let mut summary: Vec<(String, usize, Option<String>)> = events
         .borrow()
         .iter()
         .filter_map(|event| match event {
@@ -565,6 +604,9 @@ async fn broken_feeds_are_recorded_and_the_run_goes_on() {
             } => Some((url.clone(), *new_articles, error.clone())),
         })
         .collect();
+    // Each feed is reported once, when it is done; they end in any order.
+    let subscription_order = [&truncated, &failing, &good];
+    summary.sort_by_key(|(url, _, _)| subscription_order.iter().position(|feed| *feed == url));
     assert_eq!(
         summary,
         [
@@ -607,7 +649,8 @@ async fn an_oversize_feed_is_one_error_naming_the_url_and_the_limit() {
         let report = poll(&mut store, &fetcher, at(12, 0)).await;
 
         let expected = format!("{url}: response larger than the 1 KiB limit");
-        assert_eq!(report.errors, std::slice::from_ref(&expected), "{path}");
+        assert_eq!(messages(&report), std::slice::from_ref(&expected), "{path}");
+        assert_eq!(report.errors[0].kind, FailureKind::TooLarge, "{path}");
         assert_eq!(report.new_articles, 0, "{path}");
         assert!(store.all_articles().expect("articles").is_empty(), "{path}");
         let feed = feed_row(&store, &url);
@@ -673,7 +716,12 @@ async fn a_wire_copy_polled_first_is_still_the_copy() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store = store_with_feeds(dir.path(), &[&herald_feed, &northwire_feed]);
 
-    let report = poll(&mut store, &fetcher(), at(12, 0)).await;
+    // One request at a time, so the copy's feed is read, and stored, before the original's.
+    let one_at_a_time = PollLimits {
+        concurrency: 1,
+        ..PollLimits::default()
+    };
+    let report = poll_with(&mut store, &fetcher(), &one_at_a_time, at(12, 0)).await;
 
     let feed_order: Vec<String> = log
         .targets()

@@ -1,8 +1,8 @@
 //! Counters and histograms of the running service, and their Prometheus text exposition
 //! (`GET /metrics`).
 //!
-//! What is counted: new articles and failed feeds of each poll ([`Metrics::record_poll`], with
-//! each error line sorted into a [`FeedErrorKind`]), briefs written and how long each took
+//! What is counted: new articles and failed feeds of each poll ([`Metrics::record_poll`], by
+//! the [`FailureKind`] each failure carries from where it was made), briefs written and how long each took
 //! ([`Metrics::record_briefs`]), and every HTTP request by route, method and status with its
 //! latency ([`Metrics::record_http`], fed by the middleware in `lib.rs`). Sizes of the store
 //! (stories, briefs, articles, feeds) are gauges read from the store at scrape time, not kept
@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use storyline_pipeline::brief::BriefReport;
-use storyline_pipeline::ingest::FetchReport;
+use storyline_pipeline::ingest::{FailureKind, FetchReport};
 use storyline_store::StoreCounts;
 
 /// Upper bounds (seconds) of the brief-writing histogram: the extractive engine takes
@@ -32,109 +32,12 @@ const HTTP_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 ];
 
-/// Why a feed, page or item of a poll failed, as read from its one-line error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum FeedErrorKind {
-    Timeout,
-    /// The server answered with an error status (404, 500, 429...).
-    HttpStatus,
-    /// Malformed feed, undecodable body, a page that is not an article.
-    Parse,
-    /// DNS, connection, TLS, redirects, refused private addresses.
-    Network,
-    /// The response exceeded the size cap.
-    TooLarge,
-    Other,
-}
-
-impl FeedErrorKind {
-    pub const ALL: [FeedErrorKind; 6] = [
-        FeedErrorKind::Timeout,
-        FeedErrorKind::HttpStatus,
-        FeedErrorKind::Parse,
-        FeedErrorKind::Network,
-        FeedErrorKind::TooLarge,
-        FeedErrorKind::Other,
-    ];
-
-    /// The label value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FeedErrorKind::Timeout => "timeout",
-            FeedErrorKind::HttpStatus => "http_status",
-            FeedErrorKind::Parse => "parse",
-            FeedErrorKind::Network => "network",
-            FeedErrorKind::TooLarge => "too_large",
-            FeedErrorKind::Other => "other",
-        }
-    }
-
-    /// Sorts an error line of a [`FetchReport`] (`URL: cause`, as `storyline-fetch` and the
-    /// ingest stage word them). The URL part is skipped first so that a host or path that
-    /// happens to contain a keyword ("/timeout-news/") does not decide the kind.
-    pub fn classify(line: &str) -> FeedErrorKind {
-        let cause = cause_of(line).to_ascii_lowercase();
-        let has = |needle: &str| cause.contains(needle);
-        if has("timed out") || has("timeout") {
-            FeedErrorKind::Timeout
-        } else if has("larger than the") || has("too large") {
-            FeedErrorKind::TooLarge
-        } else if is_http_status(&cause) {
-            FeedErrorKind::HttpStatus
-        } else if has("malformed")
-            || has("cannot decode")
-            || has("not an article")
-            || has("invalid json")
-            || has("parse")
-            || has("no link")
-        {
-            FeedErrorKind::Parse
-        } else if has("resolve")
-            || has("connect")
-            || has("refused")
-            || has("reset")
-            || has("redirect")
-            || has("private address")
-            || has("tls")
-            || has("certificate")
-            || has("network")
-            || has("unreachable")
-        {
-            FeedErrorKind::Network
-        } else {
-            FeedErrorKind::Other
-        }
-    }
-
-    fn index(self) -> usize {
-        self as usize
-    }
-}
-
-/// The text after the leading URL of an error line (`https://x.example/feed: HTTP 404` →
-/// `HTTP 404`); the whole line when it does not start with a URL.
-fn cause_of(line: &str) -> &str {
-    let line = line.trim();
-    let Some(scheme_end) = line.find("://") else {
-        return line;
-    };
-    let after_scheme = &line[scheme_end + 3..];
-    // The URL ends at the first ": " (URLs hold no unescaped space).
-    match after_scheme.find(": ") {
-        Some(end) => &after_scheme[end + 2..],
-        None => line,
-    }
-}
-
-/// `http 404`, `http 503 service unavailable`: a status line as the fetcher words it.
-fn is_http_status(cause: &str) -> bool {
-    cause.match_indices("http ").any(|(at, needle)| {
-        let digits: String = cause[at + needle.len()..]
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
-        digits.len() == 3
-    })
+/// The counter slot of a failure kind: its place in [`FailureKind::ALL`].
+fn failure_index(kind: FailureKind) -> usize {
+    FailureKind::ALL
+        .iter()
+        .position(|candidate| *candidate == kind)
+        .unwrap_or(FailureKind::ALL.len() - 1)
 }
 
 /// A fixed-bucket histogram.
@@ -214,7 +117,7 @@ struct HttpStats {
 struct Inner {
     polls: AtomicU64,
     articles_fetched: AtomicU64,
-    feed_errors: [AtomicU64; FeedErrorKind::ALL.len()],
+    feed_errors: [AtomicU64; FailureKind::ALL.len()],
     briefs_written: AtomicU64,
     brief_errors: AtomicU64,
     brief_write_seconds: Mutex<Histogram>,
@@ -264,9 +167,8 @@ impl Metrics {
         inner
             .articles_fetched
             .fetch_add(report.new_articles as u64, Ordering::Relaxed);
-        for line in &report.errors {
-            inner.feed_errors[FeedErrorKind::classify(line).index()]
-                .fetch_add(1, Ordering::Relaxed);
+        for failure in &report.errors {
+            inner.feed_errors[failure_index(failure.kind)].fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -335,12 +237,12 @@ impl Metrics {
             "# HELP storyline_feed_errors_total Failed feeds, pages and items of polls, by kind.\n\
              # TYPE storyline_feed_errors_total counter\n",
         );
-        for kind in FeedErrorKind::ALL {
+        for kind in FailureKind::ALL {
             let _ = writeln!(
                 out,
                 "storyline_feed_errors_total{{kind=\"{}\"}} {}",
                 kind.as_str(),
-                inner.feed_errors[kind.index()].load(Ordering::Relaxed)
+                inner.feed_errors[failure_index(kind)].load(Ordering::Relaxed)
             );
         }
         counter(
@@ -439,50 +341,14 @@ fn escape_label(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn check(line: &str, expected: FeedErrorKind) {
-        assert_eq!(FeedErrorKind::classify(line), expected, "{line}");
-    }
+    use storyline_pipeline::ingest::ItemFailure;
 
     #[test]
-    fn error_lines_are_sorted_by_kind() {
-        use FeedErrorKind::*;
-        check("https://a.example/feed.xml: timed out after 20s", Timeout);
-        check("https://a.example/feed.xml: HTTP 404 Not Found", HttpStatus);
-        check("https://a.example/feed.xml: HTTP 503", HttpStatus);
-        check(
-            "https://a.example/feed.xml: response larger than the 8 MiB limit",
-            TooLarge,
-        );
-        check(
-            "https://a.example/feed.xml: malformed feed: unexpected end of input",
-            Parse,
-        );
-        check(
-            "https://a.example/p/1: cannot decode body: corrupt deflate stream; kept the feed's summary",
-            Parse,
-        );
-        check("https://a.example/feed.xml: item \"x\" has no link", Parse);
-        check(
-            "https://a.example/feed.xml: cannot resolve host a.example: no record",
-            Network,
-        );
-        check(
-            "https://a.example/feed.xml: connection refused (os error 111)",
-            Network,
-        );
-        check("https://a.example/feed.xml: more than 5 redirects", Network);
-        check(
-            "https://10.0.0.1/feed.xml: refusing to fetch private address 10.0.0.1 (set fetch.allow_private_addresses to allow)",
-            Network,
-        );
-        check("file:///srv/feeds/x.xml: cannot read: No such file", Other);
-        // The URL does not decide: only the cause after it counts.
-        check(
-            "https://timeout.example/http 404/feed.xml: malformed feed: bad XML",
-            Parse,
-        );
-        check("something odd happened", Other);
+    fn every_failure_kind_has_its_own_counter() {
+        let indexes: std::collections::BTreeSet<usize> =
+            FailureKind::ALL.into_iter().map(failure_index).collect();
+        assert_eq!(indexes.len(), FailureKind::ALL.len());
+        assert!(indexes.iter().all(|&index| index < FailureKind::ALL.len()));
     }
 
     #[test]
@@ -510,9 +376,10 @@ mod tests {
             feeds: 3,
             new_articles: 7,
             errors: vec![
-                "https://a.example/f: HTTP 500".to_string(),
-                "https://b.example/f: timed out after 20s".to_string(),
-                "https://c.example/f: HTTP 404".to_string(),
+                ItemFailure::new("https://a.example/f", FailureKind::HttpStatus, "HTTP 500"),
+                ItemFailure::new("https://b.example/f", FailureKind::Timeout, "timed out"),
+                // The kind counts, not the words of the message.
+                ItemFailure::new("https://c.example/f", FailureKind::HttpStatus, "timed out"),
             ],
             ..FetchReport::default()
         });
@@ -534,7 +401,7 @@ mod tests {
             "storyline_articles_fetched_total 7\n",
             "storyline_feed_errors_total{kind=\"http_status\"} 2\n",
             "storyline_feed_errors_total{kind=\"timeout\"} 1\n",
-            "storyline_feed_errors_total{kind=\"parse\"} 0\n",
+            "storyline_feed_errors_total{kind=\"malformed\"} 0\n",
             "storyline_briefs_written_total 1\n",
             "storyline_brief_write_seconds_bucket{le=\"0.025\"} 1\n",
             "storyline_brief_write_seconds_count 1\n",

@@ -654,7 +654,7 @@ fn paths() -> Value {
             "tags": ["service"],
             "operationId": "metrics",
             "summary": "Prometheus metrics (text exposition format 0.0.4).",
-            "description": "Counters: storyline_polls_total, storyline_articles_fetched_total, storyline_feed_errors_total{kind=timeout|http_status|parse|network|too_large|other}, storyline_briefs_written_total, storyline_brief_errors_total, storyline_http_requests_total{route,method,status}. Histograms: storyline_brief_write_seconds, storyline_http_request_duration_seconds{route}. Gauges read from the store at scrape time: storyline_store_up, storyline_stories, storyline_briefs, storyline_articles, storyline_feeds.",
+            "description": "Counters: storyline_polls_total, storyline_articles_fetched_total, storyline_feed_errors_total{kind=timeout|http_status|too_large|network|refused|robots|malformed|not_article|budget|file|other}, storyline_briefs_written_total, storyline_brief_errors_total, storyline_http_requests_total{route,method,status}. Histograms: storyline_brief_write_seconds, storyline_http_request_duration_seconds{route}. Gauges read from the store at scrape time: storyline_store_up, storyline_stories, storyline_briefs, storyline_articles, storyline_feeds.",
             "responses": {
                 "200": {
                     "description": "The metrics.",

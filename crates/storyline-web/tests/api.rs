@@ -19,7 +19,7 @@ use storyline_model::{Story, StoryId};
 use storyline_pipeline::brief::extractive::ExtractiveWriter;
 use storyline_pipeline::brief::refresh_briefs;
 use storyline_pipeline::cluster::{ClusterConfig, cluster_pending};
-use storyline_pipeline::ingest::{import_jsonl, poll_feeds};
+use storyline_pipeline::ingest::{ImportLimits, PollLimits, import_jsonl, poll_feeds};
 use storyline_store::{SqliteStore, Store};
 use storyline_web::AppState;
 use storyline_web::metrics::Metrics;
@@ -62,6 +62,7 @@ fn import(store: &mut SqliteStore, label: &str, lines: &[String]) {
         label,
         Cursor::new(text),
         brief_time() - Duration::hours(12),
+        &ImportLimits::default(),
     )
     .unwrap_or_else(|e| panic!("import {label}: {e}"));
     assert!(report.errors.is_empty(), "{:?}", report.errors);
@@ -1263,9 +1264,15 @@ async fn metrics_count_polls_requests_and_read_the_store() {
             .expect("add a feed");
     }
     let fetcher = Fetcher::new(FetchConfig::default()).expect("a fetcher");
-    let report = poll_feeds(&mut store, &fetcher, Utc::now(), &|_| {})
-        .await
-        .expect("a poll");
+    let report = poll_feeds(
+        &mut store,
+        &fetcher,
+        &PollLimits::default(),
+        Utc::now(),
+        &|_| {},
+    )
+    .await
+    .expect("a poll");
     assert_eq!(report.errors.len(), 2, "{:?}", report.errors);
     server.state.metrics().record_poll(&report);
 
@@ -1313,11 +1320,11 @@ async fn metrics_count_polls_requests_and_read_the_store() {
     assert_eq!(value("storyline_feeds", &[]), Some(2.0));
     assert_eq!(value("storyline_polls_total", &[]), Some(1.0));
     assert_eq!(
-        value("storyline_feed_errors_total", &[("kind", "parse")]),
+        value("storyline_feed_errors_total", &[("kind", "malformed")]),
         Some(1.0)
     );
     assert_eq!(
-        value("storyline_feed_errors_total", &[("kind", "other")]),
+        value("storyline_feed_errors_total", &[("kind", "file")]),
         Some(1.0)
     );
     let story_route = [("route", "/api/stories/{id}"), ("method", "GET")];

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use storyline_fetch::FetchConfig;
+use storyline_pipeline::ingest::{ImportLimits, PollLimits};
 
 /// The whole configuration, as `storyline.toml` spells it (see `storyline.example.toml`).
 #[derive(Debug, Clone, Deserialize)]
@@ -19,6 +20,7 @@ pub struct Config {
     pub brief: BriefSettings,
     pub kb: KbSettings,
     pub serve: ServeSettings,
+    pub import: ImportSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -30,7 +32,40 @@ pub struct FetchSettings {
     pub max_body_mb: u64,
     pub max_redirects: usize,
     pub allow_private_addresses: bool,
+    /// Hosts that may be fetched although private (an intranet feed server), while every
+    /// other private address stays refused.
+    pub allow_private_hosts: Vec<String>,
     pub per_host_interval_ms: u64,
+    /// Fetch each site's robots.txt (once a day) and obey it. Env: STORYLINE_FETCH_RESPECT_ROBOTS.
+    pub respect_robots: bool,
+    /// Requests in flight at once during a poll, over all feeds.
+    pub concurrency: usize,
+    /// Item pages of one feed in flight at once.
+    pub per_feed_concurrency: usize,
+    /// Longest one feed may take per poll, its pages included; the rest waits for the next.
+    pub feed_budget_secs: u64,
+    /// Longest a whole poll may take.
+    pub poll_budget_secs: u64,
+    /// Most new items read from one feed per poll; the rest at the next.
+    pub max_items_per_feed: usize,
+}
+
+/// `storyline import`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImportSettings {
+    /// Largest article text kept, in MiB (longer texts are cut, and the cut reported); a
+    /// line may be twice that. Env: STORYLINE_IMPORT_MAX_TEXT_MB.
+    pub max_text_mb: u64,
+}
+
+impl Default for ImportSettings {
+    fn default() -> Self {
+        ImportSettings {
+            max_text_mb: (storyline_pipeline::ingest::DEFAULT_MAX_TEXT_BYTES / (1024 * 1024))
+                as u64,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -186,6 +221,7 @@ impl Default for Config {
             brief: BriefSettings::default(),
             kb: KbSettings::default(),
             serve: ServeSettings::default(),
+            import: ImportSettings::default(),
         }
     }
 }
@@ -193,13 +229,21 @@ impl Default for Config {
 impl Default for FetchSettings {
     fn default() -> Self {
         let defaults = FetchConfig::default();
+        let poll = PollLimits::default();
         FetchSettings {
+            respect_robots: defaults.respect_robots,
+            concurrency: poll.concurrency,
+            per_feed_concurrency: poll.per_feed_concurrency,
+            feed_budget_secs: poll.feed_budget.as_secs(),
+            poll_budget_secs: poll.run_budget.as_secs(),
+            max_items_per_feed: poll.max_items_per_feed,
             user_agent: None,
             timeout_secs: defaults.timeout.as_secs(),
             connect_timeout_secs: defaults.connect_timeout.as_secs(),
             max_body_mb: defaults.max_body_bytes / (1024 * 1024),
             max_redirects: defaults.max_redirects,
             allow_private_addresses: defaults.allow_private_addresses,
+            allow_private_hosts: defaults.allow_private_hosts,
             per_host_interval_ms: defaults.per_host_interval.as_millis() as u64,
         }
     }
@@ -271,6 +315,21 @@ impl Config {
         if let Some(v) = env("STORYLINE_FETCH_PER_HOST_INTERVAL_MS") {
             self.fetch.per_host_interval_ms = parsed("STORYLINE_FETCH_PER_HOST_INTERVAL_MS", v)?;
         }
+        if let Some(v) = env("STORYLINE_FETCH_RESPECT_ROBOTS") {
+            self.fetch.respect_robots = parsed("STORYLINE_FETCH_RESPECT_ROBOTS", v)?;
+        }
+        if let Some(v) = env("STORYLINE_FETCH_CONCURRENCY") {
+            self.fetch.concurrency = parsed("STORYLINE_FETCH_CONCURRENCY", v)?;
+        }
+        if let Some(v) = env("STORYLINE_FETCH_FEED_BUDGET_SECS") {
+            self.fetch.feed_budget_secs = parsed("STORYLINE_FETCH_FEED_BUDGET_SECS", v)?;
+        }
+        if let Some(v) = env("STORYLINE_FETCH_MAX_ITEMS_PER_FEED") {
+            self.fetch.max_items_per_feed = parsed("STORYLINE_FETCH_MAX_ITEMS_PER_FEED", v)?;
+        }
+        if let Some(v) = env("STORYLINE_IMPORT_MAX_TEXT_MB") {
+            self.import.max_text_mb = parsed("STORYLINE_IMPORT_MAX_TEXT_MB", v)?;
+        }
         if let Some(v) = env("STORYLINE_RUN_INTERVAL_SECS") {
             self.run.interval_secs = parsed("STORYLINE_RUN_INTERVAL_SECS", v)?;
         }
@@ -313,6 +372,24 @@ impl Config {
         if self.fetch.timeout_secs == 0 || self.fetch.max_body_mb == 0 {
             bail!("fetch.timeout_secs and fetch.max_body_mb must be greater than 0");
         }
+        let fetch = &self.fetch;
+        if fetch.concurrency == 0
+            || fetch.per_feed_concurrency == 0
+            || fetch.feed_budget_secs == 0
+            || fetch.poll_budget_secs == 0
+            || fetch.max_items_per_feed == 0
+        {
+            bail!(
+                "fetch.concurrency, fetch.per_feed_concurrency, fetch.feed_budget_secs, \
+                 fetch.poll_budget_secs and fetch.max_items_per_feed must be greater than 0"
+            );
+        }
+        if self.import.max_text_mb == 0 || self.import.max_text_mb > 1024 {
+            bail!(
+                "import.max_text_mb must be between 1 and 1024 (it is {})",
+                self.import.max_text_mb
+            );
+        }
         match self.brief.engine {
             EngineKind::Local if self.brief.local.model_path.is_none() => bail!(
                 "brief.engine = \"local\" needs brief.local.model_path (or STORYLINE_LOCAL_MODEL): \
@@ -351,8 +428,27 @@ impl Config {
             max_body_bytes: self.fetch.max_body_mb.saturating_mul(1024 * 1024),
             max_redirects: self.fetch.max_redirects,
             allow_private_addresses: self.fetch.allow_private_addresses,
+            allow_private_hosts: self.fetch.allow_private_hosts.clone(),
             per_host_interval: Duration::from_millis(self.fetch.per_host_interval_ms),
+            respect_robots: self.fetch.respect_robots,
         }
+    }
+
+    /// The bounds of one poll.
+    pub fn poll_limits(&self) -> PollLimits {
+        PollLimits {
+            concurrency: self.fetch.concurrency,
+            per_feed_concurrency: self.fetch.per_feed_concurrency,
+            feed_budget: Duration::from_secs(self.fetch.feed_budget_secs),
+            run_budget: Duration::from_secs(self.fetch.poll_budget_secs),
+            max_items_per_feed: self.fetch.max_items_per_feed,
+        }
+    }
+
+    /// The bounds of one imported line.
+    pub fn import_limits(&self) -> ImportLimits {
+        let bytes = self.import.max_text_mb.saturating_mul(1024 * 1024);
+        ImportLimits::with_max_text_bytes(usize::try_from(bytes).unwrap_or(usize::MAX))
     }
 }
 
@@ -397,6 +493,8 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../storyline.example.toml");
         let example = Config::load(Some(&path), &|_| None).unwrap();
         assert_eq!(example.fetch_config(), Config::default().fetch_config());
+        assert_eq!(example.poll_limits(), Config::default().poll_limits());
+        assert_eq!(example.import_limits(), Config::default().import_limits());
         assert_eq!(
             example.run.interval_secs,
             Config::default().run.interval_secs

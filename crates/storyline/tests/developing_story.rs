@@ -243,9 +243,9 @@ fn cited_sources(sentence: &Value) -> Vec<u64> {
 fn import_reads_every_line_and_finds_the_one_wire_copy() {
     let imported = import_corpus();
     assert!(
-        imported
-            .import_stdout
-            .contains(": 32 lines, 32 imported (1 wire copies), 0 already present, 0 rejected"),
+        imported.import_stdout.contains(
+            ": 32 lines, 32 imported (1 wire copies), 0 already present, 0 rejected, 0 changed"
+        ),
         "{}",
         imported.import_stdout
     );

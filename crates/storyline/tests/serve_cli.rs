@@ -230,8 +230,9 @@ fn run_serves_while_polling_and_counts_its_polls() {
         "\nstoryline_stories 10\n",
         "\nstoryline_briefs_written_total 10\n",
         "\nstoryline_brief_write_seconds_count 10\n",
-        // The corpus's broken feed and its page that is not an article.
-        "\nstoryline_feed_errors_total{kind=\"parse\"} 2\n",
+        // The corpus's broken feed and its page that is not an article, each by its kind.
+        "\nstoryline_feed_errors_total{kind=\"malformed\"} 1\n",
+        "\nstoryline_feed_errors_total{kind=\"not_article\"} 1\n",
     ] {
         assert!(
             metrics.contains(expected),

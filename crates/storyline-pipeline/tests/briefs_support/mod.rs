@@ -14,7 +14,7 @@ use storyline_model::{Article, Brief, StoryId};
 use storyline_pipeline::brief::extractive::ExtractiveWriter;
 use storyline_pipeline::brief::{Generator, refresh_briefs};
 use storyline_pipeline::cluster::{ClusterConfig, cluster_pending};
-use storyline_pipeline::ingest::import_jsonl;
+use storyline_pipeline::ingest::{ImportLimits, import_jsonl};
 use storyline_store::{SqliteStore, Store};
 use tempfile::TempDir;
 
@@ -73,8 +73,14 @@ pub fn run_pipeline_with(writer: &dyn Generator) -> PipelineRun {
     for path in fixture_files() {
         let file = File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let label = path.display().to_string();
-        let report = import_jsonl(&mut store, &label, BufReader::new(file), imported_at)
-            .unwrap_or_else(|e| panic!("import {label}: {e}"));
+        let report = import_jsonl(
+            &mut store,
+            &label,
+            BufReader::new(file),
+            imported_at,
+            &ImportLimits::default(),
+        )
+        .unwrap_or_else(|e| panic!("import {label}: {e}"));
         assert!(
             report.errors.is_empty(),
             "import errors: {:?}",

@@ -20,7 +20,7 @@ use storyline_model::{Feed, StoryId};
 use storyline_pipeline::brief::extractive::ExtractiveWriter;
 use storyline_pipeline::brief::refresh_briefs;
 use storyline_pipeline::cluster::{ClusterConfig, cluster_pending};
-use storyline_pipeline::ingest::{ImportReport, import_jsonl};
+use storyline_pipeline::ingest::{ImportLimits, ImportReport, import_jsonl};
 use storyline_store::{SqliteStore, Store};
 use storyline_web::AppState;
 use storyline_web::metrics::Metrics;
@@ -110,8 +110,14 @@ pub fn fill_store(store: &mut SqliteStore, extras: &[(&str, &str)]) -> Vec<Impor
     for path in fixture_files() {
         let file = File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let label = path.display().to_string();
-        let report = import_jsonl(store, &label, BufReader::new(file), imported_at)
-            .unwrap_or_else(|e| panic!("import {label}: {e}"));
+        let report = import_jsonl(
+            store,
+            &label,
+            BufReader::new(file),
+            imported_at,
+            &ImportLimits::default(),
+        )
+        .unwrap_or_else(|e| panic!("import {label}: {e}"));
         assert!(
             report.errors.is_empty(),
             "import errors: {:?}",
@@ -121,8 +127,14 @@ pub fn fill_store(store: &mut SqliteStore, extras: &[(&str, &str)]) -> Vec<Impor
     let reports = extras
         .iter()
         .map(|(label, jsonl)| {
-            import_jsonl(store, label, jsonl.as_bytes(), imported_at)
-                .unwrap_or_else(|e| panic!("import {label}: {e}"))
+            import_jsonl(
+                store,
+                label,
+                jsonl.as_bytes(),
+                imported_at,
+                &ImportLimits::default(),
+            )
+            .unwrap_or_else(|e| panic!("import {label}: {e}"))
         })
         .collect();
     cluster_pending(store, &ClusterConfig::default()).expect("clustering");
@@ -289,8 +301,14 @@ impl Site {
     pub fn add_follow_up(&self) -> (StoryId, u32) {
         let mut store = self.store();
         let line = follow_up_line();
-        let report = import_jsonl(&mut store, "follow-up", line.as_bytes(), brief_time())
-            .expect("import the follow-up");
+        let report = import_jsonl(
+            &mut store,
+            "follow-up",
+            line.as_bytes(),
+            brief_time(),
+            &ImportLimits::default(),
+        )
+        .expect("import the follow-up");
         assert_eq!(report.imported, 1, "{report:?}");
         cluster_pending(&mut store, &ClusterConfig::default()).expect("clustering");
         let briefs = refresh_briefs(

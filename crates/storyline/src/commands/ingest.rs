@@ -27,7 +27,9 @@ pub fn fetch(config: &Config, quiet: bool) -> Result<()> {
 }
 
 /// One poll: fetch every feed, then cluster and brief. Per-feed errors are printed as
-/// warnings; only store failures end the command. Returns the fetch and brief reports.
+/// warnings; only store failures end the command. The summary is printed after the work, so
+/// a closed stdout never leaves stored articles unclustered. Returns the fetch and brief
+/// reports.
 pub fn poll_and_process(
     config: &Config,
     store: &mut dyn Store,
@@ -36,11 +38,21 @@ pub fn poll_and_process(
     quiet: bool,
 ) -> Result<(FetchReport, BriefReport)> {
     let reporter = Reporter::new(quiet);
-    let report = runtime.block_on(poll_feeds(store, fetcher, Utc::now(), &|e| {
-        reporter.handle(e)
-    }))?;
-    print_fetch_report(&report, quiet)?;
+    let report = runtime.block_on(poll_feeds(
+        store,
+        fetcher,
+        &config.poll_limits(),
+        Utc::now(),
+        &|e| reporter.handle(e),
+    ))?;
+    for error in &report.errors {
+        errln!("warning: {error}");
+    }
+    for note in &report.notes {
+        errln!("note: {note}");
+    }
     let (clustered, briefs) = process(config, store)?;
+    print_fetch_report(&report, quiet)?;
     if !quiet {
         outln!("{}", describe(&clustered, &briefs))?;
     }
@@ -48,17 +60,15 @@ pub fn poll_and_process(
 }
 
 fn print_fetch_report(report: &FetchReport, quiet: bool) -> Result<()> {
-    for error in &report.errors {
-        errln!("warning: {error}");
-    }
     if !quiet {
         outln!(
-            "polled {} feeds ({} not modified): {} new articles, {} wire copies, {} with the feed's summary only, {} errors",
+            "polled {} feeds ({} not modified): {} new articles, {} wire copies, {} with the feed's summary only, {} left for the next poll, {} errors",
             report.feeds,
             report.not_modified,
             report.new_articles,
             report.copies,
             report.summary_only,
+            report.deferred_items,
             report.errors.len()
         )?;
     }
@@ -162,21 +172,35 @@ pub fn import(config: &Config, file: &Path, quiet: bool) -> Result<()> {
     let handle =
         std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
     let label = file.display().to_string();
-    let report = import_jsonl(store.as_mut(), &label, BufReader::new(handle), Utc::now())?;
+    let report = import_jsonl(
+        store.as_mut(),
+        &label,
+        BufReader::new(handle),
+        Utc::now(),
+        &config.import_limits(),
+    )?;
     for error in &report.errors {
         errln!("warning: {error}");
     }
+    for note in &report.notes {
+        errln!("note: {note}");
+    }
+    // What was read is clustered and briefed even when the input broke off.
+    let (clustered, briefs) = process(config, store.as_mut())?;
     outln!(
-        "{label}: {} lines, {} imported ({} wire copies), {} already present, {} rejected",
+        "{label}: {} lines, {} imported ({} wire copies), {} already present, {} rejected, {} changed",
         report.lines,
         report.imported,
         report.copies,
         report.already_present,
-        report.errors.len()
+        report.errors.len(),
+        report.notes.len()
     )?;
-    let (clustered, briefs) = process(config, store.as_mut())?;
     if !quiet {
         outln!("{}", describe(&clustered, &briefs))?;
+    }
+    if let Some(stopped) = report.stopped {
+        anyhow::bail!("{stopped}");
     }
     Ok(())
 }
