@@ -145,3 +145,104 @@ fn a_store_reopened_from_disk_still_knows_the_imported_articles() {
     let again = import_fixture(&mut reopened);
     assert_eq!((again.imported, again.already_present), (0, 4), "{again:?}");
 }
+
+/// One import line of a short article.
+fn line(id: u32, title: &str) -> String {
+    format!(
+        "{{\"id\":\"{id}\",\"url\":\"https://tidewater.example/news/{id}\",\"title\":\"{title}\",\
+         \"text\":\"The harbour board of Tidewater met on Monday about item {id}.\",\
+         \"published\":\"2026-03-11T09:00:00Z\",\"source\":\"Tidewater Post\"}}\n"
+    )
+}
+
+#[test]
+fn a_line_of_invalid_utf8_is_skipped_and_every_later_line_is_imported() {
+    let mut input = Vec::new();
+    input.extend_from_slice(line(1, "Quay reopens").as_bytes());
+    input.extend_from_slice(line(2, "Ferry fares").as_bytes());
+    // Line 3: a Latin-1 "é" inside an otherwise good line.
+    input.extend_from_slice(line(3, "Caf\u{e9} closes").replace('é', "\u{1}").as_bytes());
+    let bad = input.iter().rposition(|&byte| byte == 1).expect("marker");
+    input[bad] = 0xE9;
+    input.extend_from_slice(line(4, "Pier lights").as_bytes());
+    input.extend_from_slice(line(5, "Tide tables").as_bytes());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = SqliteStore::open(dir.path()).expect("store opens");
+
+    let report = import_jsonl(
+        &mut store,
+        "mixed.jsonl",
+        input.as_slice(),
+        imported_at(),
+        &ImportLimits::default(),
+    )
+    .expect("import runs");
+
+    assert_eq!((report.lines, report.imported), (5, 4), "{report:?}");
+    assert_eq!(
+        report.errors,
+        ["mixed.jsonl:3: not valid UTF-8 (bad byte at column 64)"]
+    );
+    assert_eq!(report.stopped, None);
+    assert_eq!(store.all_articles().expect("articles").len(), 4);
+}
+
+#[test]
+fn a_fifty_megabyte_line_is_refused_without_being_held_and_the_import_goes_on() {
+    let huge_text = "word ".repeat(10 * 1024 * 1024);
+    let mut input = line(1, "Before").into_bytes();
+    input.extend_from_slice(
+        format!("{{\"id\":\"2\",\"title\":\"Huge\",\"text\":\"{huge_text}\"}}\n").as_bytes(),
+    );
+    input.extend_from_slice(line(3, "After").as_bytes());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = SqliteStore::open(dir.path()).expect("store opens");
+    // A 4 MiB text cap admits lines of about 8 MiB: the 50 MB line is over it.
+    let limits = ImportLimits::with_max_text_bytes(4 * 1024 * 1024);
+
+    let report = import_jsonl(
+        &mut store,
+        "big.jsonl",
+        input.as_slice(),
+        imported_at(),
+        &limits,
+    )
+    .expect("import runs");
+
+    assert_eq!(
+        report.errors,
+        ["big.jsonl:2: line of 50.0 MiB is over the 8.1 MiB limit: skipped"]
+    );
+    assert_eq!(report.imported, 2, "{report:?}");
+}
+
+#[test]
+fn a_text_over_the_cap_is_cut_at_a_sentence_and_the_cut_is_reported() {
+    let sentence = "The tide rose over the quay wall again this morning. ";
+    let text = sentence.repeat(1_000);
+    let input = format!("{{\"id\":\"1\",\"title\":\"Long read\",\"text\":\"{text}\"}}\n");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = SqliteStore::open(dir.path()).expect("store opens");
+
+    let report = import_jsonl(
+        &mut store,
+        "long.jsonl",
+        input.as_bytes(),
+        imported_at(),
+        &ImportLimits::with_max_text_bytes(10_000),
+    )
+    .expect("import runs");
+
+    assert_eq!(report.imported, 1, "{report:?}");
+    assert_eq!(
+        report.notes,
+        ["long.jsonl:1: text of 51.8 KiB cut to the 9.8 KiB limit"]
+    );
+    let stored = &store.all_articles().expect("articles")[0];
+    assert!(stored.article_body.len() <= 10_000);
+    assert!(
+        stored.article_body.ends_with("morning."),
+        "{}",
+        &stored.article_body[9_000..]
+    );
+}
