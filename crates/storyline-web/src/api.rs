@@ -23,8 +23,8 @@ use crate::AppState;
 use crate::error::ApiError;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Json, Path, Query, State};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, FromRequest, Json, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
@@ -51,6 +51,11 @@ const MAX_QUERY_CHARS: usize = 256;
 pub const SCORE_HALF_LIFE_HOURS: f64 = 18.0;
 /// Largest accepted request body: a feed subscription is a URL and a title.
 const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// Longest a request body may take to arrive once its head is in: 16 KiB comes in one round
+/// trip, so ten seconds is a generous bound that still keeps a client trickling a body from
+/// holding its connection (and shutdown) for hours.
+pub const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 const MAX_FEED_URL_BYTES: usize = 2048;
 const MAX_FEED_TITLE_CHARS: usize = 300;
 /// Cache sizes (entries).
@@ -1284,13 +1289,21 @@ fn check_feed_url(text: &str) -> Result<String, ApiError> {
     Ok(text.to_string())
 }
 
-async fn add_feed(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Json<NewFeed>, JsonRejection>,
-) -> Result<Response, ApiError> {
-    // Authorisation before the body: an outsider learns nothing about what we accept.
-    require_admin(&state, &headers)?;
+async fn add_feed(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
+    // Authorisation before the body is read: an outsider learns nothing about what we
+    // accept, and cannot hold a connection by trickling a body.
+    require_admin(&state, request.headers())?;
+    let body = tokio::time::timeout(
+        BODY_READ_TIMEOUT,
+        Json::<NewFeed>::from_request(request, &state),
+    )
+    .await
+    .map_err(|_elapsed| {
+        ApiError::RequestTimeout(format!(
+            "the request body did not arrive within {} s",
+            BODY_READ_TIMEOUT.as_secs()
+        ))
+    })?;
     let Json(new) = body?;
     let url = check_feed_url(&new.url)?;
     let title = new

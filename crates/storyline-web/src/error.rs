@@ -69,6 +69,11 @@ pub const ERROR_CODES: &[ErrorCode] = &[
         meaning: "The route exists but not with this method.",
     },
     ErrorCode {
+        code: "request_timeout",
+        status: 408,
+        meaning: "The request body did not arrive in time.",
+    },
+    ErrorCode {
         code: "too_large",
         status: 413,
         meaning: "The request body is larger than the route accepts.",
@@ -110,6 +115,8 @@ pub enum ApiError {
     #[error("method {0} is not allowed on this route")]
     MethodNotAllowed(String),
     #[error("{0}")]
+    RequestTimeout(String),
+    #[error("{0}")]
     TooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -141,6 +148,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::AdminDisabled => "admin_disabled",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
+            ApiError::RequestTimeout(_) => "request_timeout",
             ApiError::TooLarge(_) => "too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Internal(_) => "internal",

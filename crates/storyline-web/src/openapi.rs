@@ -436,6 +436,10 @@ fn error_responses() -> Value {
             "The server has no admin token (`admin_disabled`).",
         ),
         ("NotFound", "No such resource (`not_found`)."),
+        (
+            "RequestTimeout",
+            "The body did not arrive in time (`request_timeout`).",
+        ),
         ("TooLarge", "The body is too large (`too_large`)."),
         (
             "UnsupportedMediaType",
@@ -604,6 +608,7 @@ fn paths() -> Value {
                     "400": response_ref("BadRequest"),
                     "401": response_ref("Unauthorized"),
                     "403": response_ref("AdminDisabled"),
+                    "408": response_ref("RequestTimeout"),
                     "413": response_ref("TooLarge"),
                     "415": response_ref("UnsupportedMediaType"),
                     "500": response_ref("Internal"),

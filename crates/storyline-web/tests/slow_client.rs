@@ -2,13 +2,16 @@
 //! stalls in its request head or trickles it a byte a second is cut off after the header-read
 //! timeout, an idle keep-alive connection is closed the same way, while a normal client
 //! keeps its connection for several requests; an oversized body gets 413 `too_large`
-//! without the server waiting for the rest of it, and a body of a real subscription passes.
+//! without the server waiting for the rest of it, and a body of a real subscription passes;
+//! a body trickled without the admin token is refused before it is read, and one trickled
+//! with it gets 408 `request_timeout` once the body-read deadline passes.
 //!
 //! Every wait has a generous outer bound and the tests assert only what happened (closed or
 //! not, which status), never how long it took, so a busy machine cannot make them fail.
 
 use serde_json::{Value, json};
 use std::time::Duration;
+use storyline_web::api::BODY_READ_TIMEOUT;
 use storyline_web::metrics::Metrics;
 use storyline_web::{AppState, HEADER_READ_TIMEOUT};
 use tempfile::TempDir;
@@ -366,5 +369,79 @@ async fn post_bodies_are_limited() {
         .await
         .expect("a JSON body");
     assert_eq!(feeds["feeds"].as_array().map(Vec::len), Some(1), "{feeds}");
+    server.stop().await;
+}
+
+/// Sends a POST head announcing a 2 KiB body, then the body a byte a second, until the
+/// server answers; returns the answer.
+async fn trickle_a_body(server: &TestServer, token: Option<&str>) -> Answer {
+    let mut stream = server.connect().await;
+    let authorization = token
+        .map(|token| format!("Authorization: Bearer {token}\r\n"))
+        .unwrap_or_default();
+    let head = format!(
+        "POST /api/feeds HTTP/1.1\r\nHost: localhost\r\n{authorization}\
+         Content-Type: application/json\r\nContent-Length: 2048\r\n\r\n{{"
+    );
+    stream
+        .write_all(head.as_bytes())
+        .await
+        .expect("send the head");
+    let (mut reader, mut writer) = stream.into_split();
+    let trickle = tokio::spawn(async move {
+        for _ in 0..2047 {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            if writer.write_all(b" ").await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut received = Vec::new();
+    let answered = tokio::time::timeout(BODY_READ_TIMEOUT + close_bound(), async {
+        let mut buffer = [0u8; 4096];
+        loop {
+            let n = reader.read(&mut buffer).await.unwrap_or(0);
+            received.extend_from_slice(&buffer[..n]);
+            if n == 0 || received.windows(4).any(|w| w == b"\r\n\r\n") {
+                break;
+            }
+        }
+        // The rest of the (short) JSON body follows its head at once.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let mut rest = [0u8; 4096];
+        if let Ok(Ok(n)) =
+            tokio::time::timeout(Duration::from_millis(500), reader.read(&mut rest)).await
+        {
+            received.extend_from_slice(&rest[..n]);
+        }
+    })
+    .await;
+    trickle.abort();
+    assert!(answered.is_ok(), "no answer to a trickled body");
+    let text = String::from_utf8_lossy(&received).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").expect("a response head");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .expect("a status");
+    Answer {
+        status,
+        head: head.to_string(),
+        body: body.as_bytes().to_vec(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trickled_body_is_refused_before_it_is_read_or_cut_off_at_its_deadline() {
+    let server = start().await;
+    // Without the token the answer comes at once: the body is never waited for.
+    let outsider = trickle_a_body(&server, None).await;
+    assert_eq!(outsider.status, 401, "{outsider:?}");
+    // With it, the body must arrive within the deadline.
+    let slow_admin = trickle_a_body(&server, Some(ADMIN_TOKEN)).await;
+    assert_eq!(slow_admin.status, 408, "{slow_admin:?}");
+    assert_eq!(slow_admin.json()["error"]["code"], "request_timeout");
+    assert_healthy(&server).await;
     server.stop().await;
 }
