@@ -25,6 +25,12 @@ pub const NEAR_DUPLICATE_JACCARD: f32 = 0.6;
 /// accident.
 pub const MIN_BODY_WORDS: usize = 25;
 
+/// Words of a body its near-duplicate signature is made from. A syndicated copy repeats the
+/// original from its first paragraph on, so the first few thousand words decide as well as
+/// all of them; the cap bounds the cost of an article at the size cap (8 MiB of text, about
+/// 1.4 million words) to that of a long read.
+pub const SIGNATURE_WORDS: usize = 5_000;
+
 /// Query parameters that only track where a click came from.
 const TRACKING_PARAMS: &[&str] = &[
     "fbclid",
@@ -202,6 +208,15 @@ impl Deduper {
     /// `None`. Only articles from a different URL count; the result is always an original,
     /// never a copy.
     pub fn original_of(&self, article: &Article) -> Option<(ArticleId, f32)> {
+        self.original_of_signed(article, &body_signature(&article.article_body))
+    }
+
+    /// [`Deduper::original_of`] with the article's [`body_signature`] already made.
+    pub fn original_of_signed(
+        &self,
+        article: &Article,
+        signature: &Signature,
+    ) -> Option<(ArticleId, f32)> {
         if word_count(&article.article_body) < MIN_BODY_WORDS {
             return None;
         }
@@ -211,9 +226,8 @@ impl Deduper {
         {
             return Some((self.root_of(id), 1.0));
         }
-        let signature = Signature::from_text(&article.article_body);
         let mut best: Option<(usize, f32)> = None;
-        for position in self.lsh.candidates(&signature) {
+        for position in self.lsh.candidates(signature) {
             let Some(candidate) = self.indexed.get(position) else {
                 continue;
             };
@@ -234,6 +248,11 @@ impl Deduper {
     /// Remembers `article` so later copies of it are found. Its `duplicate_of`, if set, is
     /// followed so that copies of it resolve to its original.
     pub fn add(&mut self, article: &Article) {
+        self.add_signed(article, body_signature(&article.article_body));
+    }
+
+    /// [`Deduper::add`] with the article's [`body_signature`] already made.
+    pub fn add_signed(&mut self, article: &Article, signature: Signature) {
         self.times
             .insert(article.id.clone(), article.effective_time());
         if let Some(original) = &article.duplicate_of
@@ -248,7 +267,6 @@ impl Deduper {
         self.by_hash
             .entry(article.content_hash.clone())
             .or_insert_with(|| (article.id.clone(), article.url.clone()));
-        let signature = Signature::from_text(&article.article_body);
         self.lsh.insert(self.indexed.len(), &signature);
         self.indexed.push(Indexed {
             id: article.id.clone(),
@@ -289,8 +307,19 @@ impl Deduper {
     }
 }
 
+/// The near-duplicate signature of a body: the word 3-shingles of its first
+/// [`SIGNATURE_WORDS`] words.
+pub fn body_signature(body: &str) -> Signature {
+    let end = body
+        .unicode_word_indices()
+        .nth(SIGNATURE_WORDS)
+        .map_or(body.len(), |(at, _)| at);
+    Signature::from_text(&body[..end])
+}
+
+/// Words of `text`, counted only as far as [`MIN_BODY_WORDS`]: that is all the callers ask.
 fn word_count(text: &str) -> usize {
-    text.unicode_words().count()
+    text.unicode_words().take(MIN_BODY_WORDS).count()
 }
 
 #[cfg(test)]

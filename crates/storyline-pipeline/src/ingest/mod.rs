@@ -22,7 +22,7 @@ pub use poll::{FetchReport, PollLimits, Progress, poll_feeds};
 pub use storyline_fetch::{FailureKind, ItemFailure};
 
 use crate::PipelineError;
-use crate::dedupe::{Deduper, canonicalize_url};
+use crate::dedupe::{Deduper, body_signature, canonicalize_url};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use std::io::BufRead;
 use storyline_model::{Article, ArticleId, ExtractionStatus};
@@ -76,7 +76,8 @@ fn finish_article(
         article.in_language = language::detect_language(&article.article_body).map(str::to_string);
     }
     let mut demoted = None;
-    if let Some((original, _)) = deduper.original_of(&article) {
+    let signature = body_signature(&article.article_body);
+    if let Some((original, _)) = deduper.original_of_signed(&article, &signature) {
         let published_earlier = deduper
             .effective_time(&original)
             .is_some_and(|time| article.effective_time() < time);
@@ -86,7 +87,7 @@ fn finish_article(
             article.duplicate_of = Some(original);
         }
     }
-    deduper.add(&article);
+    deduper.add_signed(&article, signature);
     Ok((article, demoted))
 }
 
