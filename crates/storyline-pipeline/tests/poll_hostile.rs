@@ -307,6 +307,21 @@ async fn a_feed_of_slow_pages_does_not_hold_nineteen_good_feeds() {
         max_items_per_feed: 100,
         ..PollLimits::default()
     };
+    // The good feeds' normal time: alone, on a store of their own (printed, not asserted).
+    let alone_dir = tempfile::tempdir().expect("temp dir");
+    let mut alone = store_with_feeds(alone_dir.path(), &feed_refs[1..]);
+    let alone_started = Instant::now();
+    let alone_report = poll_feeds(
+        &mut alone,
+        &guarded_fetcher(Duration::from_secs(20)),
+        &limits,
+        now(),
+        &|_| {},
+    )
+    .await
+    .expect("poll runs");
+    let alone_time = alone_started.elapsed();
+    assert_eq!(alone_report.new_articles, 57);
     // What another process sees in the store when each feed reports done.
     let done: RefCell<Vec<(String, Duration, usize)>> = RefCell::new(Vec::new());
     let started = Instant::now();
@@ -373,7 +388,8 @@ async fn a_feed_of_slow_pages_does_not_hold_nineteen_good_feeds() {
         .count();
     assert!(slow_pages <= 4, "{slow_pages} slow pages requested");
     eprintln!(
-        "19 good feeds done after {slowest_good:?}; the poll, slow feed cut off, ended after {total:?}"
+        "19 good feeds alone: {alone_time:?}; beside the slow feed: done after {slowest_good:?}, \
+         and the poll, the slow feed cut off, ended after {total:?}"
     );
 
     // The good feeds' stories and briefs are written.
