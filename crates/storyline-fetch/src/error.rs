@@ -143,6 +143,22 @@ impl FetchError {
     }
 }
 
+/// A parser's message made fit for a one-line error: line breaks and other control
+/// characters (a quoted tag name may span lines) become spaces, and a message longer than a
+/// line is cut, since parsers quote the input and the input is hostile.
+pub(crate) fn one_line_reason(reason: &str) -> String {
+    const MAX_CHARS: usize = 300;
+    let mut line: String = reason
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(MAX_CHARS)
+        .collect();
+    if reason.chars().nth(MAX_CHARS).is_some() {
+        line.push('…');
+    }
+    line
+}
+
 /// Why a feed or OPML document could not be parsed. `Display` is `"SOURCE: cause"`.
 #[derive(Debug, thiserror::Error)]
 pub enum FeedError {

@@ -9,7 +9,7 @@ use feed_rs::model::{Entry, Link, Text};
 use feed_rs::parser::{ParseErrorKind, ParseFeedError};
 use url::Url;
 
-use crate::error::FeedError;
+use crate::error::{FeedError, one_line_reason};
 use crate::text::{decode_plain_text, html_to_text};
 
 /// A feed's title and items, in document order.
@@ -49,6 +49,7 @@ pub fn parse_feed(
     content_type: Option<&str>,
 ) -> Result<ParsedFeed, FeedError> {
     let text = storyline_extract::decode_feed(bytes, content_type);
+    let text = without_inner_xml_declarations(&text);
     let bytes = text.as_bytes();
     let base = Url::parse(source_url).ok();
     let parser = feed_rs::parser::Builder::new()
@@ -60,7 +61,7 @@ pub fn parse_feed(
         .parse(bytes)
         .map_err(|error| FeedError::MalformedFeed {
             origin: source_url.to_string(),
-            reason: describe_parse_error(&error),
+            reason: one_line_reason(&describe_parse_error(&error)),
         })?;
     let items = feed
         .entries
@@ -71,6 +72,36 @@ pub fn parse_feed(
         title: feed.title.as_ref().and_then(text_to_plain),
         items,
     })
+}
+
+/// The document without XML declarations other than a leading one. A declaration anywhere
+/// else is malformed XML, and one naming an encoding makes quick-xml (under feed-rs) panic
+/// once the document has started; the text is UTF-8 already, so dropping them loses nothing.
+pub(crate) fn without_inner_xml_declarations(text: &str) -> std::borrow::Cow<'_, str> {
+    let body_start = text.len() - text.trim_start().len();
+    let mut kept = String::new();
+    let mut copied_to = 0;
+    let mut search_from = body_start + 1;
+    while let Some(found) = text.get(search_from..).and_then(|rest| rest.find("<?xml")) {
+        let at = search_from + found;
+        let after = &text[at + "<?xml".len()..];
+        // `<?xml-stylesheet ...?>` and other processing instructions are not declarations.
+        if !after.starts_with(|c: char| c.is_ascii_whitespace() || c == '?') {
+            search_from = at + 1;
+            continue;
+        }
+        let end = after
+            .find("?>")
+            .map_or(text.len(), |close| at + "<?xml".len() + close + "?>".len());
+        kept.push_str(&text[copied_to..at]);
+        copied_to = end;
+        search_from = end.max(at + 1);
+    }
+    if copied_to == 0 {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    kept.push_str(&text[copied_to..]);
+    std::borrow::Cow::Owned(kept)
 }
 
 fn describe_parse_error(error: &ParseFeedError) -> String {

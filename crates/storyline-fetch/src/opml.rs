@@ -9,7 +9,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 use url::Url;
 
-use crate::error::FeedError;
+use crate::error::{FeedError, one_line_reason};
 use crate::text::decode_plain_text;
 
 /// One subscription from an OPML file.
@@ -26,11 +26,12 @@ pub struct OpmlOutline {
 pub fn parse_opml(source: &str, bytes: &[u8]) -> Result<Vec<OpmlOutline>, FeedError> {
     let malformed = |reason: String| FeedError::MalformedOpml {
         origin: source.to_string(),
-        reason,
+        reason: one_line_reason(&reason),
     };
     let base = Url::parse(source).ok();
     // Decoded first (BOM, UTF-8 validity, the XML declaration): quick-xml reads UTF-8 only.
     let text = storyline_extract::decode_feed(bytes, None);
+    let text = crate::feed::without_inner_xml_declarations(&text);
     let mut reader = Reader::from_reader(text.as_bytes());
     let mut buffer = Vec::new();
     let mut open_elements: Vec<String> = Vec::new();

@@ -282,7 +282,7 @@ pub fn article_from_json_line(line: &str, imported_at: DateTime<Utc>) -> Result<
     };
     let date_published = match published {
         Some(text) => {
-            Some(parse_date(&text).ok_or_else(|| format!("unrecognised date \"{text}\""))?)
+            Some(parse_date(&text).ok_or_else(|| format!("unrecognised date {}", quoted(&text)))?)
         }
         None => None,
     };
@@ -310,6 +310,17 @@ pub fn article_from_json_line(line: &str, imported_at: DateTime<Utc>) -> Result<
         extraction: ExtractionStatus::Imported,
         extra: fields,
     })
+}
+
+/// A piece of the input quoted in a report: escaped (a newline in it must not break the
+/// report's one line) and cut to a readable length (the input may be megabytes).
+pub(crate) fn quoted(input: &str) -> String {
+    const MAX_CHARS: usize = 80;
+    let mut shown: String = input.chars().take(MAX_CHARS).collect();
+    if input.chars().nth(MAX_CHARS).is_some() {
+        shown.push('…');
+    }
+    format!("{shown:?}")
 }
 
 fn json_kind(value: &serde_json::Value) -> &'static str {

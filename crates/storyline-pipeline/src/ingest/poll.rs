@@ -18,7 +18,7 @@
 //! and its remaining items are found; items already stored, or taken by another feed of the
 //! same poll, are not fetched again.
 
-use super::{check_dates, first_words, host_of, store_batch};
+use super::{check_dates, first_words, host_of, quoted, store_batch};
 use crate::PipelineError;
 use crate::dedupe::{Deduper, canonicalize_url};
 use chrono::{DateTime, Utc};
@@ -399,10 +399,15 @@ impl Poll {
                 return Ok(());
             }
         };
-        let parsed = match parse_feed(&state.feed.url, &body.body, body.content_type.as_deref()) {
+        let feed_url = state.feed.url.clone();
+        let parsed = guarded(&feed_url, "feed parser", || {
+            parse_feed(&feed_url, &body.body, body.content_type.as_deref())
+                .map_err(|error| error.to_failure(&feed_url))
+        });
+        let parsed = match parsed {
             Ok(parsed) => parsed,
-            Err(error) => {
-                state.failure = Some(error.to_failure(&state.feed.url));
+            Err(failure) => {
+                state.failure = Some(failure);
                 return Ok(());
             }
         };
@@ -536,6 +541,23 @@ impl Poll {
     }
 }
 
+/// Runs a parser over fetched bytes, turning a panic into a failure of this input: the
+/// parsers (feed-rs, quick-xml, html5ever) are third-party code fed hostile bytes, and one
+/// feed must never take the poll down. The panic is still printed, as a bug to report.
+fn guarded<T>(
+    url: &str,
+    parser: &str,
+    parse: impl FnOnce() -> Result<T, ItemFailure>,
+) -> Result<T, ItemFailure> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse)).unwrap_or_else(|_panic| {
+        Err(ItemFailure::new(
+            url,
+            FailureKind::Malformed,
+            format!("{url}: the {parser} failed on this input (a bug worth reporting)"),
+        ))
+    })
+}
+
 fn out_of_time(url: &str, budget: Duration) -> ItemFailure {
     ItemFailure::new(
         url,
@@ -592,7 +614,7 @@ async fn article_from_item(
         ItemFailure::new(
             feed.url.clone(),
             FailureKind::NotArticle,
-            format!("{}: item \"{}\" has no link", feed.url, item.id),
+            format!("{}: item {} has no link", feed.url, quoted(&item.id)),
         )
     })?;
     let page = match fetcher
@@ -600,11 +622,21 @@ async fn article_from_item(
         .await
     {
         Ok(FetchOutcome::Fetched(body)) => {
-            match extract(
-                &body.body,
-                body.content_type.as_deref(),
-                Some(&body.final_url),
-            ) {
+            let extracted = guarded(&link, "article extractor", || {
+                extract(
+                    &body.body,
+                    body.content_type.as_deref(),
+                    Some(&body.final_url),
+                )
+                .map_err(|err| {
+                    ItemFailure::new(
+                        link.clone(),
+                        FailureKind::Malformed,
+                        format!("{link}: {err}"),
+                    )
+                })
+            });
+            match extracted {
                 Ok(extracted) if extracted.is_article => Ok(extracted),
                 // A section front or index page is not news: the item is skipped, not stored
                 // with its summary (it would open a story of its own).
@@ -620,11 +652,7 @@ async fn article_from_item(
                         ),
                     ));
                 }
-                Err(err) => Err(ItemFailure::new(
-                    link.clone(),
-                    FailureKind::Malformed,
-                    format!("{link}: {err}"),
-                )),
+                Err(failure) => Err(failure),
             }
         }
         Ok(FetchOutcome::NotModified) => Err(ItemFailure::new(
