@@ -368,10 +368,16 @@ impl Fetcher {
         if let Some(last_modified) = &validators.last_modified {
             request = request.header(header::IF_MODIFIED_SINCE, last_modified.as_str());
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|error| self.transport_error(requested, &error, "cannot connect"))?;
+        let response = request.send().await.map_err(|error| {
+            // A connection that was made, then answered with something that is not
+            // HTTP, did not fail to connect.
+            let doing = if error.is_connect() {
+                "cannot connect"
+            } else {
+                "request failed"
+            };
+            self.transport_error(requested, &error, doing)
+        })?;
 
         let status = response.status();
         if status == StatusCode::NOT_MODIFIED {

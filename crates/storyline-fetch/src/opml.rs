@@ -4,6 +4,8 @@
 //! in various cases and titles in `title` or `text`. We walk every `<outline>` at any depth and
 //! keep those that carry a feed URL; folders themselves are not subscriptions.
 
+use std::collections::HashSet;
+
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
@@ -37,6 +39,7 @@ pub fn parse_opml(source: &str, bytes: &[u8]) -> Result<Vec<OpmlOutline>, FeedEr
     let mut open_elements: Vec<String> = Vec::new();
     let mut saw_root = false;
     let mut outlines: Vec<OpmlOutline> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
 
     loop {
         let event = reader
@@ -56,7 +59,7 @@ pub fn parse_opml(source: &str, bytes: &[u8]) -> Result<Vec<OpmlOutline>, FeedEr
                 let name = local_name(&element);
                 check_root(source, &mut saw_root, &open_elements, &name)?;
                 if name.eq_ignore_ascii_case("outline") {
-                    collect_outline(&element, base.as_ref(), &mut outlines);
+                    collect_outline(&element, base.as_ref(), &mut outlines, &mut seen);
                 }
                 open_elements.push(name);
             }
@@ -64,7 +67,7 @@ pub fn parse_opml(source: &str, bytes: &[u8]) -> Result<Vec<OpmlOutline>, FeedEr
                 let name = local_name(&element);
                 check_root(source, &mut saw_root, &open_elements, &name)?;
                 if name.eq_ignore_ascii_case("outline") {
-                    collect_outline(&element, base.as_ref(), &mut outlines);
+                    collect_outline(&element, base.as_ref(), &mut outlines, &mut seen);
                 }
             }
             Event::End(_) => {
@@ -113,7 +116,12 @@ fn check_root(
 }
 
 /// Adds the outline if it names a feed URL not seen before.
-fn collect_outline(element: &BytesStart<'_>, base: Option<&Url>, outlines: &mut Vec<OpmlOutline>) {
+fn collect_outline(
+    element: &BytesStart<'_>,
+    base: Option<&Url>,
+    outlines: &mut Vec<OpmlOutline>,
+    seen: &mut HashSet<String>,
+) {
     let mut feed_url = None;
     let mut title = None;
     let mut text = None;
@@ -142,7 +150,8 @@ fn collect_outline(element: &BytesStart<'_>, base: Option<&Url>, outlines: &mut 
         Some(Ok(absolute)) => absolute.to_string(),
         _ => feed_url,
     };
-    if outlines.iter().any(|known| known.url == url) {
+    // A set, not a scan of the list: an OPML file of 20,000 outlines is anyone's to send.
+    if !seen.insert(url.clone()) {
         return;
     }
     outlines.push(OpmlOutline {

@@ -587,6 +587,15 @@ pub fn mentions(text: &str) -> Vec<Mention> {
         i = next;
     }
     found.retain(|m| !is_not_an_entity(&m.surface));
+    // The text's evidence about a name is read once per name, not once per mention: each
+    // read scans the text, and a long text names the same people hundreds of times.
+    let mut weak_kinds: HashMap<String, Option<EntityKind>> = HashMap::new();
+    for mention in found.iter_mut().filter(|m| m.kind.is_none()) {
+        let context = evidence_window(text, mention.start, mention.end);
+        mention.kind = *weak_kinds
+            .entry(mention.surface.clone())
+            .or_insert_with(|| weak_kind(&mention.surface, context));
+    }
     found
 }
 
@@ -878,7 +887,8 @@ fn push_mention(
     let start = tokens[first].start;
     let end = tokens[last].end;
     let surface = text[start..end].to_string();
-    let kind = strong_kind(&surface, role.as_deref()).or_else(|| weak_kind(&surface, text));
+    // Weak evidence from the text comes later, once per name ([`mentions`]).
+    let kind = strong_kind(&surface, role.as_deref());
     out.push(Mention {
         surface,
         start,
@@ -1150,6 +1160,23 @@ fn kind_from_role(role: &str) -> Option<EntityKind> {
         return Some(EntityKind::Person);
     }
     None
+}
+
+/// How far on each side of a mention [`weak_kind`] looks for evidence. Each look scans its
+/// context, so over a whole text the cost grows with distinct names times text length;
+/// bounded, a text of a megabyte of names costs what a long article does. Real articles
+/// (under 64 KiB) are read whole. In a longer text a name's evidence is read around its
+/// first mention.
+const EVIDENCE_WINDOW_BYTES: usize = 32 * 1024;
+
+/// The part of `text` around the mention at `start..end` that [`weak_kind`] reads.
+fn evidence_window(text: &str, start: usize, end: usize) -> &str {
+    if text.len() <= 2 * EVIDENCE_WINDOW_BYTES {
+        return text;
+    }
+    let from = text.floor_char_boundary(start.saturating_sub(EVIDENCE_WINDOW_BYTES));
+    let to = text.ceil_char_boundary(end.saturating_add(EVIDENCE_WINDOW_BYTES).min(text.len()));
+    &text[from..to]
 }
 
 /// Evidence from the surrounding text: a surname used alone later → person; "in X" or

@@ -208,6 +208,10 @@ impl Case {
         }
     }
 
+    /// Marks a case that exposes a bug not fixed yet: it runs and shows in the table, and
+    /// fails the suite only once it passes (so the mark is removed with the fix). Every case
+    /// passes today; the mark waits for the next bug a new case finds.
+    #[allow(dead_code)]
     fn known_bug(mut self, bug: &'static str) -> Case {
         self.known_bug = Some(bug);
         self
@@ -495,10 +499,6 @@ fn feed_content(env: &Env) -> Vec<Case> {
             .check(
                 "stored headlines are at most 1 KiB (MAX_TITLE_BYTES)",
                 |o| o.all_articles(|a| a.headline.len() <= 1024, "headline over 1 KiB"),
-            )
-            .known_bug(
-                "feed titles are not cut to MAX_TITLE_BYTES as imported ones are, and \
-                 storyline-nlp entities::weak_kind is quadratic in a text's length",
             ),
         c.feed("deep-xml-nesting", rss_reply(&deep_xml(base)))
             .route("p1", html(page_html("Matryoshka Mail", 2)))
@@ -745,8 +745,7 @@ fn budgets(env: &Env) -> Vec<Case> {
             })
             .warns("3 s")
             .expect(Expect::Within(3.0 + 12.0))
-            .limits(20, DEFAULT_RSS_MIB)
-            .known_bug("ingest/poll.rs names the feed's budget when the poll's ran out"),
+            .limits(20, DEFAULT_RSS_MIB),
     ]
 }
 
@@ -835,11 +834,7 @@ fn imports(env: &Env) -> Vec<Case> {
             .limits(60, DEFAULT_RSS_MIB),
         c.import("import-text-of-names", Input::Make(text_of_names))
             .expect(Expect::Articles(1))
-            .expect(Expect::NoWarnings)
-            .known_bug(
-                "storyline-nlp entities::weak_kind scans the whole text for every capitalised \
-                 mention: quadratic",
-            ),
+            .expect(Expect::NoWarnings),
         c.import("import-long-title", Input::Bytes(long_title()))
             .expect(Expect::Notes(
                 line(1),
@@ -884,7 +879,7 @@ fn imports(env: &Env) -> Vec<Case> {
             .expect(Expect::Articles(0))
             .expect(Expect::WarnsSome("input.jsonl:".into(), "not valid UTF-8")),
         c.import("import-directory", Input::Directory)
-            .fails("Is a directory"),
+            .fails("is a directory"),
         c.import("import-missing-file", Input::Missing)
             .fails("cannot open"),
     ]
@@ -932,8 +927,7 @@ fn opml(env: &Env) -> Vec<Case> {
             .expect(Expect::Subscribed(1))
             .check("only the https feed is subscribed", |o| {
                 o.all_feeds(|f| f.url.starts_with("https://"), "subscribed")
-            })
-            .known_bug("commands/feeds.rs import_opml skips the scheme check of `feeds add`"),
+            }),
         c.opml("opml-huge", Input::Make(huge_opml))
             .expect(Expect::Subscribed(20_000))
             .expect(Expect::Says("20000 feeds added")),
@@ -974,7 +968,7 @@ fn slow_pages_budget(c: &Cases) -> Case {
         s.timeout_secs = 60;
         s.feed_budget_secs = 3;
     })
-    .warns("cut off after 3 s with 30 new items not read")
+    .warns("cut off by the feed's 3 s budget with 30 new items not read")
     .expect(Expect::StoredFrom(feed_url, 0))
     .expect(Expect::Within(3.0 + 12.0))
     .limits(20, DEFAULT_RSS_MIB)

@@ -262,7 +262,7 @@ fn trim_line_end(line: &[u8]) -> &[u8] {
 /// Cuts `text` to at most `cap` bytes, at the last paragraph or sentence end in the final
 /// quarter (at most 64 KiB) when there is one, so a reader sees whole sentences; else at a
 /// character boundary. Returns what was done, for the report.
-fn cut_to_cap(text: &mut String, cap: usize, what: &str) -> Option<String> {
+pub(crate) fn cut_to_cap(text: &mut String, cap: usize, what: &str) -> Option<String> {
     if text.len() <= cap {
         return None;
     }

@@ -18,7 +18,8 @@
 //! and its remaining items are found; items already stored, or taken by another feed of the
 //! same poll, are not fetched again.
 
-use super::{check_dates, first_words, host_of, quoted, store_batch};
+use super::import::cut_to_cap;
+use super::{MAX_TITLE_BYTES, check_dates, first_words, host_of, quoted, store_batch};
 use crate::PipelineError;
 use crate::dedupe::{Deduper, canonicalize_url};
 use chrono::{DateTime, Utc};
@@ -170,6 +171,9 @@ struct FeedPoll {
     feed: Feed,
     stage: Stage,
     deadline: Option<Instant>,
+    /// The budget that set `deadline`, for reports: "the feed's 2 minutes budget" or "the
+    /// poll's 10 minutes budget", whichever ends first.
+    budget: String,
     pending: VecDeque<FeedItem>,
     in_flight: usize,
     articles: Vec<ItemArticle>,
@@ -187,6 +191,7 @@ impl FeedPoll {
             feed,
             stage: Stage::Waiting,
             deadline: None,
+            budget: String::new(),
             pending: VecDeque::new(),
             in_flight: 0,
             articles: Vec::new(),
@@ -253,17 +258,24 @@ impl Poll {
     fn start_feed<'a>(&mut self, fetcher: &'a Fetcher, index: usize, now: Instant) -> Task<'a> {
         let state = &mut self.feeds[index];
         state.stage = Stage::FetchingFeed;
-        let deadline = (now + self.limits.feed_budget).min(self.run_deadline);
+        let feed_deadline = now + self.limits.feed_budget;
+        let (deadline, budget) = if self.run_deadline < feed_deadline {
+            let budget = describe_duration(self.limits.run_budget);
+            (self.run_deadline, format!("the poll's {budget} budget"))
+        } else {
+            let budget = describe_duration(self.limits.feed_budget);
+            (feed_deadline, format!("the feed's {budget} budget"))
+        };
         state.deadline = Some(deadline);
+        state.budget = budget.clone();
         let url = state.feed.url.clone();
         let validators = Validators::from_feed(&state.feed);
-        let budget = self.limits.feed_budget;
         Box::pin(async move {
             let fetched = tokio::time::timeout_at(deadline, fetcher.get(&url, &validators)).await;
             let outcome = match fetched {
                 Ok(Ok(outcome)) => Ok(outcome),
                 Ok(Err(error)) => Err(error.to_failure(&url)),
-                Err(_elapsed) => Err(out_of_time(&url, budget)),
+                Err(_elapsed) => Err(out_of_time(&url, &budget)),
             };
             TaskDone::Feed {
                 feed: index,
@@ -278,13 +290,16 @@ impl Poll {
         let deadline = state.deadline.unwrap_or(self.run_deadline);
         let feed = state.feed.clone();
         let now = self.now;
-        let budget = self.limits.feed_budget;
+        let budget = state.budget.clone();
         Box::pin(async move {
             let fetched =
                 tokio::time::timeout_at(deadline, article_from_item(fetcher, &feed, &item, now))
                     .await;
             let outcome = fetched.unwrap_or_else(|_elapsed| {
-                Err(out_of_time(item.url.as_deref().unwrap_or(&item.id), budget))
+                Err(out_of_time(
+                    item.url.as_deref().unwrap_or(&item.id),
+                    &budget,
+                ))
             });
             TaskDone::Item {
                 feed: index,
@@ -359,9 +374,12 @@ impl Poll {
                             self.report.errors.push(failure);
                         }
                         let url = article.url.clone();
+                        // A page's or feed's "headline" of a megabyte is a mistake or an attack;
+                        // it would be shown whole wherever the story is listed.
+                        let cut = cut_to_cap(&mut article.headline, MAX_TITLE_BYTES, "headline");
                         self.report.notes.extend(
-                            check_dates(&mut article, self.now)
-                                .into_iter()
+                            cut.into_iter()
+                                .chain(check_dates(&mut article, self.now))
                                 .map(|note| format!("{url}: {note}")),
                         );
                         state.articles.push(ItemArticle {
@@ -415,8 +433,13 @@ impl Poll {
             state.feed.title = parsed.title.clone();
         }
         let mut new_items = Vec::new();
+        // An item listed twice (the same link or guid) is one item.
+        let mut listed: HashSet<ArticleId> = HashSet::new();
         for item in parsed.items {
-            if !already_stored(store, &item)? {
+            let ids = feed_item_ids(&item);
+            let repeated = !ids.is_empty() && ids.iter().all(|id| listed.contains(id));
+            listed.extend(ids);
+            if !repeated && !already_stored(store, &item)? {
                 new_items.push(item);
             }
         }
@@ -497,10 +520,8 @@ impl Poll {
                     state.feed.url.clone(),
                     FailureKind::Budget,
                     format!(
-                        "{}: cut off after {} with {} new items not read; they are read at the next poll",
-                        state.feed.url,
-                        describe_duration(self.limits.feed_budget),
-                        state.deferred
+                        "{}: cut off by {} with {} new items not read; they are read at the next poll",
+                        state.feed.url, state.budget, state.deferred
                     ),
                 ));
             }
@@ -558,21 +579,18 @@ fn guarded<T>(
     })
 }
 
-fn out_of_time(url: &str, budget: Duration) -> ItemFailure {
+fn out_of_time(url: &str, budget: &str) -> ItemFailure {
     ItemFailure::new(
         url,
         FailureKind::Budget,
-        format!(
-            "{url}: not done within the feed's {} budget",
-            describe_duration(budget)
-        ),
+        format!("{url}: not done within {budget}"),
     )
 }
 
 fn describe_duration(duration: Duration) -> String {
     let seconds = duration.as_secs_f64();
     if seconds >= 120.0 {
-        format!("{:.0} minutes", seconds / 60.0)
+        format!("{:.0}-minute", seconds / 60.0)
     } else {
         format!("{seconds:.0} s")
     }

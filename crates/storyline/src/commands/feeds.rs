@@ -3,7 +3,7 @@
 use super::open_store;
 use crate::cli::FeedsCommand;
 use crate::config::Config;
-use crate::output::outln;
+use crate::output::{errln, outln};
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
 use std::path::Path;
@@ -69,9 +69,25 @@ pub fn run(config: &Config, command: FeedsCommand) -> Result<()> {
     Ok(())
 }
 
+/// The largest OPML file read: a list of twenty thousand subscriptions is under 4 MiB.
+const MAX_OPML_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Subscribes to every feed of an OPML file; relative `xmlUrl`s resolve against the file's
-/// own location. Returns (added, already present).
+/// own location. An outline whose URL is unusable (an unsupported scheme such as
+/// `javascript:`, or no URL at all) is reported as a warning and skipped; the others are
+/// subscribed. Returns (added, already present).
 pub fn import_opml(store: &mut dyn Store, file: &Path) -> Result<(usize, usize)> {
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("cannot read {}", file.display()))?
+        .len();
+    if size > MAX_OPML_BYTES {
+        bail!(
+            "{}: {} MiB is over the {} MiB an OPML file may be",
+            file.display(),
+            size / (1024 * 1024),
+            MAX_OPML_BYTES / (1024 * 1024)
+        );
+    }
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let base = std::fs::canonicalize(file)
         .ok()
@@ -80,12 +96,12 @@ pub fn import_opml(store: &mut dyn Store, file: &Path) -> Result<(usize, usize)>
     let outlines = parse_opml(&file.display().to_string(), &bytes)?;
     let (mut added, mut existing) = (0, 0);
     for outline in outlines {
-        let url = match url::Url::parse(&outline.url) {
-            Ok(url) => url.to_string(),
-            Err(_) => base
-                .join(&outline.url)
-                .with_context(|| format!("{}: bad feed URL {}", file.display(), outline.url))?
-                .to_string(),
+        let url = match outline_feed_url(&base, &outline.url) {
+            Ok(url) => url,
+            Err(cause) => {
+                errln!("warning: {}: outline {cause}: skipped", file.display());
+                continue;
+            }
         };
         if store.add_feed(&Feed::new(url, outline.title, Utc::now()))? {
             added += 1;
@@ -94,6 +110,25 @@ pub fn import_opml(store: &mut dyn Store, file: &Path) -> Result<(usize, usize)>
         }
     }
     Ok((added, existing))
+}
+
+/// The feed URL of an OPML outline, resolved against the file's own URL: http(s) or file,
+/// as `feeds add` accepts; otherwise the reason, naming the URL.
+fn outline_feed_url(base: &url::Url, written: &str) -> Result<String, String> {
+    // Quoted escaped and cut: the file is anyone's, and the warning is one line.
+    let shown: String = written.chars().take(200).collect();
+    let url = match url::Url::parse(written) {
+        Ok(url) => url,
+        Err(_) => base
+            .join(written)
+            .map_err(|error| format!("{shown:?}: bad feed URL: {error}"))?,
+    };
+    match url.scheme() {
+        "http" | "https" | "file" => Ok(url.to_string()),
+        other => Err(format!(
+            "{shown:?}: unsupported URL scheme {other} (use http, https or file)"
+        )),
+    }
 }
 
 /// Accepts http(s):// and file:// URLs, and turns a local path into a file:// URL.

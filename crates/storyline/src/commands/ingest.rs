@@ -169,6 +169,9 @@ fn stop_server(server: Option<RunningServer>, runtime: &tokio::runtime::Runtime)
 
 pub fn import(config: &Config, file: &Path, quiet: bool) -> Result<()> {
     let mut store = open_store(config)?;
+    if file.is_dir() {
+        anyhow::bail!("{}: is a directory, not a JSONL file", file.display());
+    }
     let handle =
         std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
     let label = file.display().to_string();
