@@ -2,6 +2,10 @@
 //! wire copies, the broken feed, every brief complete and cited), re-runs, imports and the
 //! reading commands, each on a fresh data directory.
 
+mod cli_support;
+
+use cli_support::ok;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -17,17 +21,6 @@ fn storyline(data_dir: &Path, args: &[&str]) -> Output {
         .env_remove("STORYLINE_CONFIG")
         .output()
         .expect("the storyline binary runs")
-}
-
-fn ok(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed: {}\nstdout: {}\nstderr: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 fn corpus() -> PathBuf {

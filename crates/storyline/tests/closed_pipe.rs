@@ -2,9 +2,13 @@
 //! exit code 0. Each test runs the real binary with stdout (and for some, stderr) a pipe
 //! whose reading end is already closed, so the command's first write fails with EPIPE.
 
+mod cli_support;
+
+use cli_support::ok;
+
 use std::io::pipe;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 fn storyline(data_dir: &Path, args: &[&str]) -> Command {
@@ -17,17 +21,6 @@ fn storyline(data_dir: &Path, args: &[&str]) -> Command {
         .env_remove("STORYLINE_CONFIG")
         .env_remove("STORYLINE_KB_LANGUAGES");
     command
-}
-
-fn ok(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed: {}\nstdout: {}\nstderr: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// Runs `storyline ARGS` with stdout a closed pipe: it must end with exit code 0, no panic

@@ -7,6 +7,10 @@
 //! for what each article is). Articles are matched to brief sources by URL, which the corpus
 //! writes in canonical form.
 
+mod cli_support;
+
+use cli_support::ok;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -65,17 +69,6 @@ fn storyline(data_dir: &Path, args: &[&str]) -> Output {
         .expect("the storyline binary runs")
 }
 
-fn stdout_of(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed: {}\nstdout: {}\nstderr: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
 /// One line of the corpus file, as far as the checks need it.
 struct CorpusArticle {
     url: String,
@@ -122,27 +115,23 @@ struct Imported {
 fn import_corpus() -> Imported {
     let dir = tempfile::tempdir().unwrap();
     let file = corpus_file();
-    let import_stdout = stdout_of(&storyline(
+    let import_stdout = ok(&storyline(
         dir.path(),
         &["import", file.to_str().unwrap(), "--quiet"],
     ));
-    let listing: Value =
-        serde_json::from_str(&stdout_of(&storyline(dir.path(), &["stories", "--json"])))
-            .expect("stories --json is JSON");
+    let listing: Value = serde_json::from_str(&ok(&storyline(dir.path(), &["stories", "--json"])))
+        .expect("stories --json is JSON");
     let mut stories = BTreeMap::new();
     let mut briefs = BTreeMap::new();
     let mut markdown = BTreeMap::new();
     for story in listing.as_array().expect("a list of stories") {
         let id = story["id"].as_str().unwrap().to_string();
-        let brief: Value = serde_json::from_str(&stdout_of(&storyline(
+        let brief: Value = serde_json::from_str(&ok(&storyline(
             dir.path(),
             &["brief", &id, "--format", "json"],
         )))
         .expect("brief --format json is JSON");
-        markdown.insert(
-            id.clone(),
-            stdout_of(&storyline(dir.path(), &["brief", &id])),
-        );
+        markdown.insert(id.clone(), ok(&storyline(dir.path(), &["brief", &id])));
         briefs.insert(id.clone(), brief);
         stories.insert(id, story.clone());
     }

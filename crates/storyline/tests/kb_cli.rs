@@ -1,6 +1,10 @@
 //! End-to-end tests of `storyline kb import|lookup|stats` on the pipeline's hand-written
 //! knowledge-base fixtures, each on a fresh data directory.
 
+mod cli_support;
+
+use cli_support::ok;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -17,17 +21,6 @@ fn storyline(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         command.env(name, value);
     }
     command.output().expect("the storyline binary runs")
-}
-
-fn ok(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed: {}\nstdout: {}\nstderr: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 fn fixture(name: &str) -> PathBuf {

@@ -9,6 +9,10 @@
 
 #![cfg(feature = "local-llm")]
 
+mod cli_support;
+
+use cli_support::ok;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -36,17 +40,6 @@ fn storyline(data_dir: &Path, model: &Path, args: &[&str]) -> Output {
         .env("STORYLINE_LOCAL_THREADS", "1")
         .output()
         .expect("the storyline binary runs")
-}
-
-fn ok(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed: {}\nstdout: {}\nstderr: {}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 #[test]
