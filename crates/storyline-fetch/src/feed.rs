@@ -81,7 +81,11 @@ pub(crate) fn without_inner_xml_declarations(text: &str) -> std::borrow::Cow<'_,
     let body_start = text.len() - text.trim_start().len();
     let mut kept = String::new();
     let mut copied_to = 0;
-    let mut search_from = body_start + 1;
+    // The search starts after the first character: a declaration there is the leading one.
+    let mut search_from = text[body_start..]
+        .chars()
+        .next()
+        .map_or(text.len(), |first| body_start + first.len_utf8());
     while let Some(found) = text.get(search_from..).and_then(|rest| rest.find("<?xml")) {
         let at = search_from + found;
         let after = &text[at + "<?xml".len()..];
