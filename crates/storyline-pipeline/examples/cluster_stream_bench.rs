@@ -18,6 +18,16 @@
 //!   story count after it, so a cost per article that grows with the number of stories
 //!   shows.
 //!
+//! - `cluster_stream_bench flood IN.jsonl [IN.jsonl ...] [--sizes 2000,4000,8000,16000]
+//!   [--distinct 8000] [--templates one-line,titled,long,named] [--rounds N]`: times the
+//!   clusterer (assign in publication order, then `finish`) on floods of near-template items
+//!   (one feed's worth of the same item with a running number, each with its own URL, a
+//!   minute apart; see [`template_item`]) at each size, and on `--distinct` real articles
+//!   built from the inputs as the stream mode builds its stream (the stream's first
+//!   articles); reports articles/second of each and, per template, the ratio of its time to
+//!   the real articles' time at the same count, with a table on stderr. A flood should cost
+//!   per article about what real news costs.
+//!
 //! Stream dates: a copy spans the dated articles' own span (their offsets from the earliest
 //! dated article kept); articles with no date, or whose date lies outside that span (ECB+
 //! documents are dated from 1923 to 2013), get times spread evenly over it. Each copy is then
@@ -28,6 +38,7 @@ use std::io::{BufWriter, Write};
 use std::time::Instant;
 use storyline_model::{Article, ArticleId};
 use storyline_pipeline::cluster::{ClusterConfig, Clusterer, stream_order};
+use storyline_pipeline::ingest::article_from_json_line;
 #[path = "bench_input/mod.rs"]
 mod bench_input;
 use bench_input::{read_articles, shuffle};
@@ -39,7 +50,7 @@ fn main() {
     }
 }
 
-const USAGE: &str = "usage: cluster_stream_bench run IN.jsonl OUT.jsonl [--shuffle SEED] [--rounds N]\n       cluster_stream_bench stream IN.jsonl [IN.jsonl ...] [--total N] [--block B] [--shift-days D] [--seed S]";
+const USAGE: &str = "usage: cluster_stream_bench run IN.jsonl OUT.jsonl [--shuffle SEED] [--rounds N]\n       cluster_stream_bench stream IN.jsonl [IN.jsonl ...] [--total N] [--block B] [--shift-days D] [--seed S]\n       cluster_stream_bench flood IN.jsonl [IN.jsonl ...] [--sizes N,N,...] [--distinct N] [--templates T,T,...] [--rounds N]";
 
 fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -47,6 +58,7 @@ fn run() -> Result<(), String> {
     match args.first().map(String::as_str) {
         Some("run") => run_file(&positional, &flags),
         Some("stream") => run_stream(&positional, &flags),
+        Some("flood") => run_flood(&positional, &flags),
         _ => Err(USAGE.into()),
     }
 }
@@ -219,6 +231,214 @@ fn run_stream(positional: &[String], flags: &Flags) -> Result<(), String> {
     });
     println!("{report}");
     Ok(())
+}
+
+fn run_flood(positional: &[String], flags: &Flags) -> Result<(), String> {
+    check_flags(flags, &["sizes", "distinct", "templates", "rounds"])?;
+    if positional.is_empty() {
+        return Err(USAGE.into());
+    }
+    let sizes: Vec<usize> = flag(flags, "sizes", "2000,4000,8000,16000".to_string())?
+        .split(',')
+        .map(|n| n.trim().parse().map_err(|e| format!("--sizes {n}: {e}")))
+        .collect::<Result<_, String>>()?;
+    let distinct: usize = flag(flags, "distinct", 8_000)?;
+    let templates: Vec<String> = flag(flags, "templates", TEMPLATES.join(","))?
+        .split(',')
+        .map(|t| t.trim().to_string())
+        .collect();
+    if let Some(unknown) = templates.iter().find(|t| !TEMPLATES.contains(&t.as_str())) {
+        return Err(format!(
+            "--templates: unknown template {unknown} (known: {})",
+            TEMPLATES.join(", ")
+        ));
+    }
+    let rounds: usize = flag(flags, "rounds", 1)?;
+
+    let mut originals = Vec::new();
+    for input in positional {
+        originals.extend(read_articles(input)?);
+    }
+    if originals.is_empty() {
+        return Err(format!("{}: no articles", positional.join(", ")));
+    }
+    // The scaling stream's opening: real articles, a copy of the inputs 30 days after the
+    // previous one once they run out (by then the first copy's stories have retired).
+    let real = build_stream(&originals, distinct, 30, 1);
+    drop(originals);
+
+    let mut runs = Vec::new();
+    let mut time = |label: String, articles: &[Article]| {
+        let (seconds, cpu_seconds, stories) = time_clustering(articles, rounds);
+        let rate = |s: f64| articles.len() as f64 / s.max(1e-9);
+        runs.push(serde_json::json!({
+            "input": label,
+            "articles": articles.len(),
+            "seconds": seconds,
+            "articles_per_second": rate(seconds),
+            "cpu_seconds": cpu_seconds,
+            "articles_per_cpu_second": cpu_seconds.map(rate),
+            "stories": stories,
+        }));
+    };
+    time("distinct".into(), &real);
+    for template in &templates {
+        for &n in &sizes {
+            time(template.clone(), &template_flood(template, n)?);
+        }
+    }
+
+    // Each template's flood of the real set's size against the real set: CPU time when
+    // known (the cores may be shared).
+    let seconds_of = |run: &serde_json::Value| {
+        run["cpu_seconds"]
+            .as_f64()
+            .or_else(|| run["seconds"].as_f64())
+            .unwrap_or_default()
+    };
+    let ratios: serde_json::Map<String, serde_json::Value> = templates
+        .iter()
+        .filter_map(|template| {
+            let flood = runs.iter().skip(1).find(|r| {
+                r["input"].as_str() == Some(template)
+                    && r["articles"].as_u64() == Some(real.len() as u64)
+            })?;
+            let ratio = seconds_of(flood) / seconds_of(&runs[0]).max(1e-9);
+            Some((template.clone(), ratio.into()))
+        })
+        .collect();
+
+    eprintln!(
+        "{:<10}{:>9}{:>10}{:>11}{:>12}{:>11}{:>9}",
+        "input", "articles", "seconds", "CPU s", "art/s wall", "art/s CPU", "stories"
+    );
+    for run in &runs {
+        eprintln!(
+            "{:<10}{:>9}{:>10.2}{:>11.2}{:>12.0}{:>11.0}{:>9}",
+            run["input"].as_str().unwrap_or_default(),
+            run["articles"].as_u64().unwrap_or_default(),
+            run["seconds"].as_f64().unwrap_or_default(),
+            run["cpu_seconds"].as_f64().unwrap_or_default(),
+            run["articles_per_second"].as_f64().unwrap_or_default(),
+            run["articles_per_cpu_second"].as_f64().unwrap_or_default(),
+            run["stories"].as_u64().unwrap_or_default(),
+        );
+    }
+    for (template, ratio) in &ratios {
+        eprintln!(
+            "{template} / distinct time at {} articles: {:.2}",
+            real.len(),
+            ratio.as_f64().unwrap_or_default()
+        );
+    }
+    let report = serde_json::json!({
+        "rounds": rounds.max(1),
+        "runs": runs,
+        "template_to_distinct_time_ratio": ratios,
+        "peak_rss_kib": peak_rss_kib(),
+    });
+    println!("{report}");
+    Ok(())
+}
+
+/// Median wall and CPU seconds of `rounds` passes of a fresh clusterer over `articles`
+/// (assign each, then `finish`), and the story count.
+fn time_clustering(articles: &[Article], rounds: usize) -> (f64, Option<f64>, usize) {
+    let mut seconds = Vec::new();
+    let mut cpu_seconds = Vec::new();
+    let mut stories = 0;
+    for _ in 0..rounds.max(1) {
+        let cpu_started = thread_cpu_seconds();
+        let started = Instant::now();
+        let mut clusterer = Clusterer::new(ClusterConfig::default());
+        for article in articles {
+            clusterer.assign(article);
+        }
+        clusterer.finish();
+        seconds.push(started.elapsed().as_secs_f64());
+        if let (Some(before), Some(after)) = (cpu_started, thread_cpu_seconds()) {
+            cpu_seconds.push(after - before);
+        }
+        stories = clusterer.story_count();
+    }
+    (
+        median_of(&mut seconds).unwrap_or_default(),
+        median_of(&mut cpu_seconds),
+        stories,
+    )
+}
+
+/// The near-template floods, by name (see [`template_item`]).
+const TEMPLATES: &[&str] = &["one-line", "titled", "long", "named"];
+
+/// Headline and text of item `i` of a near-template flood. Each kind stresses another part
+/// of the clusterer:
+/// - `one-line`: the issue's item, "Summary i: officials in district i announced measure i
+///   on schools and roads.", as headline and text; the items make one story that grows with
+///   every item (its centroid gains each item's number);
+/// - `titled`: the same sentence under the headline "Summary i"; once the template's words
+///   are in every item their weight sinks, and the items open thousands of stories that all
+///   hold those words;
+/// - `long`: a full text of eight such sentences, each with its own numbers; full texts must
+///   share two names to meet, so every item opens a story of its own;
+/// - `named`: a full text naming the same governor and port with one running number; the
+///   items make one story of full texts, which refinement tests for a split and for moves.
+fn template_item(template: &str, i: usize) -> (String, String) {
+    let sentence = format!(
+        "Summary {i}: officials in district {i} announced measure {i} on schools and roads."
+    );
+    match template {
+        "titled" => (format!("Summary {i}"), sentence),
+        "long" => (
+            format!("Item {i}"),
+            (0..8)
+                .map(|k| {
+                    format!(
+                        "Summary {i}{k}: officials in district {i} announced measure {k}{i} on \
+                         schools and roads, number {k} of {i}."
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        "named" => (
+            format!("Governor Alma Reyes update {i}"),
+            format!(
+                "Governor Alma Reyes of Port Lindqvist said in update {i} that the harbour \
+                 authority, the transport ministry and the city council agreed to fund dredging, \
+                 new cranes, flood barriers, rail sidings, customs sheds, a ferry terminal and \
+                 training for {i} workers. Critics in Lindqvist warned about costs, delays, \
+                 pollution and traffic near schools. Reyes promised audits, hearings and \
+                 quarterly reports."
+            ),
+        ),
+        _ => (sentence.clone(), sentence),
+    }
+}
+
+/// `n` items of a near-template flood as one feed would list them, read by the pipeline's
+/// own import parser, each item with its own URL and published a minute after the one
+/// before.
+fn template_flood(template: &str, n: usize) -> Result<Vec<Article>, String> {
+    let start = Utc
+        .with_ymd_and_hms(2024, 5, 1, 0, 0, 0)
+        .single()
+        .unwrap_or_default();
+    let articles = (1..=n)
+        .map(|i| {
+            let (headline, text) = template_item(template, i);
+            let published = start + Duration::minutes(i as i64);
+            let line = serde_json::json!({
+                "title": headline,
+                "text": text,
+                "url": format!("https://flood.example/{template}/{i}"),
+                "source": "flood.example",
+                "date": published.to_rfc3339(),
+            });
+            article_from_json_line(&line.to_string(), start)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(stream_order(articles))
 }
 
 /// Repeats `originals` until `total` articles: copy `c` has ids suffixed `#copyC` and times
