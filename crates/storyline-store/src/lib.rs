@@ -40,8 +40,16 @@ mod sqlite;
 
 pub use sqlite::{AppliedMigration, DB_FILE_NAME, SqliteStore};
 
+/// A backend's own error, kept as the source of a [`StoreError`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Everything that can go wrong in a store. Each Display is one line naming the database or
 /// the record involved, and the cause.
+///
+/// Errors raised by a database library (SQLite, PostgreSQL) arrive as [`StoreError::Open`],
+/// [`StoreError::Migration`] or [`StoreError::Database`]: the library's error is kept as the
+/// source, and the backend sorts it into a [`StoreErrorKind`] so that callers decide what to
+/// do (retry, answer 503, report a bug) without knowing which database they talk to.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot create data directory {}: {source}", path.display())]
@@ -49,21 +57,28 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot open database {}: {source}", path.display())]
+    /// The database could not be opened or reached. `db` is a file path, or a server URL
+    /// without its password.
+    #[error("cannot open database {db}: {}", one_line(source))]
     Open {
-        path: PathBuf,
-        source: rusqlite::Error,
+        db: String,
+        kind: StoreErrorKind,
+        source: BoxError,
     },
     /// The file system would not switch the database to WAL journal mode (some network file
     /// systems cannot); without it readers would block the writer.
     #[error("cannot open database {}: WAL journal mode refused (still {mode})", path.display())]
     WalUnavailable { path: PathBuf, mode: String },
-    #[error("database {db}: migration {version} ({name}) failed: {source}")]
+    #[error(
+        "database {db}: migration {version} ({name}) failed: {}",
+        one_line(source)
+    )]
     Migration {
         db: String,
         version: u32,
         name: &'static str,
-        source: rusqlite::Error,
+        kind: StoreErrorKind,
+        source: BoxError,
     },
     #[error(
         "database {db}: schema version {found} is newer than this build understands \
@@ -74,12 +89,14 @@ pub enum StoreError {
         found: u32,
         supported: u32,
     },
-    #[error("database {db}: {op}: {source}")]
-    Sqlite {
+    /// A statement the database refused or could not run.
+    #[error("database {db}: {op}: {}", one_line(source))]
+    Database {
         db: String,
         /// What we were doing ("insert article a1b2...").
         op: String,
-        source: rusqlite::Error,
+        kind: StoreErrorKind,
+        source: BoxError,
     },
     /// A stored row that cannot be decoded (bad JSON, bad timestamp, negative count).
     #[error("database {db}: corrupt {what}: {detail}")]
@@ -111,17 +128,63 @@ pub enum StoreError {
     NotFound { what: String },
 }
 
+/// What kind of failure a [`StoreError`] is, whichever backend raised it: what a caller
+/// needs to choose between retrying, reporting the request and reporting a bug.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StoreErrorKind {
+    /// Another writer held a lock past the wait limit: the same call may succeed a moment
+    /// later.
+    Busy,
+    /// The write collided with another one (a unique key taken, a serialization failure, a
+    /// deadlock victim): the data changed under us; retrying the whole step may succeed.
+    Conflict,
+    /// A record the call names does not exist.
+    NotFound,
+    /// Stored data that cannot be read as what it should be.
+    Corrupt,
+    /// The database cannot be reached or written: connection lost, disk full, permission
+    /// denied, a file that cannot be opened.
+    Io,
+    /// Anything else: a rule the data broke, a value that cannot be stored, a bug.
+    Other,
+}
+
 impl StoreError {
+    /// What kind of failure this is; see [`StoreErrorKind`].
+    pub fn kind(&self) -> StoreErrorKind {
+        match self {
+            StoreError::Open { kind, .. }
+            | StoreError::Migration { kind, .. }
+            | StoreError::Database { kind, .. } => *kind,
+            StoreError::CreateDir { .. } | StoreError::WalUnavailable { .. } => StoreErrorKind::Io,
+            StoreError::Corrupt { .. } => StoreErrorKind::Corrupt,
+            StoreError::NotFound { .. } => StoreErrorKind::NotFound,
+            StoreError::SchemaTooNew { .. }
+            | StoreError::Encode { .. }
+            | StoreError::Ambiguous { .. }
+            | StoreError::Invalid { .. } => StoreErrorKind::Other,
+        }
+    }
+
     /// Whether another writer held the database past the busy timeout: the same call may
     /// succeed a moment later (a server answers 503 rather than 500).
     pub fn is_busy(&self) -> bool {
-        match self {
-            StoreError::Sqlite { source, .. } => matches!(
-                source.sqlite_error_code(),
-                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-            ),
-            _ => false,
-        }
+        self.kind() == StoreErrorKind::Busy
+    }
+}
+
+/// A backend error's message on one line: some libraries add `DETAIL:` and `HINT:` lines,
+/// and every [`StoreError`] Display is one line.
+fn one_line(source: &BoxError) -> String {
+    let text = source.to_string();
+    if text.contains(['\n', '\r']) {
+        text.lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ")
+    } else {
+        text
     }
 }
 

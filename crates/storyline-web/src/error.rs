@@ -231,12 +231,12 @@ impl From<StoreError> for ApiError {
             | StoreError::WalUnavailable { .. }
             | StoreError::Migration { .. }
             | StoreError::SchemaTooNew { .. } => ApiError::Unavailable(error.to_string()),
-            StoreError::Sqlite { .. } if error.is_busy() => {
+            StoreError::Database { .. } if error.is_busy() => {
                 ApiError::Unavailable(error.to_string())
             }
-            StoreError::Sqlite { .. } | StoreError::Corrupt { .. } | StoreError::Encode { .. } => {
-                ApiError::Internal(error.to_string())
-            }
+            StoreError::Database { .. }
+            | StoreError::Corrupt { .. }
+            | StoreError::Encode { .. } => ApiError::Internal(error.to_string()),
         }
     }
 }

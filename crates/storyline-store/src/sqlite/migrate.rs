@@ -3,6 +3,7 @@
 //! leaves the database at the previous version, never between two.
 
 use super::codec::encode_time;
+use super::{error_kind, sql_error};
 use crate::StoreError;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
@@ -59,11 +60,7 @@ pub struct AppliedMigration {
 
 /// Brings the schema up to [`latest_version`], applying only what is missing.
 pub(crate) fn migrate(conn: &mut Connection, db: &str) -> Result<(), StoreError> {
-    let bookkeeping_error = |source| StoreError::Sqlite {
-        db: db.to_string(),
-        op: "create schema_migrations".to_string(),
-        source,
-    };
+    let bookkeeping_error = |source| sql_error(db, "create schema_migrations", source);
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
              version    INTEGER PRIMARY KEY NOT NULL,
@@ -83,11 +80,12 @@ pub(crate) fn migrate(conn: &mut Connection, db: &str) -> Result<(), StoreError>
     }
 
     for migration in MIGRATIONS.iter().filter(|m| m.version > found) {
-        let failed = |source| StoreError::Migration {
+        let failed = |source: rusqlite::Error| StoreError::Migration {
             db: db.to_string(),
             version: migration.version,
             name: migration.name,
-            source,
+            kind: error_kind(&source),
+            source: Box::new(source),
         };
         // IMMEDIATE takes the write lock before reading, so two processes opening the same
         // fresh database cannot both apply a migration: the second waits, then sees it done.
@@ -128,20 +126,12 @@ fn current_version(conn: &Connection, db: &str) -> Result<u32, StoreError> {
             [],
             |row| row.get(0),
         )
-        .map_err(|source| StoreError::Sqlite {
-            db: db.to_string(),
-            op: "read schema version".to_string(),
-            source,
-        })?;
+        .map_err(|source| sql_error(db, "read schema version", source))?;
     super::codec::decode_count(db, "schema_migrations version", version)
 }
 
 pub(crate) fn applied(conn: &Connection, db: &str) -> Result<Vec<AppliedMigration>, StoreError> {
-    let sql_error = |source| StoreError::Sqlite {
-        db: db.to_string(),
-        op: "read schema_migrations".to_string(),
-        source,
-    };
+    let sql_error = |source| sql_error(db, "read schema_migrations", source);
     let mut stmt = conn
         .prepare("SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
         .map_err(sql_error)?;

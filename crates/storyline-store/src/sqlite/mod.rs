@@ -9,7 +9,7 @@ mod codec;
 mod kb;
 mod migrate;
 
-use crate::{BriefHit, KbSourceSummary, Store, StoreCounts, StoreError};
+use crate::{BriefHit, KbSourceSummary, Store, StoreCounts, StoreError, StoreErrorKind};
 use chrono::{DateTime, Utc};
 use codec::{
     corrupt, decode_count, decode_json, decode_optional_time, decode_time, encode_json, encode_time,
@@ -47,10 +47,7 @@ impl SqliteStore {
             source,
         })?;
         let path = data_dir.join(DB_FILE_NAME);
-        let open_error = |source| StoreError::Open {
-            path: path.clone(),
-            source,
-        };
+        let open_error = |source| open_error(&path.display().to_string(), source);
         let conn = Connection::open(&path).map_err(open_error)?;
         conn.busy_timeout(Duration::from_secs(5))
             .map_err(open_error)?;
@@ -71,10 +68,7 @@ impl SqliteStore {
 
     /// A private database that lives as long as this value: for tests and one-off runs.
     pub fn open_in_memory() -> Result<Self, StoreError> {
-        let conn = Connection::open_in_memory().map_err(|source| StoreError::Open {
-            path: PathBuf::from(":memory:"),
-            source,
-        })?;
+        let conn = Connection::open_in_memory().map_err(|source| open_error(":memory:", source))?;
         Self::finish_open(conn, None, ":memory:".to_string())
     }
 
@@ -84,11 +78,7 @@ impl SqliteStore {
         label: String,
     ) -> Result<Self, StoreError> {
         conn.execute_batch("PRAGMA foreign_keys = ON")
-            .map_err(|source| StoreError::Sqlite {
-                db: label.clone(),
-                op: "enable foreign keys".to_string(),
-                source,
-            })?;
+            .map_err(|source| sql_error(&label, "enable foreign keys", source))?;
         migrate::migrate(&mut conn, &label)?;
         Ok(SqliteStore { conn, path, label })
     }
@@ -242,12 +232,59 @@ impl SqliteStore {
     }
 }
 
-/// `StoreError::Sqlite` for the database labelled `db`.
+/// `StoreError::Database` for the database labelled `db`.
 fn sql_error(db: &str, op: impl Into<String>, source: rusqlite::Error) -> StoreError {
-    StoreError::Sqlite {
+    StoreError::Database {
         db: db.to_string(),
         op: op.into(),
-        source,
+        kind: error_kind(&source),
+        source: Box::new(source),
+    }
+}
+
+/// `StoreError::Open` for the database labelled `db`.
+fn open_error(db: &str, source: rusqlite::Error) -> StoreError {
+    StoreError::Open {
+        db: db.to_string(),
+        kind: error_kind(&source),
+        source: Box::new(source),
+    }
+}
+
+/// Sorts a SQLite failure into the backend-neutral kinds callers act on.
+fn error_kind(error: &rusqlite::Error) -> StoreErrorKind {
+    use rusqlite::ErrorCode as Code;
+    match error {
+        rusqlite::Error::SqliteFailure(failure, _) => match failure.code {
+            Code::DatabaseBusy | Code::DatabaseLocked => StoreErrorKind::Busy,
+            // Only a taken key is a collision with another write; CHECK, NOT NULL and
+            // foreign-key failures are rules the data broke.
+            Code::ConstraintViolation
+                if matches!(
+                    failure.extended_code,
+                    rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                        | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                ) =>
+            {
+                StoreErrorKind::Conflict
+            }
+            Code::DatabaseCorrupt | Code::NotADatabase => StoreErrorKind::Corrupt,
+            Code::SystemIoFailure
+            | Code::CannotOpen
+            | Code::PermissionDenied
+            | Code::DiskFull
+            | Code::ReadOnly
+            | Code::NoLargeFileSupport
+            | Code::FileLockingProtocolFailed => StoreErrorKind::Io,
+            _ => StoreErrorKind::Other,
+        },
+        rusqlite::Error::QueryReturnedNoRows => StoreErrorKind::NotFound,
+        // A stored value of the wrong type or range: the row is not what the schema says.
+        rusqlite::Error::FromSqlConversionFailure(..)
+        | rusqlite::Error::IntegralValueOutOfRange(..)
+        | rusqlite::Error::InvalidColumnType(..)
+        | rusqlite::Error::Utf8Error(..) => StoreErrorKind::Corrupt,
+        _ => StoreErrorKind::Other,
     }
 }
 
@@ -1100,7 +1137,9 @@ impl Store for SqliteStore {
 
 #[cfg(test)]
 mod tests {
-    use super::fts5_query;
+    use super::{error_kind, fts5_query, sql_error};
+    use crate::StoreErrorKind;
+    use rusqlite::ffi;
 
     fn check(input: &str, expected: Option<&str>) {
         assert_eq!(fts5_query(input).as_deref(), expected, "input {input:?}");
@@ -1119,5 +1158,45 @@ mod tests {
         check("São-Paulo*", Some(r#""São-Paulo*""#));
         check("- * ( ) \"", None);
         check("", None);
+    }
+    fn check_kind(extended_code: std::ffi::c_int, expected: StoreErrorKind) {
+        let error = rusqlite::Error::SqliteFailure(ffi::Error::new(extended_code), None);
+        assert_eq!(error_kind(&error), expected, "SQLite code {extended_code}");
+    }
+
+    #[test]
+    fn sqlite_failures_sort_into_kinds() {
+        check_kind(ffi::SQLITE_BUSY, StoreErrorKind::Busy);
+        check_kind(ffi::SQLITE_LOCKED, StoreErrorKind::Busy);
+        check_kind(ffi::SQLITE_CONSTRAINT_UNIQUE, StoreErrorKind::Conflict);
+        check_kind(ffi::SQLITE_CONSTRAINT_PRIMARYKEY, StoreErrorKind::Conflict);
+        check_kind(ffi::SQLITE_CONSTRAINT_CHECK, StoreErrorKind::Other);
+        check_kind(ffi::SQLITE_CONSTRAINT_FOREIGNKEY, StoreErrorKind::Other);
+        check_kind(ffi::SQLITE_CORRUPT, StoreErrorKind::Corrupt);
+        check_kind(ffi::SQLITE_NOTADB, StoreErrorKind::Corrupt);
+        check_kind(ffi::SQLITE_IOERR, StoreErrorKind::Io);
+        check_kind(ffi::SQLITE_FULL, StoreErrorKind::Io);
+        check_kind(ffi::SQLITE_CANTOPEN, StoreErrorKind::Io);
+        check_kind(ffi::SQLITE_MISUSE, StoreErrorKind::Other);
+        assert_eq!(
+            error_kind(&rusqlite::Error::QueryReturnedNoRows),
+            StoreErrorKind::NotFound
+        );
+    }
+
+    #[test]
+    fn a_busy_database_is_busy_and_says_where() {
+        // What SQLite reports when the busy timeout runs out.
+        let busy = rusqlite::Error::SqliteFailure(
+            ffi::Error::new(ffi::SQLITE_BUSY),
+            Some("database is locked".to_string()),
+        );
+        let error = sql_error("/srv/news/storyline.db", "commit story batch", busy);
+        assert!(error.is_busy());
+        assert_eq!(error.kind(), StoreErrorKind::Busy);
+        assert_eq!(
+            error.to_string(),
+            "database /srv/news/storyline.db: commit story batch: database is locked"
+        );
     }
 }
