@@ -1,6 +1,8 @@
 //! The conformance suite every [`Store`] backend must pass: the contract written on the
-//! trait, checked. A backend's integration test calls [`run_all`] with a function that makes
-//! a fresh, empty store; each check gets its own.
+//! trait, checked. Each check of [`CHECKS`] gets a fresh, empty store. The backends'
+//! integration tests run each check as a test of its own (`conformance_tests!` in
+//! `tests/conformance_support`), so that a failure names its check; [`run_all`] runs them
+//! all in one go.
 //!
 //! The fixtures are invented: a harbour strike in the fictional town of Port Ellery, told by
 //! three fictional outlets; the knowledge-base entries are written in the shape of Wikidata's.

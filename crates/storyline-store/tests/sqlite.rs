@@ -1,11 +1,15 @@
-//! The SQLite backend against the shared conformance suite, on fresh database files, plus
-//! what only a file database has: reopening, migrations bookkeeping, WAL, open errors.
+//! The SQLite backend against the shared conformance suite, one test per check, on fresh
+//! database files and in memory; plus what only a file database has: reopening, migrations
+//! bookkeeping, WAL, open errors.
 
 use chrono::{TimeZone, Utc};
 use std::path::Path;
 use storyline_model::{ArticleId, EntityKind, ExtractionStatus, Feed, KbEntity};
-use storyline_store::{DB_FILE_NAME, SqliteStore, Store, StoreError, conformance};
+use storyline_store::{DB_FILE_NAME, SqliteStore, Store, StoreError};
 use tempfile::TempDir;
+
+#[macro_use]
+mod conformance_support;
 
 fn temp_dir() -> TempDir {
     tempfile::tempdir().expect("temporary directory")
@@ -15,23 +19,27 @@ fn open(dir: &Path) -> SqliteStore {
     SqliteStore::open(dir).unwrap_or_else(|e| panic!("{e}"))
 }
 
-#[test]
-fn file_store_passes_the_conformance_suite() {
-    let mut dirs = Vec::new();
-    conformance::run_all(&mut || {
-        let dir = temp_dir();
-        // A data directory that does not exist yet: open must create it.
-        let store = open(&dir.path().join("data"));
-        dirs.push(dir);
-        Box::new(store)
-    });
+/// A fresh store in a data directory that does not exist yet: open must create it.
+fn file_store() -> Option<(SqliteStore, TempDir)> {
+    let dir = temp_dir();
+    Some((open(&dir.path().join("data")), dir))
 }
 
-#[test]
-fn in_memory_store_passes_the_conformance_suite() {
-    conformance::run_all(&mut || {
-        Box::new(SqliteStore::open_in_memory().unwrap_or_else(|e| panic!("{e}")))
-    });
+fn memory_store() -> Option<(SqliteStore, ())> {
+    Some((
+        SqliteStore::open_in_memory().unwrap_or_else(|e| panic!("{e}")),
+        (),
+    ))
+}
+
+/// The conformance suite on fresh database files, one test per check.
+mod file {
+    conformance_tests!(crate::file_store);
+}
+
+/// The conformance suite on fresh in-memory databases, one test per check.
+mod in_memory {
+    conformance_tests!(crate::memory_store);
 }
 
 #[test]
