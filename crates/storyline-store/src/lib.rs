@@ -36,8 +36,12 @@ use storyline_model::{
 #[cfg(feature = "conformance")]
 #[doc(hidden)]
 pub mod conformance;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod sqlite;
 
+#[cfg(feature = "postgres")]
+pub use postgres::PgStore;
 pub use sqlite::{AppliedMigration, DB_FILE_NAME, SqliteStore};
 
 /// A backend's own error, kept as the source of a [`StoreError`].

@@ -1,0 +1,1188 @@
+//! The PostgreSQL backend, [`PgStore`]: the same [`Store`] contract as the SQLite file, on a
+//! server that several processes and machines can share.
+//!
+//! It talks to the server through the synchronous `postgres` crate (tokio-postgres run on a
+//! private single-threaded runtime per connection). The [`Store`] trait is blocking, and is
+//! called from pipeline code that is blocking too; sqlx would need either an async trait,
+//! reaching through every caller, or a runtime entered for each call; `postgres` gives the
+//! real protocol (binary parameters, prepared statements, kept per connection here) behind
+//! plain method calls.
+//!
+//! One [`PgStore`] is one connection. Every multi-row write is one transaction (READ
+//! COMMITTED); the few read-then-write steps lock the row they depend on first (a brief's
+//! story, so two writers cannot take the same version). A lock held by another writer is
+//! waited for up to 5 s (`lock_timeout`, unless the connection string sets one), then the
+//! call fails as busy, as SQLite's busy timeout does.
+//!
+//! Schema: numbered migrations under `migrations/` (see `migrate.rs`), in the first schema
+//! of the connection's `search_path` (`?options=-c%20search_path%3Dname` in the URL picks
+//! one). Full-text search needs the `unaccent` extension, which ships with PostgreSQL and
+//! which migration 0002 creates when it is missing (a trusted extension: the database's
+//! owner may). Connections are plain TCP or Unix sockets: this build has no TLS.
+//!
+//! PostgreSQL text cannot hold the character U+0000: a value containing it is refused by the
+//! server (the write fails, naming its record) where SQLite would store it.
+
+mod codec;
+mod error;
+mod kb;
+mod migrate;
+mod search;
+mod session;
+
+use crate::{AppliedMigration, BriefHit, KbSourceSummary, Store, StoreCounts, StoreError};
+use chrono::{DateTime, Utc};
+use codec::{
+    PgMicros, corrupt, decode_count, decode_json, decode_optional_time, decode_time, encode_json,
+    encode_optional_time, encode_time,
+};
+use error::{open_error, redact};
+use postgres::{NoTls, Row};
+use session::{Connection, Session};
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+use storyline_model::{
+    Article, ArticleId, Brief, EntityCard, EntityKind, Feed, KbEntity, Story, StoryArticle, StoryId,
+};
+
+/// How many candidates [`StoreError::Ambiguous`] lists at most.
+const MAX_AMBIGUOUS_CANDIDATES: usize = 10;
+
+/// How long a connection attempt may take when the connection string sets no limit.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The PostgreSQL implementation of [`Store`]: one connection to one schema.
+pub struct PgStore {
+    /// In a `RefCell` because the client needs `&mut` for every query while [`Store`]'s
+    /// readers take `&self`; a store is used by one thread at a time (`Send`, not `Sync`).
+    conn: RefCell<Connection>,
+    /// How errors name this database: its connection string without the password.
+    label: String,
+}
+
+impl PgStore {
+    /// Connects to the database at `url` (`postgres://user@host:5432/db`, or libpq's
+    /// `host=... dbname=...` form) and brings its schema up to date. Errors name the URL
+    /// without its password.
+    pub fn connect(url: &str) -> Result<Self, StoreError> {
+        let label = redact(url);
+        let mut config: postgres::Config = url.parse().map_err(|e| StoreError::Open {
+            db: label.clone(),
+            kind: crate::StoreErrorKind::Other,
+            source: Box::new(error::PgCause(e)),
+        })?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("storyline");
+        }
+        // Notices ("text-search query doesn't contain lexemes") are not errors; the default
+        // callback would log each one.
+        config.notice_callback(|_| {});
+        let mut client = config.connect(NoTls).map_err(|e| open_error(&label, e))?;
+        // Wait for another writer's locks as SQLite waits for its write lock, then fail as
+        // busy rather than hang; a lock_timeout given in the URL's options wins.
+        let lock_timeout: String = client
+            .query_one("SHOW lock_timeout", &[])
+            .and_then(|row| row.try_get(0))
+            .map_err(|e| open_error(&label, e))?;
+        if lock_timeout == "0" {
+            client
+                .batch_execute("SET lock_timeout = '5s'")
+                .map_err(|e| open_error(&label, e))?;
+        }
+        migrate::migrate(&mut client, &label)?;
+        Ok(PgStore {
+            conn: RefCell::new(Connection::new(client)),
+            label,
+        })
+    }
+
+    /// The connection string without its password, as errors name it.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// The migrations recorded in this schema, oldest first.
+    pub fn applied_migrations(&self) -> Result<Vec<AppliedMigration>, StoreError> {
+        migrate::applied(&mut self.conn.borrow_mut().client, &self.label)
+    }
+
+    /// The highest schema version this build applies.
+    pub fn schema_version() -> u32 {
+        migrate::latest_version()
+    }
+
+    /// Runs statements on the connection outside a transaction, each committed on its own:
+    /// reads, and writes of a single statement.
+    fn run<T>(
+        &self,
+        work: impl FnOnce(&mut Session<'_, postgres::Client>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.conn.borrow_mut();
+        work(&mut conn.session(&self.label))
+    }
+
+    /// Runs `work` in one transaction; see [`Connection::write`].
+    fn write<T>(
+        &mut self,
+        op: &str,
+        work: impl FnOnce(&mut Session<'_, postgres::Transaction<'_>>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.conn.get_mut().write(&self.label, op, work)
+    }
+
+    fn query_articles(
+        &self,
+        op: &str,
+        sql_after_from: &str,
+        params: session::Params<'_>,
+    ) -> Result<Vec<Article>, StoreError> {
+        let sql = format!("SELECT {ARTICLE_COLUMNS} FROM articles {sql_after_from}");
+        let raws = self.run(|s| s.query_map(op, &sql, params, RawArticle::from_row))?;
+        raws.into_iter()
+            .map(|raw| raw.decode(&self.label))
+            .collect()
+    }
+
+    fn query_stories(
+        &self,
+        op: &str,
+        sql_after_from: &str,
+        params: session::Params<'_>,
+    ) -> Result<Vec<Story>, StoreError> {
+        let sql = format!("SELECT {STORY_COLUMNS} FROM stories {sql_after_from}");
+        let raws = self.run(|s| s.query_map(op, &sql, params, RawStory::from_row))?;
+        raws.into_iter()
+            .map(|raw| raw.decode(&self.label))
+            .collect()
+    }
+
+    fn query_briefs(
+        &self,
+        op: &str,
+        sql_after_where: &str,
+        params: session::Params<'_>,
+    ) -> Result<Vec<Brief>, StoreError> {
+        let sql =
+            format!("SELECT story_id, version, json::text FROM briefs WHERE {sql_after_where}");
+        let rows = self.run(|s| {
+            s.query_map(op, &sql, params, |row| {
+                Ok((
+                    row.try_get::<_, String>(0)?,
+                    row.try_get::<_, i64>(1)?,
+                    row.try_get::<_, String>(2)?,
+                ))
+            })
+        })?;
+        rows.into_iter()
+            .map(|(story_id, version, json)| {
+                let what = format!("brief {story_id} version {version}");
+                let brief: Brief = decode_json(&self.label, &what, &json)?;
+                let version = decode_count(&self.label, &what, version)?;
+                if brief.story_id.as_str() != story_id || brief.version != version {
+                    return Err(corrupt(
+                        &self.label,
+                        &what,
+                        format!(
+                            "its JSON says story {} version {}",
+                            brief.story_id, brief.version
+                        ),
+                    ));
+                }
+                Ok(brief)
+            })
+            .collect()
+    }
+
+    /// Follows `merged_into` from `start` to the story that absorbed it.
+    fn follow_merges(
+        session: &mut Session<'_, postgres::Client>,
+        start: StoryId,
+    ) -> Result<StoryId, StoreError> {
+        let mut seen = BTreeSet::new();
+        let mut current = start;
+        loop {
+            if !seen.insert(current.clone()) {
+                return Err(corrupt(
+                    session.db,
+                    &format!("story {current}"),
+                    "merged_into forms a cycle".to_string(),
+                ));
+            }
+            let op = format!("read story {current}");
+            let row = session.query_opt(
+                &op,
+                "SELECT merged_into FROM stories WHERE id = $1",
+                &[&current.as_str()],
+            )?;
+            let next: Option<Option<String>> = row
+                .map(|row| row.try_get(0))
+                .transpose()
+                .map_err(|e| error::decode_error(session.db, &op, e))?;
+            match next {
+                Some(Some(target)) => current = StoryId(target),
+                Some(None) => return Ok(current),
+                None => {
+                    return Err(corrupt(
+                        session.db,
+                        &format!("story {current}"),
+                        "a merged_into chain leads to a missing story".to_string(),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Whether a story with this id exists; with `lock`, the row is also locked until the end of
+/// the transaction, so that what depends on it (its next brief version, its entity rows) is
+/// written by one writer at a time.
+fn story_exists<C: postgres::GenericClient>(
+    session: &mut Session<'_, C>,
+    id: &str,
+    lock: bool,
+) -> Result<bool, StoreError> {
+    let sql = if lock {
+        "SELECT 1 FROM stories WHERE id = $1 FOR UPDATE"
+    } else {
+        "SELECT 1 FROM stories WHERE id = $1"
+    };
+    session.exists(&format!("look up story {id}"), sql, &[&id])
+}
+
+fn article_exists<C: postgres::GenericClient>(
+    session: &mut Session<'_, C>,
+    id: &str,
+) -> Result<bool, StoreError> {
+    session.exists(
+        &format!("look up article {id}"),
+        "SELECT 1 FROM articles WHERE id = $1",
+        &[&id],
+    )
+}
+
+const ARTICLE_COLUMNS: &str = "id, url, headline, article_body, description, author::text, \
+    date_published, date_published_ns, date_modified, date_modified_ns, date_fetched, \
+    date_fetched_ns, in_language, publisher, image, feed_url, content_hash, duplicate_of, \
+    extraction::text, extra::text";
+
+const STORY_COLUMNS: &str = "id, headline, created_at, created_at_ns, updated_at, \
+    updated_at_ns, article_count, outlet_count, merged_into";
+
+/// The order of article listings: effective time to the nanosecond, then id.
+const ARTICLE_ORDER: &str = "ORDER BY effective_at, effective_ns, id";
+
+/// An `articles` row as stored, before decoding.
+struct RawArticle {
+    id: String,
+    url: String,
+    headline: String,
+    article_body: String,
+    description: Option<String>,
+    author: String,
+    date_published: (Option<PgMicros>, Option<i16>),
+    date_modified: (Option<PgMicros>, Option<i16>),
+    date_fetched: (PgMicros, i16),
+    in_language: Option<String>,
+    publisher: String,
+    image: Option<String>,
+    feed_url: Option<String>,
+    content_hash: String,
+    duplicate_of: Option<String>,
+    extraction: String,
+    extra: String,
+}
+
+impl RawArticle {
+    fn from_row(row: &Row) -> Result<Self, postgres::Error> {
+        Ok(RawArticle {
+            id: row.try_get(0)?,
+            url: row.try_get(1)?,
+            headline: row.try_get(2)?,
+            article_body: row.try_get(3)?,
+            description: row.try_get(4)?,
+            author: row.try_get(5)?,
+            date_published: (row.try_get(6)?, row.try_get(7)?),
+            date_modified: (row.try_get(8)?, row.try_get(9)?),
+            date_fetched: (row.try_get(10)?, row.try_get(11)?),
+            in_language: row.try_get(12)?,
+            publisher: row.try_get(13)?,
+            image: row.try_get(14)?,
+            feed_url: row.try_get(15)?,
+            content_hash: row.try_get(16)?,
+            duplicate_of: row.try_get(17)?,
+            extraction: row.try_get(18)?,
+            extra: row.try_get(19)?,
+        })
+    }
+
+    fn decode(self, db: &str) -> Result<Article, StoreError> {
+        let what = |column: &str| format!("article {} {column}", self.id);
+        Ok(Article {
+            author: decode_json(db, &what("author"), &self.author)?,
+            date_published: decode_optional_time(
+                db,
+                &what("date_published"),
+                self.date_published.0,
+                self.date_published.1,
+            )?,
+            date_modified: decode_optional_time(
+                db,
+                &what("date_modified"),
+                self.date_modified.0,
+                self.date_modified.1,
+            )?,
+            date_fetched: decode_time(
+                db,
+                &what("date_fetched"),
+                self.date_fetched.0,
+                self.date_fetched.1,
+            )?,
+            extraction: decode_json(db, &what("extraction"), &self.extraction)?,
+            extra: decode_json(db, &what("extra"), &self.extra)?,
+            url: self.url,
+            headline: self.headline,
+            article_body: self.article_body,
+            description: self.description,
+            in_language: self.in_language,
+            publisher: self.publisher,
+            image: self.image,
+            feed_url: self.feed_url,
+            content_hash: self.content_hash,
+            duplicate_of: self.duplicate_of.map(ArticleId),
+            id: ArticleId(self.id),
+        })
+    }
+}
+
+/// A `stories` row as stored, before decoding.
+struct RawStory {
+    id: String,
+    headline: String,
+    created_at: (PgMicros, i16),
+    updated_at: (PgMicros, i16),
+    article_count: i64,
+    outlet_count: i64,
+    merged_into: Option<String>,
+}
+
+impl RawStory {
+    fn from_row(row: &Row) -> Result<Self, postgres::Error> {
+        Ok(RawStory {
+            id: row.try_get(0)?,
+            headline: row.try_get(1)?,
+            created_at: (row.try_get(2)?, row.try_get(3)?),
+            updated_at: (row.try_get(4)?, row.try_get(5)?),
+            article_count: row.try_get(6)?,
+            outlet_count: row.try_get(7)?,
+            merged_into: row.try_get(8)?,
+        })
+    }
+
+    fn decode(self, db: &str) -> Result<Story, StoreError> {
+        let what = |column: &str| format!("story {} {column}", self.id);
+        Ok(Story {
+            created_at: decode_time(
+                db,
+                &what("created_at"),
+                self.created_at.0,
+                self.created_at.1,
+            )?,
+            updated_at: decode_time(
+                db,
+                &what("updated_at"),
+                self.updated_at.0,
+                self.updated_at.1,
+            )?,
+            article_count: decode_count(db, &what("article_count"), self.article_count)?,
+            outlet_count: decode_count(db, &what("outlet_count"), self.outlet_count)?,
+            headline: self.headline,
+            merged_into: self.merged_into.map(StoryId),
+            id: StoryId(self.id),
+        })
+    }
+}
+
+/// The smallest string greater than every string that starts with `prefix`, in code point
+/// order (which is `COLLATE "C"` order for UTF-8): the prefix with its last character
+/// incremented, dropping trailing characters that cannot be. `None` when every string
+/// starting with the prefix's first character qualifies (a prefix of U+10FFFF only).
+fn prefix_upper_bound(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32);
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+/// Inserts a batch of articles within a transaction; per article, whether it was new (see
+/// [`Store::insert_articles`]).
+fn write_articles(
+    s: &mut Session<'_, postgres::Transaction<'_>>,
+    articles: &[Article],
+) -> Result<Vec<bool>, StoreError> {
+    let mut inserted = Vec::with_capacity(articles.len());
+    for article in articles {
+        let what = |column: &str| format!("article {} {column}", article.id);
+        let (published, published_ns) = encode_optional_time(article.date_published.as_ref());
+        let (modified, modified_ns) = encode_optional_time(article.date_modified.as_ref());
+        let (fetched, fetched_ns) = encode_time(&article.date_fetched);
+        let changed = s.execute(
+            &format!("insert article {}", article.id),
+            "INSERT INTO articles (id, url, headline, article_body, description, \
+                 author, date_published, date_published_ns, date_modified, \
+                 date_modified_ns, date_fetched, date_fetched_ns, in_language, publisher, \
+                 image, feed_url, content_hash, duplicate_of, extraction, extra) \
+                 VALUES ($1, $2, $3, $4, $5, $6::text::json, $7, $8, $9, $10, $11, $12, \
+                 $13, $14, $15, $16, $17, $18, $19::text::json, $20::text::json) \
+                 ON CONFLICT (id) DO NOTHING",
+            &[
+                &article.id.as_str(),
+                &article.url,
+                &article.headline,
+                &article.article_body,
+                &article.description,
+                &encode_json(&what("author"), &article.author)?,
+                &published,
+                &published_ns,
+                &modified,
+                &modified_ns,
+                &fetched,
+                &fetched_ns,
+                &article.in_language,
+                &article.publisher,
+                &article.image,
+                &article.feed_url,
+                &article.content_hash,
+                &article.duplicate_of.as_ref().map(ArticleId::as_str),
+                &encode_json(&what("extraction"), &article.extraction)?,
+                &encode_json(&what("extra"), &article.extra)?,
+            ],
+        )?;
+        inserted.push(changed == 1);
+    }
+    // The deferred foreign key would catch a dangling duplicate_of at COMMIT too, but
+    // without saying which article: check first, by name.
+    for (article, _) in articles.iter().zip(&inserted).filter(|(_, new)| **new) {
+        if let Some(original) = &article.duplicate_of
+            && !article_exists(s, original.as_str())?
+        {
+            return Err(StoreError::NotFound {
+                what: format!(
+                    "article {original} (duplicate_of of article {})",
+                    article.id
+                ),
+            });
+        }
+    }
+    Ok(inserted)
+}
+
+/// Upserts stories and memberships within a transaction, naming any dangling reference (see
+/// [`Store::save_stories`]).
+fn write_stories(
+    s: &mut Session<'_, postgres::Transaction<'_>>,
+    stories: &[Story],
+    memberships: &[StoryArticle],
+) -> Result<(), StoreError> {
+    for story in stories {
+        let (created, created_ns) = encode_time(&story.created_at);
+        let (updated, updated_ns) = encode_time(&story.updated_at);
+        s.execute(
+            &format!("save story {}", story.id),
+            "INSERT INTO stories (id, headline, created_at, created_at_ns, updated_at, \
+                     updated_at_ns, article_count, outlet_count, merged_into) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     ON CONFLICT (id) DO UPDATE SET headline = excluded.headline, \
+                     created_at = excluded.created_at, created_at_ns = excluded.created_at_ns, \
+                     updated_at = excluded.updated_at, updated_at_ns = excluded.updated_at_ns, \
+                     article_count = excluded.article_count, \
+                     outlet_count = excluded.outlet_count, merged_into = excluded.merged_into",
+            &[
+                &story.id.as_str(),
+                &story.headline,
+                &created,
+                &created_ns,
+                &updated,
+                &updated_ns,
+                &i64::from(story.article_count),
+                &i64::from(story.outlet_count),
+                &story.merged_into.as_ref().map(StoryId::as_str),
+            ],
+        )?;
+    }
+    for member in memberships {
+        let why = encode_json(
+            &format!("membership of article {} why", member.article_id),
+            &member.why,
+        )?;
+        s.execute(
+            &format!(
+                "put article {} in story {}",
+                member.article_id, member.story_id
+            ),
+            "INSERT INTO story_articles (article_id, story_id, score, why) \
+                     VALUES ($1, $2, $3, $4::text::json) ON CONFLICT (article_id) DO UPDATE \
+                     SET story_id = excluded.story_id, score = excluded.score, why = excluded.why",
+            &[
+                &member.article_id.as_str(),
+                &member.story_id.as_str(),
+                &member.score,
+                &why,
+            ],
+        )?;
+    }
+    // Name the dangling reference before the deferred foreign keys reject the COMMIT.
+    for story in stories {
+        if let Some(target) = &story.merged_into
+            && !story_exists(s, target.as_str(), false)?
+        {
+            return Err(StoreError::NotFound {
+                what: format!("story {target} (merged_into of story {})", story.id),
+            });
+        }
+    }
+    for member in memberships {
+        if !story_exists(s, member.story_id.as_str(), false)? {
+            return Err(StoreError::NotFound {
+                what: format!(
+                    "story {} (of a membership of article {})",
+                    member.story_id, member.article_id
+                ),
+            });
+        }
+        if !article_exists(s, member.article_id.as_str())? {
+            return Err(StoreError::NotFound {
+                what: format!(
+                    "article {} (member of story {})",
+                    member.article_id, member.story_id
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+impl Store for PgStore {
+    fn add_feed(&mut self, feed: &Feed) -> Result<bool, StoreError> {
+        let (added_at, added_at_ns) = encode_time(&feed.added_at);
+        let (fetched, fetched_ns) = encode_optional_time(feed.last_fetched_at.as_ref());
+        let changed = self.run(|s| {
+            s.execute(
+                &format!("add feed {}", feed.url),
+                "INSERT INTO feeds (url, title, added_at, added_at_ns, etag, last_modified, \
+                 last_fetched_at, last_fetched_at_ns, last_error, error_count) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (url) DO NOTHING",
+                &[
+                    &feed.url,
+                    &feed.title,
+                    &added_at,
+                    &added_at_ns,
+                    &feed.etag,
+                    &feed.last_modified,
+                    &fetched,
+                    &fetched_ns,
+                    &feed.last_error,
+                    &i64::from(feed.error_count),
+                ],
+            )
+        })?;
+        Ok(changed == 1)
+    }
+
+    fn remove_feed(&mut self, url: &str) -> Result<bool, StoreError> {
+        let changed = self.run(|s| {
+            s.execute(
+                &format!("remove feed {url}"),
+                "DELETE FROM feeds WHERE url = $1",
+                &[&url],
+            )
+        })?;
+        Ok(changed == 1)
+    }
+
+    fn feeds(&self) -> Result<Vec<Feed>, StoreError> {
+        type RawFeed = (
+            String,
+            Option<String>,
+            PgMicros,
+            i16,
+            Option<String>,
+            Option<String>,
+            Option<PgMicros>,
+            Option<i16>,
+            Option<String>,
+            i64,
+        );
+        let rows: Vec<RawFeed> = self.run(|s| {
+            s.query_map(
+                "list feeds",
+                "SELECT url, title, added_at, added_at_ns, etag, last_modified, \
+                 last_fetched_at, last_fetched_at_ns, last_error, error_count FROM feeds \
+                 ORDER BY added_at, added_at_ns, url",
+                &[],
+                |row| {
+                    Ok((
+                        row.try_get(0)?,
+                        row.try_get(1)?,
+                        row.try_get(2)?,
+                        row.try_get(3)?,
+                        row.try_get(4)?,
+                        row.try_get(5)?,
+                        row.try_get(6)?,
+                        row.try_get(7)?,
+                        row.try_get(8)?,
+                        row.try_get(9)?,
+                    ))
+                },
+            )
+        })?;
+        rows.into_iter()
+            .map(
+                |(
+                    url,
+                    title,
+                    added,
+                    added_ns,
+                    etag,
+                    last_modified,
+                    fetched,
+                    fetched_ns,
+                    error,
+                    errors,
+                )| {
+                    let what = |column: &str| format!("feed {url} {column}");
+                    Ok(Feed {
+                        added_at: decode_time(&self.label, &what("added_at"), added, added_ns)?,
+                        last_fetched_at: decode_optional_time(
+                            &self.label,
+                            &what("last_fetched_at"),
+                            fetched,
+                            fetched_ns,
+                        )?,
+                        error_count: decode_count(&self.label, &what("error_count"), errors)?,
+                        url,
+                        title,
+                        etag,
+                        last_modified,
+                        last_error: error,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    fn update_feed_state(&mut self, feed: &Feed) -> Result<(), StoreError> {
+        let (fetched, fetched_ns) = encode_optional_time(feed.last_fetched_at.as_ref());
+        let changed = self.run(|s| {
+            s.execute(
+                &format!("update feed {}", feed.url),
+                "UPDATE feeds SET title = $2, etag = $3, last_modified = $4, \
+                 last_fetched_at = $5, last_fetched_at_ns = $6, last_error = $7, \
+                 error_count = $8 WHERE url = $1",
+                &[
+                    &feed.url,
+                    &feed.title,
+                    &feed.etag,
+                    &feed.last_modified,
+                    &fetched,
+                    &fetched_ns,
+                    &feed.last_error,
+                    &i64::from(feed.error_count),
+                ],
+            )
+        })?;
+        if changed == 0 {
+            return Err(StoreError::NotFound {
+                what: format!("feed {}", feed.url),
+            });
+        }
+        Ok(())
+    }
+
+    fn insert_articles(&mut self, articles: &[Article]) -> Result<Vec<bool>, StoreError> {
+        if articles.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write("article batch", |s| write_articles(s, articles))
+    }
+
+    fn article(&self, id: &ArticleId) -> Result<Option<Article>, StoreError> {
+        let mut found = self.query_articles(
+            &format!("read article {id}"),
+            "WHERE id = $1",
+            &[&id.as_str()],
+        )?;
+        Ok(found.pop())
+    }
+
+    fn articles(&self, ids: &[ArticleId]) -> Result<Vec<Article>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let wanted: Vec<&str> = ids.iter().map(ArticleId::as_str).collect();
+        let found = self.query_articles(
+            &format!("read {} articles", ids.len()),
+            "WHERE id = ANY($1)",
+            &[&wanted],
+        )?;
+        let mut by_id: HashMap<String, Article> = found
+            .into_iter()
+            .map(|article| (article.id.0.clone(), article))
+            .collect();
+        // In the order asked for, repeats included: the last request of an id takes the
+        // stored value, the earlier ones a copy.
+        let mut out = Vec::with_capacity(ids.len());
+        for (index, id) in ids.iter().enumerate() {
+            let asked_again = ids[index + 1..].contains(id);
+            let article = if asked_again {
+                by_id.get(id.as_str()).cloned()
+            } else {
+                by_id.remove(id.as_str())
+            };
+            out.extend(article);
+        }
+        Ok(out)
+    }
+
+    fn has_article(&self, id: &ArticleId) -> Result<bool, StoreError> {
+        self.run(|s| {
+            s.exists(
+                &format!("look up article {id}"),
+                "SELECT 1 FROM articles WHERE id = $1 \
+                 UNION ALL SELECT 1 FROM article_aliases WHERE alias_id = $1",
+                &[&id.as_str()],
+            )
+        })
+    }
+
+    fn add_article_aliases(
+        &mut self,
+        aliases: &[(ArticleId, ArticleId)],
+    ) -> Result<(), StoreError> {
+        if aliases.is_empty() {
+            return Ok(());
+        }
+        self.write("article aliases", |s| {
+            for (alias, article) in aliases {
+                if !article_exists(s, article.as_str())? {
+                    return Err(StoreError::NotFound {
+                        what: format!("article {article}"),
+                    });
+                }
+                if alias == article {
+                    continue;
+                }
+                s.execute(
+                    &format!("record alias {alias} of {article}"),
+                    "INSERT INTO article_aliases (alias_id, article_id) \
+                     SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM articles WHERE id = $1) \
+                     ON CONFLICT (alias_id) DO NOTHING",
+                    &[&alias.as_str(), &article.as_str()],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    fn article_by_content_hash(&self, hash: &str) -> Result<Option<ArticleId>, StoreError> {
+        let op = format!("look up content hash {hash}");
+        self.run(|s| {
+            let row = s.query_opt(
+                &op,
+                "SELECT id FROM articles WHERE content_hash = $1 ORDER BY seq LIMIT 1",
+                &[&hash],
+            )?;
+            row.map(|row| row.try_get::<_, String>(0).map(ArticleId))
+                .transpose()
+                .map_err(|e| error::decode_error(s.db, &op, e))
+        })
+    }
+
+    fn all_articles(&self) -> Result<Vec<Article>, StoreError> {
+        self.query_articles("list articles", ARTICLE_ORDER, &[])
+    }
+
+    fn unclustered_articles(&self) -> Result<Vec<Article>, StoreError> {
+        self.query_articles(
+            "list unclustered articles",
+            &format!(
+                "WHERE NOT EXISTS (SELECT 1 FROM story_articles m \
+                 WHERE m.article_id = articles.id) {ARTICLE_ORDER}"
+            ),
+            &[],
+        )
+    }
+
+    fn set_duplicate_of(&mut self, id: &ArticleId, original: &ArticleId) -> Result<(), StoreError> {
+        self.write("duplicate marking", |s| {
+            if !article_exists(s, original.as_str())? {
+                return Err(StoreError::NotFound {
+                    what: format!("article {original}"),
+                });
+            }
+            let changed = s.execute(
+                &format!("mark article {id} as a copy of {original}"),
+                "UPDATE articles SET duplicate_of = $2 WHERE id = $1",
+                &[&id.as_str(), &original.as_str()],
+            )?;
+            if changed == 0 {
+                return Err(StoreError::NotFound {
+                    what: format!("article {id}"),
+                });
+            }
+            Ok(())
+        })
+    }
+
+    fn search_articles(
+        &self,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<(ArticleId, String)>, StoreError> {
+        self.run(|s| search::articles(s, query, limit))
+    }
+
+    fn save_stories(
+        &mut self,
+        stories: &[Story],
+        memberships: &[StoryArticle],
+    ) -> Result<(), StoreError> {
+        if stories.is_empty() && memberships.is_empty() {
+            return Ok(());
+        }
+        self.write("story batch", |s| write_stories(s, stories, memberships))
+    }
+
+    fn stories(&self) -> Result<Vec<Story>, StoreError> {
+        self.query_stories(
+            "list stories",
+            "WHERE merged_into IS NULL ORDER BY updated_at DESC, updated_at_ns DESC, id",
+            &[],
+        )
+    }
+
+    fn story(&self, id: &StoryId) -> Result<Option<Story>, StoreError> {
+        let mut found = self.query_stories(
+            &format!("read story {id}"),
+            "WHERE id = $1",
+            &[&id.as_str()],
+        )?;
+        Ok(found.pop())
+    }
+
+    fn story_members(&self, id: &StoryId) -> Result<Vec<StoryArticle>, StoreError> {
+        let rows = self.run(|s| {
+            s.query_map(
+                &format!("list members of story {id}"),
+                "SELECT m.article_id, m.score, m.why::text FROM story_articles m \
+                 JOIN articles a ON a.id = m.article_id WHERE m.story_id = $1 \
+                 ORDER BY a.effective_at, a.effective_ns, a.id",
+                &[&id.as_str()],
+                |row| {
+                    Ok((
+                        row.try_get::<_, String>(0)?,
+                        row.try_get::<_, f32>(1)?,
+                        row.try_get::<_, String>(2)?,
+                    ))
+                },
+            )
+        })?;
+        rows.into_iter()
+            .map(|(article_id, score, why)| {
+                let what = format!("membership of article {article_id} why");
+                Ok(StoryArticle {
+                    story_id: id.clone(),
+                    why: decode_json(&self.label, &what, &why)?,
+                    score,
+                    article_id: ArticleId(article_id),
+                })
+            })
+            .collect()
+    }
+
+    fn story_of_article(&self, id: &ArticleId) -> Result<Option<StoryId>, StoreError> {
+        let op = format!("look up story of article {id}");
+        self.run(|s| {
+            let row = s.query_opt(
+                &op,
+                "SELECT story_id FROM story_articles WHERE article_id = $1",
+                &[&id.as_str()],
+            )?;
+            row.map(|row| row.try_get::<_, String>(0).map(StoryId))
+                .transpose()
+                .map_err(|e| error::decode_error(s.db, &op, e))
+        })
+    }
+
+    fn resolve_story(&self, id_or_prefix: &str) -> Result<Option<StoryId>, StoreError> {
+        let wanted = id_or_prefix.trim();
+        if wanted.is_empty() {
+            return Ok(None);
+        }
+        let op = format!("resolve story {wanted:?}");
+        self.run(|s| {
+            if story_exists(s, wanted, false)? {
+                return Self::follow_merges(s, StoryId(wanted.to_string())).map(Some);
+            }
+            // The ids starting with the prefix are one range of the primary key (byte
+            // order); read it a page at a time, since a short prefix may match every story
+            // while a dozen distinct targets already settle the answer.
+            let upper = prefix_upper_bound(wanted);
+            let mut after = wanted.to_string();
+            let mut first_page = true;
+            let mut resolved = BTreeSet::new();
+            'pages: loop {
+                let from = if first_page { ">=" } else { ">" };
+                let ids: Vec<String> = match &upper {
+                    Some(upper) => s.query_map(
+                        &op,
+                        &format!(
+                            "SELECT id FROM stories WHERE id {from} $1 AND id < $2 \
+                             ORDER BY id LIMIT 64"
+                        ),
+                        &[&after, upper],
+                        |row| row.try_get(0),
+                    )?,
+                    None => s.query_map(
+                        &op,
+                        &format!("SELECT id FROM stories WHERE id {from} $1 ORDER BY id LIMIT 64"),
+                        &[&after],
+                        |row| row.try_get(0),
+                    )?,
+                };
+                first_page = false;
+                let Some(last) = ids.last() else {
+                    break;
+                };
+                after = last.clone();
+                let full_page = ids.len() == 64;
+                for id in ids {
+                    if !id.starts_with(wanted) {
+                        break 'pages;
+                    }
+                    resolved.insert(Self::follow_merges(s, StoryId(id))?);
+                    if resolved.len() > MAX_AMBIGUOUS_CANDIDATES {
+                        break 'pages;
+                    }
+                }
+                if !full_page {
+                    break;
+                }
+            }
+            match resolved.len() {
+                0 => Ok(None),
+                1 => Ok(resolved.pop_first()),
+                _ => Err(StoreError::Ambiguous {
+                    prefix: wanted.to_string(),
+                    candidates: resolved
+                        .into_iter()
+                        .take(MAX_AMBIGUOUS_CANDIDATES)
+                        .collect(),
+                }),
+            }
+        })
+    }
+
+    fn save_brief(&mut self, brief: &Brief) -> Result<u32, StoreError> {
+        let story = brief.story_id.as_str();
+        self.write("brief save", |s| {
+            // Locking the story row makes "latest + 1" safe against a concurrent writer.
+            if !story_exists(s, story, true)? {
+                return Err(StoreError::NotFound {
+                    what: format!("story {story} (of a brief)"),
+                });
+            }
+            let latest: i64 = s.query_value(
+                &format!("read brief versions of story {story}"),
+                "SELECT COALESCE(MAX(version), 0) FROM briefs WHERE story_id = $1",
+                &[&story],
+            )?;
+            let what = format!("brief versions of story {story}");
+            let version = decode_count(s.db, &what, latest)?
+                .checked_add(1)
+                .ok_or_else(|| corrupt(s.db, &what, "the version counter is exhausted".into()))?;
+            let mut stored = brief.clone();
+            stored.version = version;
+            let json = encode_json(&format!("brief of story {story}"), &stored)?;
+            let (generated, generated_ns) = encode_time(&stored.generated_at);
+            s.execute(
+                &format!("save brief {version} of story {story}"),
+                "INSERT INTO briefs (story_id, version, generated_at, generated_at_ns, json) \
+                 VALUES ($1, $2, $3, $4, $5::text::json)",
+                &[
+                    &story,
+                    &i64::from(version),
+                    &generated,
+                    &generated_ns,
+                    &json,
+                ],
+            )?;
+            search::index_brief(s, &stored)?;
+            Ok(version)
+        })
+    }
+
+    fn latest_brief(&self, story: &StoryId) -> Result<Option<Brief>, StoreError> {
+        let mut found = self.query_briefs(
+            &format!("read latest brief of story {story}"),
+            "story_id = $1 ORDER BY version DESC LIMIT 1",
+            &[&story.as_str()],
+        )?;
+        Ok(found.pop())
+    }
+
+    fn brief(&self, story: &StoryId, version: u32) -> Result<Option<Brief>, StoreError> {
+        let mut found = self.query_briefs(
+            &format!("read brief {version} of story {story}"),
+            "story_id = $1 AND version = $2",
+            &[&story.as_str(), &i64::from(version)],
+        )?;
+        Ok(found.pop())
+    }
+
+    fn brief_versions(&self, story: &StoryId) -> Result<Vec<(u32, DateTime<Utc>)>, StoreError> {
+        let rows = self.run(|s| {
+            s.query_map(
+                &format!("list brief versions of story {story}"),
+                "SELECT version, generated_at, generated_at_ns FROM briefs \
+                 WHERE story_id = $1 ORDER BY version",
+                &[&story.as_str()],
+                |row| {
+                    Ok((
+                        row.try_get::<_, i64>(0)?,
+                        row.try_get::<_, PgMicros>(1)?,
+                        row.try_get::<_, i16>(2)?,
+                    ))
+                },
+            )
+        })?;
+        rows.into_iter()
+            .map(|(version, at, ns)| {
+                let what = format!("brief {story} version {version}");
+                Ok((
+                    decode_count(&self.label, &what, version)?,
+                    decode_time(&self.label, &what, at, ns)?,
+                ))
+            })
+            .collect()
+    }
+
+    fn search_briefs(&self, query: &str, limit: usize) -> Result<Vec<BriefHit>, StoreError> {
+        self.run(|s| search::briefs(s, query, limit))
+    }
+
+    fn generation(&self) -> Result<u64, StoreError> {
+        let generation: i64 = self.run(|s| {
+            s.query_value(
+                "read the data generation",
+                "SELECT generation FROM data_generation WHERE id = 1",
+                &[],
+            )
+        })?;
+        u64::try_from(generation).map_err(|_| {
+            corrupt(
+                &self.label,
+                "data generation",
+                format!("negative value {generation}"),
+            )
+        })
+    }
+
+    fn counts(&self) -> Result<StoreCounts, StoreError> {
+        let rows = self.run(|s| {
+            s.query_map(
+                "count rows",
+                "SELECT (SELECT COUNT(*) FROM feeds), (SELECT COUNT(*) FROM articles), \
+                 (SELECT COUNT(*) FROM stories WHERE merged_into IS NULL), \
+                 (SELECT COUNT(*) FROM briefs)",
+                &[],
+                |row| {
+                    Ok([
+                        row.try_get::<_, i64>(0)?,
+                        row.try_get::<_, i64>(1)?,
+                        row.try_get::<_, i64>(2)?,
+                        row.try_get::<_, i64>(3)?,
+                    ])
+                },
+            )
+        })?;
+        // COUNT(*) is never negative; a failed conversion would be a server bug.
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        let [feeds, articles, stories, briefs] = rows.first().copied().unwrap_or_default();
+        Ok(StoreCounts {
+            feeds: count(feeds),
+            articles: count(articles),
+            stories: count(stories),
+            briefs: count(briefs),
+        })
+    }
+
+    fn upsert_kb_entities(&mut self, entities: &[KbEntity]) -> Result<usize, StoreError> {
+        kb::upsert(self, entities)
+    }
+
+    fn kb_lookup(&self, name: &str) -> Result<Vec<KbEntity>, StoreError> {
+        self.run(|s| kb::lookup(s, name))
+    }
+
+    fn kb_count(&self) -> Result<usize, StoreError> {
+        self.run(kb::count)
+    }
+
+    fn kb_sources(&self) -> Result<Vec<KbSourceSummary>, StoreError> {
+        self.run(kb::sources)
+    }
+
+    fn set_story_entities(
+        &mut self,
+        story: &StoryId,
+        cards: &[EntityCard],
+    ) -> Result<(), StoreError> {
+        self.write("entity index update", |s| {
+            kb::replace_story_entities(s, story, cards)
+        })
+    }
+
+    fn stories_mentioning(&self, entity_id: &str) -> Result<Vec<(StoryId, u32)>, StoreError> {
+        self.run(|s| kb::stories_mentioning(s, entity_id))
+    }
+
+    fn entity(&self, entity_id: &str) -> Result<Option<(String, EntityKind)>, StoreError> {
+        self.run(|s| kb::entity_shown_as(s, entity_id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_upper_bound;
+
+    #[test]
+    fn prefix_ranges_end_where_the_prefix_stops_matching() {
+        assert_eq!(prefix_upper_bound("s3f9a").as_deref(), Some("s3f9b"));
+        assert_eq!(prefix_upper_bound("s%").as_deref(), Some("s&"));
+        assert_eq!(
+            prefix_upper_bound("a\u{d7ff}").as_deref(),
+            Some("a\u{e000}")
+        );
+        assert_eq!(
+            prefix_upper_bound("ab\u{10ffff}").as_deref(),
+            Some("ac"),
+            "a last character that cannot grow is dropped"
+        );
+        assert_eq!(prefix_upper_bound("\u{10ffff}"), None);
+        for prefix in ["s3f9a", "z", "é", "a\u{d7ff}"] {
+            let upper = prefix_upper_bound(prefix).unwrap_or_default();
+            for id in [prefix.to_string(), format!("{prefix}\u{10ffff}\u{10ffff}")] {
+                assert!(id.as_str() < upper.as_str(), "{id:?} < {upper:?}");
+            }
+        }
+    }
+}

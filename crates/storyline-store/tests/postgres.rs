@@ -1,0 +1,517 @@
+//! The PostgreSQL backend against the shared conformance suite, one test per check, plus
+//! what only a server database has: reconnecting, migration bookkeeping, connection errors,
+//! several connections, lock waits.
+//!
+//! The server: `STORYLINE_TEST_POSTGRES`, a `postgres://` URL of a database where the user
+//! may create databases (default `postgres://postgres@127.0.0.1:5432/postgres`, what CI
+//! runs). `STORYLINE_TEST_POSTGRES=skip` skips these tests; otherwise a server that cannot be
+//! reached fails every test with a line saying how to start one, never a silent pass.
+//!
+//! Each run of this test binary creates its own database, `storyline_test_<pid>_<nanos>`,
+//! with the `unaccent` extension installed once in its `public` schema (the store's
+//! migration would create it in the first store's schema, racing the others). Each check and
+//! test then gets a fresh schema (`search_path` in the store's URL names it alone), dropped
+//! when it ends. A schema rather than a database per check: CREATE DATABASE copies a template
+//! (a tenth of a second or more, one at a time), a schema is a catalog row, so a check costs
+//! its migrations only; and a store sees nothing outside its search path, so checks stay as
+//! isolated as in databases of their own.
+//!
+//! A test binary cannot run code after its last test, so a run's database outlives it: each
+//! run drops the test databases of earlier runs that are older than a minute and that no
+//! session uses. A run keeps one connection to its own database open from start to end (the
+//! anchor), so a concurrent run never mistakes it for a leftover.
+
+#![cfg(feature = "postgres")]
+
+use chrono::{TimeZone, Utc};
+use postgres::{Client, NoTls};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+use storyline_model::{Article, ArticleId, ExtractionStatus, Feed, KbEntity, Story, StoryId};
+use storyline_store::{PgStore, Store, StoreError, StoreErrorKind};
+
+#[macro_use]
+mod conformance_support;
+
+const DEFAULT_SERVER: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+const TEST_DATABASE_PREFIX: &str = "storyline_test_";
+
+/// This run's database on the test server.
+struct TestDatabase {
+    /// `postgres://` URL of the database itself.
+    url: String,
+    /// The anchor: keeps the database in use while the run lasts, and creates and drops the
+    /// schemas of the tests.
+    anchor: Mutex<Client>,
+}
+
+/// This run's database; `None` when the tests are switched off. Panics, in one line saying
+/// how to start a server, when none can be reached.
+fn database() -> Option<&'static TestDatabase> {
+    static DATABASE: OnceLock<Result<Option<TestDatabase>, String>> = OnceLock::new();
+    let result = DATABASE.get_or_init(|| {
+        let server = std::env::var("STORYLINE_TEST_POSTGRES")
+            .ok()
+            .filter(|value| !value.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_SERVER.to_string());
+        if server.trim().eq_ignore_ascii_case("skip") {
+            eprintln!("STORYLINE_TEST_POSTGRES=skip: PostgreSQL store tests skipped");
+            return Ok(None);
+        }
+        create_database(&server).map(Some)
+    });
+    match result {
+        Ok(database) => database.as_ref(),
+        Err(message) => panic!("{message}"),
+    }
+}
+
+fn create_database(server: &str) -> Result<TestDatabase, String> {
+    let mut admin = Client::connect(server, NoTls).map_err(|e| {
+        format!(
+            "PostgreSQL store tests: cannot connect to {server} ({}); start a server there \
+             (CI: a postgres service on 127.0.0.1:5432, user postgres, trust auth; locally \
+             e.g. `docker run -d -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres:16` \
+             or `sudo service postgresql start`), set STORYLINE_TEST_POSTGRES to the URL of \
+             one, or set STORYLINE_TEST_POSTGRES=skip to skip these tests",
+            one_line(&e)
+        )
+    })?;
+    drop_leftover_databases(&mut admin);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let name = format!("{TEST_DATABASE_PREFIX}{}_{nanos}", std::process::id());
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .map_err(|e| format!("cannot create test database {name}: {}", one_line(&e)))?;
+    let url = with_database(server, &name);
+    let mut anchor = Client::connect(&url, NoTls)
+        .map_err(|e| format!("cannot connect to test database {name}: {}", one_line(&e)))?;
+    anchor
+        .batch_execute("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public")
+        .map_err(|e| format!("cannot create unaccent in {name}: {}", one_line(&e)))?;
+    Ok(TestDatabase {
+        url,
+        anchor: Mutex::new(anchor),
+    })
+}
+
+/// Drops the test databases of earlier runs: older than a minute by their name, and with no
+/// session (a run in progress holds its anchor). Best effort: a database that someone
+/// connects to meanwhile is left for a later run.
+fn drop_leftover_databases(admin: &mut Client) {
+    let Ok(rows) = admin.query(
+        "SELECT d.datname FROM pg_database d WHERE starts_with(d.datname, $1) \
+         AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)",
+        &[&TEST_DATABASE_PREFIX],
+    ) else {
+        return;
+    };
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    for row in rows {
+        let Ok(name) = row.try_get::<_, String>(0) else {
+            continue;
+        };
+        let created = name
+            .rsplit('_')
+            .next()
+            .and_then(|nanos| nanos.parse::<u128>().ok());
+        let stale = created.is_some_and(|created| now.saturating_sub(created) > 60_000_000_000);
+        if stale && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}"));
+        }
+    }
+}
+
+/// `url` with its database replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let authority_start = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[authority_start..];
+    let path_start = rest.find(['/', '?']).unwrap_or(rest.len());
+    let query = rest[path_start..]
+        .find('?')
+        .map_or("", |q| &rest[path_start + q..]);
+    format!("{}/{name}{query}", &url[..authority_start + path_start])
+}
+
+/// `url` with the session option that puts `schema` alone on the search path.
+fn with_search_path(url: &str, schema: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}options=-c%20search_path%3D{schema}")
+}
+
+fn one_line(error: &postgres::Error) -> String {
+    let text = match error.as_db_error() {
+        Some(db) => db.message().to_string(),
+        None => match std::error::Error::source(error) {
+            Some(cause) => format!("{error}: {cause}"),
+            None => error.to_string(),
+        },
+    };
+    text.replace('\n', " ")
+}
+
+fn anchor(database: &TestDatabase) -> MutexGuard<'_, Client> {
+    // A test that panicked while holding it left the connection as usable as before.
+    database
+        .anchor
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A fresh, empty schema of the run's database, dropped with everything in it at the end of
+/// the test (after the stores that use it, when it is the guard of a fixture).
+struct Schema {
+    database: &'static TestDatabase,
+    name: String,
+}
+
+impl Schema {
+    fn new(database: &'static TestDatabase) -> Schema {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let name = format!("test_{}", NEXT.fetch_add(1, Ordering::Relaxed));
+        anchor(database)
+            .batch_execute(&format!("CREATE SCHEMA {name}"))
+            .unwrap_or_else(|e| panic!("create schema {name}: {}", one_line(&e)));
+        Schema { database, name }
+    }
+
+    /// The URL of a store living in this schema.
+    fn url(&self) -> String {
+        with_search_path(&self.database.url, &self.name)
+    }
+
+    fn connect(&self) -> PgStore {
+        PgStore::connect(&self.url()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Runs SQL on this schema outside any store: to tamper with what a store wrote.
+    fn execute(&self, sql: &str) {
+        let mut client = anchor(self.database);
+        let sql = format!("SET search_path = {}; {sql}; RESET search_path", self.name);
+        client
+            .batch_execute(&sql)
+            .unwrap_or_else(|e| panic!("{sql}: {}", one_line(&e)));
+    }
+}
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        let _ = anchor(self.database).batch_execute(&format!("DROP SCHEMA {} CASCADE", self.name));
+    }
+}
+
+/// A store in a fresh schema, for one check; `None` when the tests are switched off.
+fn pg_store() -> Option<(PgStore, Schema)> {
+    let schema = Schema::new(database()?);
+    Some((schema.connect(), schema))
+}
+
+/// The conformance suite on fresh schemas, one test per check.
+mod conformance {
+    conformance_tests!(crate::pg_store);
+}
+
+fn feed() -> Feed {
+    Feed::new(
+        "https://harbour-times.example/feed.xml",
+        None,
+        Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0)
+            .single()
+            .expect("date"),
+    )
+}
+
+fn article(slug: &str) -> Article {
+    Article {
+        id: ArticleId(format!("a-{slug}")),
+        url: format!("https://harbour-times.example/news/{slug}"),
+        headline: "Harbour board meets the union".to_string(),
+        article_body: "The meeting lasted four hours.".to_string(),
+        description: None,
+        author: Vec::new(),
+        date_published: None,
+        date_modified: None,
+        date_fetched: Utc::now(),
+        in_language: None,
+        publisher: "The Harbour Times".to_string(),
+        image: None,
+        feed_url: None,
+        content_hash: format!("hash-{slug}"),
+        duplicate_of: None,
+        extraction: ExtractionStatus::Imported,
+        extra: serde_json::Map::new(),
+    }
+}
+
+fn story(id: &str) -> Story {
+    let at = Utc
+        .with_ymd_and_hms(2024, 5, 1, 9, 0, 0)
+        .single()
+        .expect("date");
+    Story {
+        id: StoryId(id.to_string()),
+        headline: "Strike".to_string(),
+        created_at: at,
+        updated_at: at,
+        article_count: 1,
+        outlet_count: 1,
+        merged_into: None,
+    }
+}
+
+#[test]
+fn reconnecting_keeps_data_and_does_not_reapply_migrations() {
+    let Some(database) = database() else {
+        return;
+    };
+    let schema = Schema::new(database);
+    let first_migrations = {
+        let mut store = schema.connect();
+        store.add_feed(&feed()).expect("add feed");
+        store.applied_migrations().expect("migrations")
+    };
+    let versions: Vec<u32> = first_migrations.iter().map(|m| m.version).collect();
+    let expected: Vec<u32> = (1..=PgStore::schema_version()).collect();
+    assert_eq!(versions, expected);
+    assert_eq!(first_migrations[0].name, "initial");
+    assert!(
+        first_migrations[0].applied_at.ends_with('Z'),
+        "{:?}",
+        first_migrations[0]
+    );
+
+    let mut store = schema.connect();
+    assert_eq!(store.feeds().expect("feeds"), vec![feed()]);
+    // Same rows, same application times: nothing ran a second time.
+    assert_eq!(
+        store.applied_migrations().expect("migrations"),
+        first_migrations
+    );
+    assert!(!store.add_feed(&feed()).expect("add again"));
+}
+
+#[test]
+fn a_schema_from_a_newer_build_is_refused() {
+    let Some(database) = database() else {
+        return;
+    };
+    let schema = Schema::new(database);
+    drop(schema.connect());
+    schema.execute("INSERT INTO schema_migrations (version, name) VALUES (999, 'future')");
+    match PgStore::connect(&schema.url()) {
+        Err(StoreError::SchemaTooNew {
+            found, supported, ..
+        }) => {
+            assert_eq!((found, supported), (999, PgStore::schema_version()));
+        }
+        Err(other) => panic!("expected SchemaTooNew, got {other}"),
+        Ok(_) => panic!("a newer schema was accepted"),
+    }
+}
+
+/// Connection errors are one line naming the URL, never its password.
+fn check_connect_error(url: &str, named: &str, kind: StoreErrorKind) {
+    let err = PgStore::connect(url)
+        .err()
+        .unwrap_or_else(|| panic!("connecting to {named} must fail"));
+    let message = err.to_string();
+    assert!(matches!(err, StoreError::Open { .. }), "{err:?}");
+    assert_eq!(err.kind(), kind, "{message}");
+    assert!(
+        message.starts_with(&format!("cannot open database {named}: ")),
+        "{message}"
+    );
+    assert!(!message.contains("hunter2"), "{message}");
+    assert!(!message.contains('\n'), "{message}");
+}
+
+#[test]
+fn connection_errors_are_one_line_naming_the_url_without_its_password() {
+    // Nothing listens on port 1: refused at once, no server needed.
+    check_connect_error(
+        "postgres://storyline:hunter2@127.0.0.1:1/news?password=hunter2&connect_timeout=5",
+        "postgres://storyline@127.0.0.1:1/news?connect_timeout=5",
+        StoreErrorKind::Io,
+    );
+    check_connect_error(
+        "host=127.0.0.1 port=1 user=storyline password=hunter2 dbname=news",
+        "host=127.0.0.1 port=1 user=storyline dbname=news",
+        StoreErrorKind::Io,
+    );
+    check_connect_error(
+        "postgres://storyline:hunter2@127.0.0.1:5432/news?sslmode=sometimes",
+        "postgres://storyline@127.0.0.1:5432/news?sslmode=sometimes",
+        StoreErrorKind::Other,
+    );
+    let Some(database) = database() else {
+        return;
+    };
+    // The server answers, and refuses: a database that does not exist.
+    let missing = with_database(&database.url, "storyline_no_such_database");
+    let message = PgStore::connect(&missing)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        message.contains("storyline_no_such_database") && message.contains("(SQLSTATE 3D000)"),
+        "{message}"
+    );
+    assert!(!message.contains('\n'), "{message}");
+}
+
+#[test]
+fn two_connections_see_each_others_writes() {
+    let Some(database) = database() else {
+        return;
+    };
+    let schema = Schema::new(database);
+    let mut writer = schema.connect();
+    let reader = schema.connect();
+    let article = article("shared");
+    writer
+        .insert_articles(std::slice::from_ref(&article))
+        .expect("insert");
+    assert_eq!(reader.article(&article.id).expect("read"), Some(article));
+    // The generation a reader keys its caches on grows with another connection's writes.
+    let before = reader.generation().expect("generation");
+    writer
+        .save_stories(&[story("s-strike")], &[])
+        .expect("save story");
+    assert!(reader.generation().expect("generation") > before);
+}
+
+#[test]
+fn a_lock_held_past_the_lock_timeout_is_busy() {
+    let Some(database) = database() else {
+        return;
+    };
+    let schema = Schema::new(database);
+    // A short wait, through the URL's options (the store keeps a lock_timeout it is given).
+    let url = format!("{}%20-c%20lock_timeout%3D200ms", schema.url());
+    let mut store = PgStore::connect(&url).unwrap_or_else(|e| panic!("{e}"));
+    store
+        .save_stories(&[story("s-strike")], &[])
+        .expect("save story");
+
+    let mut holder = Client::connect(&schema.url(), NoTls).expect("second connection");
+    let mut tx = holder.transaction().expect("begin");
+    tx.batch_execute("SELECT 1 FROM stories WHERE id = 's-strike' FOR UPDATE")
+        .expect("lock the story");
+    let mut renamed = story("s-strike");
+    renamed.headline = "Strike spreads".to_string();
+    let err = store
+        .save_stories(&[renamed], &[])
+        .expect_err("the row is locked");
+    assert!(err.is_busy(), "{err:?}");
+    assert_eq!(err.kind(), StoreErrorKind::Busy);
+    let message = err.to_string();
+    assert!(message.contains("save story s-strike"), "{message}");
+    assert!(!message.contains('\n'), "{message}");
+    tx.rollback().expect("release");
+    // Once the lock is gone the same call goes through.
+    store
+        .save_stories(&[story("s-strike")], &[])
+        .expect("save after the lock is released");
+}
+
+#[test]
+fn corrupt_rows_are_reported_not_panicked_on() {
+    let Some(database) = database() else {
+        return;
+    };
+    let schema = Schema::new(database);
+    let mut store = schema.connect();
+    store.add_feed(&feed()).expect("add");
+    schema.execute("UPDATE feeds SET added_at = 'infinity'");
+    match store.feeds() {
+        Err(StoreError::Corrupt { what, .. }) => {
+            assert_eq!(what, "feed https://harbour-times.example/feed.xml added_at");
+        }
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+}
+
+#[test]
+fn knowledge_base_survives_reconnecting() {
+    let Some(database) = database() else {
+        return;
+    };
+    let schema = Schema::new(database);
+    let imported_at = Utc
+        .with_ymd_and_hms(2024, 5, 2, 6, 0, 0)
+        .single()
+        .expect("date");
+    let entries: Vec<KbEntity> = (0..10_000)
+        .map(|n| KbEntity {
+            id: format!("Q{n}"),
+            name: format!("Entity {n}"),
+            aliases: vec![format!("E{n}")],
+            description: format!("entry number {n}"),
+            kind: None,
+            language: "en".to_string(),
+            source: "Wikidata".to_string(),
+            imported_at,
+        })
+        .collect();
+    {
+        let mut store = schema.connect();
+        assert_eq!(store.upsert_kb_entities(&entries).expect("upsert"), 10_000);
+    }
+    let store = schema.connect();
+    assert_eq!(store.kb_count().expect("count"), 10_000);
+    assert_eq!(
+        store.kb_lookup("e9876").expect("lookup"),
+        vec![entries[9876].clone()]
+    );
+}
+
+#[test]
+fn knowledge_base_lookup_and_search_use_indexes() {
+    let Some(database) = database() else {
+        return;
+    };
+    let schema = Schema::new(database);
+    drop(schema.connect());
+    let mut client = Client::connect(&schema.url(), NoTls).expect("connect");
+    // The tables are empty, so the planner would scan them anyway; forbidding scans shows
+    // whether an index can answer.
+    client
+        .batch_execute("SET enable_seqscan = off")
+        .expect("set");
+    for (what, sql) in [
+        (
+            "knowledge-base lookup",
+            "EXPLAIN SELECT e.id FROM kb_names n \
+             JOIN kb_entities e ON e.source = n.source AND e.id = n.entity_id \
+             WHERE n.name_key = 'ellery' ORDER BY n.is_label DESC, length(e.id), e.id, e.source",
+        ),
+        (
+            "article search",
+            "EXPLAIN SELECT id FROM articles \
+             WHERE search @@ plainto_tsquery('storyline_search', 'harbour strike')",
+        ),
+        (
+            "brief search",
+            "EXPLAIN SELECT story_id FROM brief_search \
+             WHERE search @@ plainto_tsquery('storyline_search', 'harbour strike')",
+        ),
+    ] {
+        let plan: Vec<String> = client
+            .query(sql, &[])
+            .expect("explain")
+            .iter()
+            .map(|row| row.get::<_, String>(0))
+            .collect();
+        assert!(
+            !plan.iter().any(|step| step.contains("Seq Scan")),
+            "{what} must use an index: {plan:#?}"
+        );
+    }
+}
