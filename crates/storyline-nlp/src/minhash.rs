@@ -65,6 +65,46 @@ impl Signature {
         &self.mins
     }
 
+    /// Keys of its LSH bands (as [`LshIndex`] bands it), one per band, the band's number
+    /// mixed in: two signatures that share a key agree on every row of that band. Empty for
+    /// a signature without shingles. A store keeps these to find candidates by key.
+    pub fn band_keys(&self) -> Vec<i64> {
+        if self.shingle_count == 0 {
+            return Vec::new();
+        }
+        (0..LSH_BANDS)
+            .map(|band| band_hash(self, band) as i64)
+            .collect()
+    }
+
+    /// The signature as bytes: the shingle count, then each minimum, little-endian.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(8 + 4 * self.mins.len());
+        bytes.extend_from_slice(&(self.shingle_count as u64).to_le_bytes());
+        for min in &self.mins {
+            bytes.extend_from_slice(&min.to_le_bytes());
+        }
+        bytes
+    }
+
+    /// A signature from [`Signature::to_bytes`]; `None` for bytes of any other length.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Signature> {
+        if bytes.len() != 8 + 4 * NUM_HASHES {
+            return None;
+        }
+        let (count, rest) = bytes.split_at(8);
+        let shingle_count = usize::try_from(u64::from_le_bytes(count.try_into().ok()?)).ok()?;
+        let mins = rest
+            .chunks_exact(4)
+            .map(|chunk| chunk.try_into().map(u32::from_le_bytes))
+            .collect::<Result<Vec<u32>, _>>()
+            .ok()?;
+        Some(Signature {
+            mins,
+            shingle_count,
+        })
+    }
+
     /// Estimated Jaccard similarity of the two shingle sets: the share of hash functions
     /// whose minima agree (standard error about 0.044 at 128 hashes). 0 when either text had
     /// no shingles.

@@ -31,6 +31,15 @@ impl SparseVector {
         vector
     }
 
+    /// A vector from entries as [`SparseVector::entries`] gave them (a stored centroid or
+    /// member vector), kept as they are, not normalised; `None` unless the ids are strictly
+    /// increasing and every weight finite and non-zero.
+    pub fn from_entries(entries: Vec<(u32, f32)>) -> Option<SparseVector> {
+        let valid = entries.windows(2).all(|pair| pair[0].0 < pair[1].0)
+            && entries.iter().all(|&(_, w)| w.is_finite() && w != 0.0);
+        valid.then_some(SparseVector(entries))
+    }
+
     pub fn entries(&self) -> &[(u32, f32)] {
         &self.0
     }
@@ -167,6 +176,19 @@ impl Vocabulary {
         id
     }
 
+    /// A vocabulary holding `terms`, each with its position as id (a stored vocabulary read
+    /// back); `None` when a term is repeated.
+    pub fn from_terms(terms: Vec<String>) -> Option<Vocabulary> {
+        let mut ids = HashMap::with_capacity(terms.len());
+        for (id, term) in terms.iter().enumerate() {
+            let id = u32::try_from(id).ok()?;
+            if ids.insert(term.clone(), id).is_some() {
+                return None;
+            }
+        }
+        Some(Vocabulary { ids, terms })
+    }
+
     pub fn get(&self, term: &str) -> Option<u32> {
         self.ids.get(term).copied()
     }
@@ -194,6 +216,11 @@ pub struct DocFrequencies {
 impl DocFrequencies {
     pub fn new() -> Self {
         DocFrequencies::default()
+    }
+
+    /// Frequencies as stored: `counts[id]` documents hold term `id`, of `n_docs` in all.
+    pub fn from_counts(counts: Vec<u32>, n_docs: u32) -> DocFrequencies {
+        DocFrequencies { counts, n_docs }
     }
 
     /// Counts one document; repeated ids in `terms` count once.

@@ -6,11 +6,18 @@
 //! counted as independent outlets, so the cost of a false positive (two outlets' own
 //! reporting merged into one) is higher than that of a missed copy; the threshold is set
 //! accordingly.
+//!
+//! Stored articles are found through the store's near-duplicate index (each article's
+//! signature and LSH band keys, written with it: [`near_duplicate_key`]); a [`Deduper`]
+//! holds only the articles of the current run ([`Deduper::original_in`] looks in both), so
+//! checking an article costs a few indexed reads, not a pass over the archive.
 
+use crate::PipelineError;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use storyline_model::{Article, ArticleId};
 use storyline_nlp::minhash::{LshIndex, Signature};
+use storyline_store::{NearDuplicateKey, Store};
 use unicode_segmentation::UnicodeSegmentation;
 use url::Url;
 
@@ -245,6 +252,106 @@ impl Deduper {
         Some((self.root_of(&candidate.id), similarity))
     }
 
+    /// A deduper for a run over `store`: empty (stored articles are found through the
+    /// store's index), after indexing any stored article the index lacks (stored before it
+    /// existed), a thousand at a time.
+    pub fn for_store(store: &mut dyn Store) -> Result<Deduper, PipelineError> {
+        loop {
+            let missing = store.articles_missing_index(BACKFILL_BATCH)?;
+            if missing.is_empty() {
+                return Ok(Deduper::new());
+            }
+            let entries: Vec<(ArticleId, NearDuplicateKey)> = missing
+                .iter()
+                .map(|article| {
+                    let signature = body_signature(&article.article_body);
+                    (article.id.clone(), near_duplicate_key(article, &signature))
+                })
+                .collect();
+            store.index_near_duplicates(&entries)?;
+            if missing.len() < BACKFILL_BATCH {
+                return Ok(Deduper::new());
+            }
+        }
+    }
+
+    /// The original `article` copies, among the stored articles (through `store`'s index)
+    /// and those added to this deduper, with the similarity and the original's effective
+    /// time. Stored articles come first, so on a tie the earlier-stored one wins.
+    pub fn original_in(
+        &self,
+        store: &dyn Store,
+        article: &Article,
+        signature: &Signature,
+    ) -> Result<Option<Original>, PipelineError> {
+        if word_count(&article.article_body) < MIN_BODY_WORDS {
+            return Ok(None);
+        }
+        let effective_time = |id: &ArticleId| -> Result<Option<DateTime<Utc>>, PipelineError> {
+            if let Some(time) = self.times.get(id) {
+                return Ok(Some(*time));
+            }
+            Ok(store.article(id)?.map(|a| a.effective_time()))
+        };
+        let original =
+            |id: ArticleId, similarity: f32| -> Result<Option<Original>, PipelineError> {
+                let id = self.root_of(&id);
+                let time = effective_time(&id)?;
+                Ok(Some(Original {
+                    id,
+                    similarity,
+                    effective_time: time,
+                }))
+            };
+        // The same text: the earliest stored article with this hash, else this run's.
+        if let Some(id) = store.article_by_content_hash(&article.content_hash)?
+            && id != article.id
+            && let Some(stored) = store.article(&id)?
+            && stored.url != article.url
+        {
+            return original(stored.duplicate_of.unwrap_or(stored.id), 1.0);
+        }
+        if let Some((id, url)) = self.by_hash.get(&article.content_hash)
+            && url != &article.url
+            && id != &article.id
+        {
+            return original(id.clone(), 1.0);
+        }
+        let mut best: Option<(ArticleId, f32)> = None;
+        for candidate in store.near_duplicate_candidates(&signature.band_keys())? {
+            if candidate.url == article.url || candidate.id == article.id {
+                continue;
+            }
+            let Some(other) = Signature::from_bytes(&candidate.signature) else {
+                continue;
+            };
+            let similarity = signature.jaccard(&other);
+            if similarity >= NEAR_DUPLICATE_JACCARD
+                && best.as_ref().is_none_or(|(_, s)| similarity > *s)
+            {
+                best = Some((candidate.duplicate_of.unwrap_or(candidate.id), similarity));
+            }
+        }
+        for position in self.lsh.candidates(signature) {
+            let Some(candidate) = self.indexed.get(position) else {
+                continue;
+            };
+            if candidate.url == article.url || candidate.id == article.id {
+                continue;
+            }
+            let similarity = signature.jaccard(&candidate.signature);
+            if similarity >= NEAR_DUPLICATE_JACCARD
+                && best.as_ref().is_none_or(|(_, s)| similarity > *s)
+            {
+                best = Some((candidate.id.clone(), similarity));
+            }
+        }
+        match best {
+            Some((id, similarity)) => original(id, similarity),
+            None => Ok(None),
+        }
+    }
+
     /// Remembers `article` so later copies of it are found. Its `duplicate_of`, if set, is
     /// followed so that copies of it resolve to its original.
     pub fn add(&mut self, article: &Article) {
@@ -306,6 +413,34 @@ impl Deduper {
         self.original.get(id).unwrap_or(id).clone()
     }
 }
+
+/// What an article's entry in the store's near-duplicate index holds: its signature and
+/// band keys, or neither when its body is too short to be judged a copy.
+pub fn near_duplicate_key(article: &Article, signature: &Signature) -> NearDuplicateKey {
+    if word_count(&article.article_body) < MIN_BODY_WORDS || signature.shingle_count() == 0 {
+        return NearDuplicateKey {
+            signature: None,
+            bands: Vec::new(),
+        };
+    }
+    NearDuplicateKey {
+        signature: Some(signature.to_bytes()),
+        bands: signature.band_keys(),
+    }
+}
+
+/// An article's original as [`Deduper::original_in`] finds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Original {
+    pub id: ArticleId,
+    /// Estimated Jaccard similarity; 1.0 for the same text.
+    pub similarity: f32,
+    /// The original's publication time, else its fetch time (`None` if it vanished).
+    pub effective_time: Option<DateTime<Utc>>,
+}
+
+/// Stored articles indexed per transaction when an older store gets its index.
+const BACKFILL_BATCH: usize = 1_000;
 
 /// The near-duplicate signature of a body: the word 3-shingles of its first
 /// [`SIGNATURE_WORDS`] words.

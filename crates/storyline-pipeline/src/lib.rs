@@ -29,4 +29,7 @@ pub enum PipelineError {
     Store(#[from] storyline_store::StoreError),
     #[error("{input}: {cause}")]
     Input { input: String, cause: String },
+    /// A saved clustering state that cannot be used.
+    #[error(transparent)]
+    ClusterState(#[from] cluster::SavedStateError),
 }

@@ -7,7 +7,10 @@
 //! The fixtures are invented: a harbour strike in the fictional town of Port Ellery, told by
 //! three fictional outlets; the knowledge-base entries are written in the shape of Wikidata's.
 
-use crate::{Store, StoreCounts, StoreError};
+use crate::{
+    ClusterStateChanges, ClusterStoryRow, ClusterTermRow, NearDuplicateKey, Store, StoreCounts,
+    StoreError, StoreErrorKind, StoryProfileRow,
+};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use storyline_model::{
     Article, ArticleId, BRIEF_SCHEMA_VERSION, Brief, BriefEngine, CheckReport, Citation,
@@ -142,6 +145,34 @@ pub const CHECKS: &[(&str, Check)] = &[
     (
         "story_entities_need_their_story",
         story_entities_need_their_story,
+    ),
+    (
+        "cluster_state_saves_with_its_memberships_and_refuses_a_stale_base",
+        cluster_state_saves_with_its_memberships_and_refuses_a_stale_base,
+    ),
+    (
+        "a_replacing_cluster_save_drops_the_old_state",
+        a_replacing_cluster_save_drops_the_old_state,
+    ),
+    (
+        "membership_changes_mark_stories_dirty_until_marked_current",
+        membership_changes_mark_stories_dirty_until_marked_current,
+    ),
+    (
+        "story_profiles_are_found_by_shared_keys",
+        story_profiles_are_found_by_shared_keys,
+    ),
+    (
+        "near_duplicate_index_is_written_with_the_articles",
+        near_duplicate_index_is_written_with_the_articles,
+    ),
+    (
+        "articles_stored_before_the_index_can_be_indexed_later",
+        articles_stored_before_the_index_can_be_indexed_later,
+    ),
+    (
+        "changed_stories_are_listed_after_a_change_number",
+        changed_stories_are_listed_after_a_change_number,
     ),
 ];
 
@@ -1592,4 +1623,462 @@ fn story_entities_need_their_story(store: &mut dyn Store) {
         store.stories_mentioning("port-ellery").expect("mentioning"),
         Vec::new()
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Incremental state: clustering state, dirty marks, profiles, near-duplicate index, changes.
+
+fn term(id: u32, term: &str, df: u32) -> ClusterTermRow {
+    ClusterTermRow {
+        id,
+        term: term.to_string(),
+        df,
+        surface: id.is_multiple_of(2).then(|| term.to_uppercase()),
+        proper: id.is_multiple_of(2),
+    }
+}
+
+fn state_row(story: &str, seq: u64, resident: bool, state: &[u8]) -> ClusterStoryRow {
+    ClusterStoryRow {
+        story: sid(story),
+        seq,
+        resident,
+        state: state.to_vec(),
+    }
+}
+
+/// Two articles, one story holding them: what a first clustering run saves.
+fn first_clustering(store: &mut dyn Store) -> u64 {
+    insert(store, &[dated("one", 1, 8), dated("two", 1, 9)]);
+    let changes = ClusterStateChanges {
+        base_version: 0,
+        replace: true,
+        meta: b"counters v1".to_vec(),
+        terms: vec![term(0, "dock", 2), term(1, "strike", 2)],
+        stories: vec![
+            state_row("s-strike", 0, true, &[1, 2, 3]),
+            state_row("s-old", 1, false, &[9]),
+        ],
+        dropped: Vec::new(),
+    };
+    store
+        .save_clustering(
+            &[story("s-strike", "Strike", at(1, 9))],
+            &[
+                member("s-strike", "one", 1.0, &["dock"]),
+                member("s-strike", "two", 0.5, &["strike"]),
+            ],
+            &changes,
+        )
+        .expect("first clustering save")
+}
+
+fn cluster_state_saves_with_its_memberships_and_refuses_a_stale_base(store: &mut dyn Store) {
+    assert_eq!(store.cluster_state_version().expect("version"), 0);
+    assert_eq!(store.cluster_state().expect("state"), None);
+    assert_eq!(first_clustering(store), 1);
+    assert_eq!(store.cluster_state_version().expect("version"), 1);
+    let saved = store
+        .cluster_state()
+        .expect("state")
+        .expect("a saved state");
+    assert_eq!(saved.version, 1);
+    assert_eq!(saved.meta, b"counters v1");
+    assert_eq!(saved.terms, vec![term(0, "dock", 2), term(1, "strike", 2)]);
+    // Only resident states are loaded; the other is read by id.
+    assert_eq!(
+        saved.stories,
+        vec![state_row("s-strike", 0, true, &[1, 2, 3])]
+    );
+    assert_eq!(
+        store.cluster_story_state(&sid("s-old")).expect("state"),
+        Some(state_row("s-old", 1, false, &[9]))
+    );
+    assert_eq!(
+        store.story_of_article(&aid("one")).expect("member"),
+        Some(sid("s-strike"))
+    );
+
+    // Terms upserted by id, states upserted and dropped.
+    let second = ClusterStateChanges {
+        base_version: 1,
+        replace: false,
+        meta: b"counters v2".to_vec(),
+        terms: vec![term(1, "strike", 3), term(2, "ferry", 1)],
+        stories: vec![state_row("s-strike", 0, true, &[4])],
+        dropped: vec![sid("s-old")],
+    };
+    assert_eq!(
+        store
+            .save_clustering(&[], &[], &second)
+            .expect("second save"),
+        2
+    );
+    let saved = store
+        .cluster_state()
+        .expect("state")
+        .expect("a saved state");
+    assert_eq!(
+        saved.terms,
+        vec![
+            term(0, "dock", 2),
+            term(1, "strike", 3),
+            term(2, "ferry", 1)
+        ]
+    );
+    assert_eq!(saved.stories, vec![state_row("s-strike", 0, true, &[4])]);
+    assert_eq!(
+        store.cluster_story_state(&sid("s-old")).expect("state"),
+        None
+    );
+
+    // A save on top of a version that is no longer current changes nothing.
+    insert(store, &[dated("three", 2, 8)]);
+    let stale = ClusterStateChanges {
+        base_version: 1,
+        meta: b"stale".to_vec(),
+        ..ClusterStateChanges::default()
+    };
+    let err = store
+        .save_clustering(
+            &[story("s-strike", "Strike", at(2, 8))],
+            &[member("s-strike", "three", 1.0, &[])],
+            &stale,
+        )
+        .expect_err("a stale base is refused");
+    assert_eq!(err.kind(), StoreErrorKind::Conflict, "{err}");
+    assert_eq!(store.cluster_state_version().expect("version"), 2);
+    assert_eq!(store.story_of_article(&aid("three")).expect("member"), None);
+}
+
+fn a_replacing_cluster_save_drops_the_old_state(store: &mut dyn Store) {
+    first_clustering(store);
+    let replace = ClusterStateChanges {
+        base_version: 1,
+        replace: true,
+        meta: b"rebuilt".to_vec(),
+        terms: vec![term(0, "harbour", 1)],
+        stories: vec![state_row("s-new", 5, true, &[7])],
+        dropped: Vec::new(),
+    };
+    assert_eq!(
+        store.save_clustering(&[], &[], &replace).expect("replace"),
+        2
+    );
+    let saved = store
+        .cluster_state()
+        .expect("state")
+        .expect("a saved state");
+    assert_eq!(saved.terms, vec![term(0, "harbour", 1)]);
+    assert_eq!(saved.stories, vec![state_row("s-new", 5, true, &[7])]);
+    assert_eq!(
+        store.cluster_story_state(&sid("s-old")).expect("state"),
+        None
+    );
+}
+
+fn membership_changes_mark_stories_dirty_until_marked_current(store: &mut dyn Store) {
+    assert!(store.dirty_stories(10).expect("dirty").is_empty());
+    insert(
+        store,
+        &[dated("one", 1, 8), dated("two", 1, 9), dated("three", 2, 9)],
+    );
+    let mut older = story("s-older", "Older", at(1, 9));
+    older.created_at = at(1, 7);
+    store
+        .save_stories(
+            &[story("s-strike", "Strike", at(1, 9)), older],
+            &[
+                member("s-strike", "one", 1.0, &[]),
+                member("s-older", "two", 1.0, &[]),
+            ],
+        )
+        .expect("save");
+    let dirty = store.dirty_stories(10).expect("dirty");
+    let ids: Vec<&str> = dirty.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, vec!["s-older", "s-strike"], "oldest first");
+    assert_eq!(store.dirty_stories(1).expect("dirty").len(), 1);
+
+    // Marked current with the mark it was read with.
+    let (_, mark) = dirty[1].clone();
+    assert!(
+        store
+            .mark_brief_current(&sid("s-strike"), mark)
+            .expect("mark")
+    );
+    let ids: Vec<StoryId> = store
+        .dirty_stories(10)
+        .expect("dirty")
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(ids, vec![sid("s-older")]);
+
+    // A membership change after the mark was read keeps the story dirty.
+    let (_, older_mark) = store.dirty_stories(10).expect("dirty")[0].clone();
+    store
+        .save_stories(&[], &[member("s-older", "three", 1.0, &[])])
+        .expect("save");
+    assert!(
+        !store
+            .mark_brief_current(&sid("s-older"), older_mark)
+            .expect("mark")
+    );
+    // Moving an article marks the story it left and the one it joined.
+    let (_, older_mark) = store.dirty_stories(10).expect("dirty")[0].clone();
+    assert!(
+        store
+            .mark_brief_current(&sid("s-older"), older_mark)
+            .expect("mark")
+    );
+    store
+        .save_stories(&[], &[member("s-strike", "three", 1.0, &[])])
+        .expect("move");
+    let ids: Vec<StoryId> = store
+        .dirty_stories(10)
+        .expect("dirty")
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(ids, vec![sid("s-older"), sid("s-strike")]);
+
+    // A merged story is not listed.
+    let mut merged = story("s-older", "Older", at(1, 9));
+    merged.merged_into = Some(sid("s-strike"));
+    store.save_stories(&[merged], &[]).expect("merge");
+    let ids: Vec<StoryId> = store
+        .dirty_stories(10)
+        .expect("dirty")
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(ids, vec![sid("s-strike")]);
+}
+
+fn profile(story: &str, keys: &[&str]) -> StoryProfileRow {
+    StoryProfileRow {
+        story: sid(story),
+        profile: format!("profile of {story}").into_bytes(),
+        keys: keys.iter().map(|k| k.to_string()).collect(),
+    }
+}
+
+fn story_profiles_are_found_by_shared_keys(store: &mut dyn Store) {
+    let stories = [
+        story("s-a", "A", at(1, 9)),
+        story("s-b", "B", at(1, 9)),
+        story("s-c", "C", at(1, 9)),
+    ];
+    store.save_stories(&stories, &[]).expect("stories");
+    store
+        .save_story_profile(&profile("s-a", &["e:ellery", "t:dock", "t:strike"]))
+        .expect("a");
+    store
+        .save_story_profile(&profile("s-b", &["e:ellery", "t:ferry"]))
+        .expect("b");
+    store
+        .save_story_profile(&profile("s-c", &["t:strike", "t:dock"]))
+        .expect("c");
+    let keys = |list: &[&str]| list.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+    let found: Vec<String> = store
+        .story_profiles_by_keys(&keys(&["e:ellery", "t:dock", "t:strike"]), 10)
+        .expect("lookup")
+        .into_iter()
+        .map(|row| row.story.0)
+        .collect();
+    // Most shared keys first, then by id.
+    assert_eq!(found, vec!["s-a", "s-c", "s-b"]);
+    let one = store
+        .story_profiles_by_keys(&keys(&["t:ferry"]), 10)
+        .expect("lookup");
+    assert_eq!(one, vec![profile("s-b", &["e:ellery", "t:ferry"])]);
+    assert_eq!(
+        store
+            .story_profiles_by_keys(&keys(&["t:strike", "t:dock"]), 1)
+            .expect("lookup")
+            .len(),
+        1
+    );
+    assert_eq!(
+        store
+            .story_profile_key_counts(&keys(&["e:ellery", "t:dock", "t:none"]))
+            .expect("counts"),
+        vec![2, 2, 0]
+    );
+    // Saving again replaces the keys; a merged story is not found.
+    store
+        .save_story_profile(&profile("s-a", &["t:harbour"]))
+        .expect("again");
+    assert_eq!(
+        store
+            .story_profile_key_counts(&keys(&["e:ellery"]))
+            .expect("counts"),
+        vec![1]
+    );
+    let mut merged = story("s-b", "B", at(1, 9));
+    merged.merged_into = Some(sid("s-c"));
+    store.save_stories(&[merged], &[]).expect("merge");
+    assert!(
+        store
+            .story_profiles_by_keys(&keys(&["t:ferry"]), 10)
+            .expect("lookup")
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .story_profile_key_counts(&keys(&["e:ellery"]))
+            .expect("counts"),
+        vec![0]
+    );
+    let err = store
+        .save_story_profile(&profile("s-missing", &["t:x"]))
+        .expect_err("needs its story");
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err}");
+}
+
+fn key(signature: &[u8], bands: &[i64]) -> NearDuplicateKey {
+    NearDuplicateKey {
+        signature: Some(signature.to_vec()),
+        bands: bands.to_vec(),
+    }
+}
+
+fn near_duplicate_index_is_written_with_the_articles(store: &mut dyn Store) {
+    let mut copy = dated("copy", 1, 9);
+    copy.duplicate_of = Some(aid("wire"));
+    let short = dated("short", 1, 10);
+    let inserted = store
+        .insert_articles_indexed(
+            &[dated("wire", 1, 8), copy, short],
+            &[
+                key(b"wire-signature", &[11, 12]),
+                key(b"copy-signature", &[12, 13]),
+                NearDuplicateKey {
+                    signature: None,
+                    bands: vec![12],
+                },
+            ],
+        )
+        .expect("insert");
+    assert_eq!(inserted, vec![true, true, true]);
+    let found = store
+        .near_duplicate_candidates(&[12, 99])
+        .expect("candidates");
+    let ids: Vec<&str> = found.iter().map(|c| c.id.as_str()).collect();
+    // In insertion order; an article without a signature is never a candidate.
+    assert_eq!(ids, vec!["a-wire", "a-copy"]);
+    assert_eq!(found[0].signature, b"wire-signature");
+    assert_eq!(found[0].url, "https://harbour-times.example/news/wire");
+    assert_eq!(found[0].effective_time, at(1, 8));
+    assert_eq!(found[1].duplicate_of, Some(aid("wire")));
+    assert_eq!(
+        store
+            .near_duplicate_candidates(&[13])
+            .expect("candidates")
+            .len(),
+        1
+    );
+    assert!(
+        store
+            .near_duplicate_candidates(&[])
+            .expect("none")
+            .is_empty()
+    );
+    // Every inserted article counts as indexed, the short one too.
+    assert!(
+        store
+            .articles_missing_index(10)
+            .expect("missing")
+            .is_empty()
+    );
+    // A second insert of a known id writes no second entry.
+    let again = store
+        .insert_articles_indexed(&[dated("wire", 1, 8)], &[key(b"other", &[77])])
+        .expect("again");
+    assert_eq!(again, vec![false]);
+    assert!(
+        store
+            .near_duplicate_candidates(&[77])
+            .expect("candidates")
+            .is_empty()
+    );
+}
+
+fn articles_stored_before_the_index_can_be_indexed_later(store: &mut dyn Store) {
+    insert(
+        store,
+        &[
+            dated("old-1", 1, 8),
+            dated("old-2", 1, 9),
+            dated("old-3", 1, 10),
+        ],
+    );
+    let missing: Vec<ArticleId> = store
+        .articles_missing_index(2)
+        .expect("missing")
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(missing, vec![aid("old-1"), aid("old-2")], "insertion order");
+    store
+        .index_near_duplicates(&[
+            (aid("old-1"), key(b"one", &[5])),
+            (
+                aid("old-2"),
+                NearDuplicateKey {
+                    signature: None,
+                    bands: Vec::new(),
+                },
+            ),
+        ])
+        .expect("index");
+    let missing: Vec<ArticleId> = store
+        .articles_missing_index(10)
+        .expect("missing")
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(missing, vec![aid("old-3")]);
+    // An entry already written is kept.
+    store
+        .index_near_duplicates(&[(aid("old-1"), key(b"replaced", &[6]))])
+        .expect("index");
+    let found = store
+        .near_duplicate_candidates(&[5, 6])
+        .expect("candidates");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].signature, b"one");
+    let err = store
+        .index_near_duplicates(&[(aid("unknown"), key(b"x", &[1]))])
+        .expect_err("an unknown article");
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err}");
+}
+
+fn changed_stories_are_listed_after_a_change_number(store: &mut dyn Store) {
+    let (ids, start) = store.stories_changed_after(0).expect("changes");
+    assert!(ids.is_empty());
+    insert(store, &[dated("one", 1, 8), dated("two", 1, 9)]);
+    store
+        .save_stories(
+            &[story("s-a", "A", at(1, 9)), story("s-b", "B", at(1, 9))],
+            &[member("s-a", "one", 1.0, &[])],
+        )
+        .expect("save");
+    let (ids, after_save) = store.stories_changed_after(start).expect("changes");
+    assert_eq!(ids, vec![sid("s-a"), sid("s-b")]);
+    assert!(after_save > start);
+    let (ids, same) = store.stories_changed_after(after_save).expect("changes");
+    assert!(ids.is_empty());
+    assert_eq!(same, after_save);
+    // A membership and a brief each change their story only.
+    store
+        .save_stories(&[], &[member("s-b", "two", 1.0, &[])])
+        .expect("member");
+    let (ids, after_member) = store.stories_changed_after(after_save).expect("changes");
+    assert_eq!(ids, vec![sid("s-b")]);
+    store
+        .save_brief(&brief("s-a", "A", at(2, 8)))
+        .expect("brief");
+    let (ids, _) = store.stories_changed_after(after_member).expect("changes");
+    assert_eq!(ids, vec![sid("s-a")]);
 }

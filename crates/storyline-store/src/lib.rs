@@ -36,10 +36,15 @@ use storyline_model::{
 #[cfg(feature = "conformance")]
 #[doc(hidden)]
 pub mod conformance;
+mod incremental;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod sqlite;
 
+pub use incremental::{
+    ClusterStateChanges, ClusterStoryRow, ClusterTermRow, NearDuplicateCandidate, NearDuplicateKey,
+    SavedClusterState, StoryProfileRow,
+};
 #[cfg(feature = "postgres")]
 pub use postgres::PgStore;
 pub use sqlite::{AppliedMigration, DB_FILE_NAME, SqliteStore};
@@ -313,6 +318,76 @@ pub trait Store: Send {
         story: &StoryId,
         cards: &[EntityCard],
     ) -> Result<(), StoreError>;
+    /// The version of the saved clustering state: 0 when none is saved. Cheap: a process
+    /// that kept its clusterer in memory compares it with the version it saved.
+    fn cluster_state_version(&self) -> Result<u64, StoreError>;
+    /// The saved clustering state: counters, the whole vocabulary by id and the resident
+    /// story states by `seq`; `None` when none is saved.
+    fn cluster_state(&self) -> Result<Option<SavedClusterState>, StoreError>;
+    /// One story's saved clustering state, resident or not.
+    fn cluster_story_state(&self, story: &StoryId) -> Result<Option<ClusterStoryRow>, StoreError>;
+    /// In one transaction: what [`Store::save_stories`] does with `stories` and
+    /// `memberships`, and the clustering state `changes` (terms and story states upserted,
+    /// `dropped` states deleted, the counters replaced; with `replace`, every saved term and
+    /// state dropped first). Returns the new version, `changes.base_version + 1`.
+    /// An error of kind [`StoreErrorKind::Conflict`] when the saved version is not
+    /// `changes.base_version` (another writer saved since it was loaded); nothing is saved
+    /// then.
+    fn save_clustering(
+        &mut self,
+        stories: &[Story],
+        memberships: &[StoryArticle],
+        changes: &ClusterStateChanges,
+    ) -> Result<u64, StoreError>;
+
+    /// The stories changed (their row, memberships or a new brief) after change number
+    /// `after`, by id, and the latest change number (`after` itself when nothing changed): a
+    /// reader that keeps a view of the stories re-reads these and asks again from there.
+    fn stories_changed_after(&self, after: u64) -> Result<(Vec<StoryId>, u64), StoreError>;
+
+    /// Live stories whose brief is not current (a membership changed since it was written),
+    /// oldest first (`created_at`, then id), at most `limit`, each with its dirty mark.
+    fn dirty_stories(&self, limit: usize) -> Result<Vec<(StoryId, u64)>, StoreError>;
+    /// Marks the story's brief current, if its dirty mark is still `mark` (no membership
+    /// changed since it was read); returns whether it did.
+    fn mark_brief_current(&mut self, story: &StoryId, mark: u64) -> Result<bool, StoreError>;
+
+    /// Replaces a story's related-story profile and its keys.
+    /// [`StoreError::NotFound`] when the story does not exist.
+    fn save_story_profile(&mut self, profile: &StoryProfileRow) -> Result<(), StoreError>;
+    /// The profiles of live stories (not merged into another) holding any of `keys`: those
+    /// holding the most of them first (ties by story id), at most `limit`.
+    fn story_profiles_by_keys(
+        &self,
+        keys: &[String],
+        limit: usize,
+    ) -> Result<Vec<StoryProfileRow>, StoreError>;
+    /// For each of `keys`, how many live stories' profiles hold it.
+    fn story_profile_key_counts(&self, keys: &[String]) -> Result<Vec<u64>, StoreError>;
+
+    /// [`Store::insert_articles`], writing each inserted article's near-duplicate index
+    /// entry (`keys[i]` for `articles[i]`; `keys` may be shorter: the rest are not indexed)
+    /// in the same transaction.
+    fn insert_articles_indexed(
+        &mut self,
+        articles: &[Article],
+        keys: &[NearDuplicateKey],
+    ) -> Result<Vec<bool>, StoreError>;
+    /// The indexed articles with a signature that share any of `bands`, by insertion order.
+    fn near_duplicate_candidates(
+        &self,
+        bands: &[i64],
+    ) -> Result<Vec<NearDuplicateCandidate>, StoreError>;
+    /// Up to `limit` stored articles with no near-duplicate index entry yet (stored before
+    /// the index existed), by insertion order.
+    fn articles_missing_index(&self, limit: usize) -> Result<Vec<Article>, StoreError>;
+    /// Writes index entries of stored articles, in one transaction; an article that already
+    /// has one keeps it.
+    fn index_near_duplicates(
+        &mut self,
+        entries: &[(ArticleId, NearDuplicateKey)],
+    ) -> Result<(), StoreError>;
+
     /// The stories (not merged into another) whose cards include the entity with this slug,
     /// with its mentions there: most mentions first, then by story id.
     fn stories_mentioning(&self, entity_id: &str) -> Result<Vec<(StoryId, u32)>, StoreError>;

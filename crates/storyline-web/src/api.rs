@@ -214,9 +214,10 @@ impl ApiCaches {
         cache.stories.insert(story, json);
     }
 
-    /// The catalog of `generation`, built from `store` when the cached one is older. The
-    /// lock is held while building so that concurrent requests wait for one build instead
-    /// of each making their own.
+    /// The catalog of `generation`: the cached one, brought up to date from `store` when it
+    /// is older (only the stories changed since are read again), or built whole the first
+    /// time. The lock is held while updating so that concurrent requests wait for one update
+    /// instead of each making their own.
     fn catalog(&self, store: &dyn Store, generation: u64) -> Result<Arc<Catalog>, ApiError> {
         let mut cached = lock(&self.catalog);
         if let Some(catalog) = cached.as_ref()
@@ -224,18 +225,26 @@ impl ApiCaches {
         {
             return Ok(Arc::clone(catalog));
         }
-        let catalog = Arc::new(Catalog::build(store, generation)?);
+        let catalog = match cached.as_ref() {
+            Some(older) => Arc::new(older.updated(store, generation)?),
+            None => Arc::new(Catalog::build(store, generation)?),
+        };
         *cached = Some(Arc::clone(&catalog));
         Ok(catalog)
     }
 }
 
-/// What the listing needs of every live story, read once per store generation.
+/// What the listing needs of every live story, kept per store generation and updated from
+/// the stories that changed ([`Store::stories_changed_after`]).
 pub(crate) struct Catalog {
     generation: u64,
+    /// The store's change number this catalog reflects.
+    change: u64,
+    /// Live stories, most recently updated first, then by id.
     stories: Vec<StoryDigest>,
 }
 
+#[derive(Clone)]
 struct StoryDigest {
     story: Story,
     headline: String,
@@ -250,23 +259,63 @@ struct StoryDigest {
 }
 
 impl Catalog {
+    /// Reads every live story: the first time only.
     fn build(store: &dyn Store, generation: u64) -> Result<Catalog, ApiError> {
+        // The change number first: whatever changes while the stories are read is read
+        // again at the next update.
+        let (_, change) = store.stories_changed_after(0)?;
         let stories = store.stories()?;
         let mut digests = Vec::with_capacity(stories.len());
         for story in stories {
-            let brief = store.latest_brief(&story.id)?;
-            let members = store.story_members(&story.id)?;
-            let articles = member_articles(store, &members)?;
-            digests.push(StoryDigest::new(story, brief.as_ref(), &articles));
+            digests.push(StoryDigest::read(store, story)?);
         }
         Ok(Catalog {
             generation,
+            change,
             stories: digests,
+        })
+    }
+
+    /// This catalog with the stories changed since it was made read again (merged ones
+    /// dropped, new ones added).
+    fn updated(&self, store: &dyn Store, generation: u64) -> Result<Catalog, ApiError> {
+        let (changed, change) = store.stories_changed_after(self.change)?;
+        let changed: BTreeSet<StoryId> = changed.into_iter().collect();
+        let mut stories: Vec<StoryDigest> = self
+            .stories
+            .iter()
+            .filter(|digest| !changed.contains(&digest.story.id))
+            .cloned()
+            .collect();
+        for id in &changed {
+            if let Some(story) = store.story(id)?
+                && story.merged_into.is_none()
+            {
+                stories.push(StoryDigest::read(store, story)?);
+            }
+        }
+        stories.sort_by(|a, b| {
+            b.story
+                .updated_at
+                .cmp(&a.story.updated_at)
+                .then_with(|| a.story.id.cmp(&b.story.id))
+        });
+        Ok(Catalog {
+            generation,
+            change,
+            stories,
         })
     }
 }
 
 impl StoryDigest {
+    fn read(store: &dyn Store, story: Story) -> Result<StoryDigest, ApiError> {
+        let brief = store.latest_brief(&story.id)?;
+        let members = store.story_members(&story.id)?;
+        let articles = member_articles(store, &members)?;
+        Ok(StoryDigest::new(story, brief.as_ref(), &articles))
+    }
+
     fn new(story: Story, brief: Option<&Brief>, articles: &[Article]) -> Self {
         let outlets: BTreeSet<String> = articles.iter().map(|a| a.publisher.clone()).collect();
         let languages: BTreeSet<String> = articles

@@ -80,7 +80,7 @@ fn main() -> Result<()> {
     let mut sentences = 0usize;
     for _ in 0..options.rounds {
         for context in &contexts {
-            let brief = write_checked(&ExtractiveWriter, context, &profiles)?;
+            let brief = write_checked(&ExtractiveWriter, context)?;
             sentences += brief.checks.sentences_checked as usize;
         }
     }

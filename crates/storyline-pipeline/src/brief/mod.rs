@@ -64,40 +64,66 @@ pub struct BriefReport {
 /// Writes a new brief version for every live story whose set of articles differs from the
 /// input of its latest brief (or that has none yet). Stories are handled oldest first, so a
 /// follow-up's "How we got here" can link to the earlier story's headline.
+///
+/// Only stories marked dirty are visited: the store marks a story in the transaction that
+/// changes its membership ([`Store::dirty_stories`]), and a story is marked current once its
+/// brief is written (or found current), unless it changed again meanwhile. So a refresh
+/// costs the stories that changed, and a refresh with nothing new reads one index.
 pub fn refresh_briefs(
     store: &mut dyn Store,
     writer: &dyn Generator,
     now: DateTime<Utc>,
 ) -> Result<BriefReport, PipelineError> {
-    let mut stories = store.stories()?;
-    stories.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
-    let profiles = StoryProfiles::build(&*store, &stories)?;
+    let dirty = store.dirty_stories(usize::MAX)?;
     let mut report = BriefReport::default();
-    for story in &stories {
-        let Some(context) = story_context(&*store, story, &profiles, now, true)? else {
-            report.unchanged += 1;
-            continue;
-        };
-        let started = std::time::Instant::now();
-        match write_checked(writer, &context, &profiles) {
-            Ok(brief) => {
-                report.write_seconds.push(started.elapsed().as_secs_f64());
-                let version = store.save_brief(&brief)?;
-                store.set_story_entities(&story.id, &brief.more_on_these_topics)?;
-                // A story is listed under its latest brief's headline (clustering names it
-                // after its first article until then).
-                if story.headline != brief.headline {
-                    let mut renamed = story.clone();
-                    renamed.headline = brief.headline.clone();
-                    store.save_stories(&[renamed], &[])?;
-                }
-                report.written.push((story.id.clone(), version));
+    let mut written_ids = Vec::new();
+    let mut all_profiles = StoryProfiles::default();
+    for batch in dirty.chunks(PROFILE_BATCH) {
+        let mut stories = Vec::with_capacity(batch.len());
+        for (id, mark) in batch {
+            if let Some(story) = store.story(id)? {
+                stories.push((story, *mark));
             }
-            Err(err) => report.errors.push(format!("story {}: {err}", story.id)),
         }
+        let rows: Vec<Story> = stories.iter().map(|(story, _)| story.clone()).collect();
+        let profiles = StoryProfiles::update(store, &rows)?;
+        for (story, mark) in &stories {
+            let Some(context) = story_context(&*store, story, &profiles, now, true)? else {
+                report.unchanged += 1;
+                store.mark_brief_current(&story.id, *mark)?;
+                continue;
+            };
+            let started = std::time::Instant::now();
+            match write_checked(writer, &context) {
+                Ok(brief) => {
+                    report.write_seconds.push(started.elapsed().as_secs_f64());
+                    let version = store.save_brief(&brief)?;
+                    store.set_story_entities(&story.id, &brief.more_on_these_topics)?;
+                    // A story is listed under its latest brief's headline (clustering names it
+                    // after its first article until then).
+                    if story.headline != brief.headline {
+                        let mut renamed = story.clone();
+                        renamed.headline = brief.headline.clone();
+                        store.save_stories(&[renamed], &[])?;
+                    }
+                    store.mark_brief_current(&story.id, *mark)?;
+                    report.written.push((story.id.clone(), version));
+                    written_ids.push(story.id.clone());
+                }
+                // Left dirty: tried again at the next refresh.
+                Err(err) => report.errors.push(format!("story {}: {err}", story.id)),
+            }
+        }
+        all_profiles.extend(profiles);
     }
+    // Only now do the written stories' profiles take their new brief's lead: every brief of
+    // this refresh saw the others as they were when it began.
+    all_profiles.refresh_leads(store, &written_ids)?;
     Ok(report)
 }
+
+/// Dirty stories profiled together (profiles are made from the stories' articles).
+const PROFILE_BATCH: usize = 256;
 
 /// The context a writer gets for `story`: its articles in publication order and its related
 /// stories. With `only_if_changed`, `None` when the latest brief already covers exactly the
@@ -144,7 +170,7 @@ pub fn story_context(
     Ok(Some(BriefContext {
         story: story.clone(),
         articles,
-        related: profiles.related_to(&story.id, 6),
+        related: profiles.related_to(store, &story.id, 6)?,
         now,
         knowledge,
     }))
@@ -152,13 +178,16 @@ pub fn story_context(
 
 /// Writes one brief and runs the trust checks on it: failing sentences are removed and
 /// recorded, so a stored brief always carries its check report.
+///
+/// A brief may cite as stories only the story itself and the related stories it was given.
 pub fn write_checked(
     writer: &dyn Generator,
     context: &BriefContext,
-    profiles: &StoryProfiles,
 ) -> Result<Brief, PipelineError> {
     let mut brief = writer.write(context)?;
-    let known_stories: BTreeSet<StoryId> = profiles.story_ids().cloned().collect();
+    let known_stories: BTreeSet<StoryId> = std::iter::once(context.story.id.clone())
+        .chain(context.related.iter().map(|r| r.story.id.clone()))
+        .collect();
     crate::checks::enforce(&mut brief, &context.articles, &known_stories);
     Ok(brief)
 }

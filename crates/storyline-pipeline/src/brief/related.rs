@@ -1,12 +1,17 @@
 //! Which stories are related: profiles of every story's entities and key terms, compared to
 //! find the earlier stories a brief's "How we got here" and "Go deeper" link to.
+//!
+//! A story's profile is made when its brief is written and kept in the store with its index
+//! keys (entity names, heaviest terms); a story being written finds its candidates through
+//! those keys, so the cost follows the stories that share something with it.
 
 use crate::PipelineError;
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use storyline_model::{ArticleId, Story, StoryId};
 use storyline_nlp::{entities, sentences, terms};
-use storyline_store::Store;
+use storyline_store::{Store, StoryProfileRow};
 
 /// A story related to the one being written, with what they share.
 #[derive(Debug, Clone)]
@@ -21,9 +26,8 @@ pub struct RelatedStory {
     pub began: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Profile {
-    story: Story,
     /// Lowercased entity name → (name as written, mentions), for names mentioned at least
     /// twice.
     entities: BTreeMap<String, (String, u32)>,
@@ -33,12 +37,13 @@ struct Profile {
     lead: String,
 }
 
-/// Profiles of all live stories, computed once per refresh.
+/// Profiles of the stories being written, and the way to their related stories: every live
+/// story's profile is kept in the store, found by its entity names and heaviest terms
+/// ([`Store::story_profiles_by_keys`]), so finding a story's relatives reads the stories
+/// that share something with it, not every story.
 #[derive(Debug, Clone, Default)]
 pub struct StoryProfiles {
-    profiles: Vec<Profile>,
-    /// Lowercased entity name → number of stories that mention it.
-    stories_naming: BTreeMap<String, usize>,
+    profiles: BTreeMap<StoryId, Profile>,
 }
 
 /// Stories need this much in common to be called related: at least one shared entity and a
@@ -46,94 +51,111 @@ pub struct StoryProfiles {
 /// against its look-alike business stories).
 const RELATED_MIN_SCORE: f32 = 0.18;
 
+/// A profile's heaviest terms that index it (its entities all do): a story related by term
+/// overlap alone (at least 0.3 of the weight) shares some of them.
+const INDEXED_TERMS: usize = 40;
+
+/// Stories sharing the most index keys with a story that are compared with it exactly.
+const RELATED_CANDIDATES: usize = 200;
+
+/// Index keys: entity names and terms kept apart by a prefix.
+fn entity_key(name: &str) -> String {
+    format!("e:{name}")
+}
+
+fn term_key(stem: &str) -> String {
+    format!("t:{stem}")
+}
+
+impl Profile {
+    fn keys(&self) -> Vec<String> {
+        let mut terms: Vec<(&String, f32)> = self.terms.iter().map(|(t, w)| (t, *w)).collect();
+        terms.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+        self.entities
+            .keys()
+            .map(|key| entity_key(key))
+            .chain(
+                terms
+                    .into_iter()
+                    .take(INDEXED_TERMS)
+                    .map(|(stem, _)| term_key(stem)),
+            )
+            .collect()
+    }
+
+    fn row(&self, story: &StoryId) -> StoryProfileRow {
+        StoryProfileRow {
+            story: story.clone(),
+            // Maps of strings and numbers always encode.
+            profile: serde_json::to_vec(self).unwrap_or_default(),
+            keys: self.keys(),
+        }
+    }
+
+    fn from_row(row: &StoryProfileRow) -> Option<Profile> {
+        serde_json::from_slice(&row.profile).ok()
+    }
+}
+
 impl StoryProfiles {
-    /// Profiles every story in `stories` from its stored articles.
+    /// Profiles every story in `stories` from its stored articles, without touching the
+    /// store's profile index: for reading (a benchmark, `--explain`).
     pub fn build(store: &dyn Store, stories: &[Story]) -> Result<Self, PipelineError> {
-        let mut profiles = Vec::with_capacity(stories.len());
+        let mut profiles = BTreeMap::new();
         for story in stories {
-            let members = store.story_members(&story.id)?;
-            let ids: Vec<ArticleId> = members.into_iter().map(|m| m.article_id).collect();
-            let articles = store.articles(&ids)?;
-            let originals: Vec<_> = articles
-                .iter()
-                .filter(|a| a.duplicate_of.is_none())
-                .collect();
-            let mut entity_counts: BTreeMap<String, (u32, String)> = BTreeMap::new();
-            let mut term_counts: BTreeMap<String, f32> = BTreeMap::new();
-            let mut surfaces: BTreeMap<String, String> = BTreeMap::new();
-            let mut total = 0.0f32;
-            for article in &originals {
-                let text = format!("{}\n{}", article.headline, article.article_body);
-                for mention in entities::mentions(&text) {
-                    let key = mention.surface.to_lowercase();
-                    let entry = entity_counts
-                        .entry(key)
-                        .or_insert((0, mention.surface.clone()));
-                    entry.0 += 1;
-                }
-                for term in terms::analyze(&text, article.in_language.as_deref()) {
-                    *term_counts.entry(term.stem.clone()).or_insert(0.0) += 1.0;
-                    surfaces.entry(term.stem).or_insert(term.surface);
-                    total += 1.0;
-                }
-            }
-            if total > 0.0 {
-                for weight in term_counts.values_mut() {
-                    *weight /= total;
-                }
-            }
-            let entities = entity_counts
-                .into_iter()
-                .filter(|(_, (count, _))| *count >= 2)
-                .map(|(key, (count, surface))| (key, (surface, count)))
-                .collect();
-            let lead = match store.latest_brief(&story.id)? {
-                Some(brief) => brief
+            profiles.insert(story.id.clone(), profile_story(store, story)?);
+        }
+        Ok(StoryProfiles { profiles })
+    }
+
+    /// Profiles `stories` (the stories about to be written) and saves each profile in the
+    /// store's index, so the others find them.
+    pub fn update(store: &mut dyn Store, stories: &[Story]) -> Result<Self, PipelineError> {
+        let built = StoryProfiles::build(&*store, stories)?;
+        for (id, profile) in &built.profiles {
+            store.save_story_profile(&profile.row(id))?;
+        }
+        Ok(built)
+    }
+
+    /// Saves again the profiles of `stories` with the first sentence of their latest brief
+    /// as lead (after they were written).
+    pub fn refresh_leads(
+        &mut self,
+        store: &mut dyn Store,
+        stories: &[StoryId],
+    ) -> Result<(), PipelineError> {
+        for id in stories {
+            let Some(profile) = self.profiles.get_mut(id) else {
+                continue;
+            };
+            if let Some(brief) = store.latest_brief(id)? {
+                profile.lead = brief
                     .whats_happened
                     .sentences
                     .first()
                     .map(|s| s.text.clone())
-                    .unwrap_or_default(),
-                None => originals
-                    .first()
-                    .and_then(|a| {
-                        sentences::split_sentences(&a.article_body)
-                            .into_iter()
-                            .next()
-                    })
-                    // "KELMOUTH, 8 September (Cascade Wire) - " says nothing in a timeline.
-                    .map(|s| super::text::strip_dateline(&s.text).to_string())
-                    .unwrap_or_default(),
-            };
-            profiles.push(Profile {
-                story: story.clone(),
-                entities,
-                terms: term_counts,
-                surfaces,
-                lead,
-            });
-        }
-        let mut stories_naming: BTreeMap<String, usize> = BTreeMap::new();
-        for profile in &profiles {
-            for key in profile.entities.keys() {
-                *stories_naming.entry(key.clone()).or_insert(0) += 1;
+                    .unwrap_or_default();
+                store.save_story_profile(&profile.row(id))?;
             }
         }
-        Ok(StoryProfiles {
-            profiles,
-            stories_naming,
-        })
+        Ok(())
     }
 
-    /// Ids of every profiled story.
+    /// Takes in the profiles of `other`.
+    pub fn extend(&mut self, other: StoryProfiles) {
+        self.profiles.extend(other.profiles);
+    }
+
+    /// Ids of the profiled stories.
     pub fn story_ids(&self) -> impl Iterator<Item = &StoryId> {
-        self.profiles.iter().map(|p| &p.story.id)
+        self.profiles.keys()
     }
 
     /// The entity names (as written) that `story`'s coverage mentions at least twice, most
     /// mentioned first.
     pub fn entity_names(&self, story: &StoryId) -> Vec<String> {
-        let Some(me) = self.profiles.iter().find(|p| &p.story.id == story) else {
+        let Some(me) = self.profiles.get(story) else {
             return Vec::new();
         };
         let mut names: Vec<(&String, u32)> =
@@ -142,31 +164,130 @@ impl StoryProfiles {
         names.into_iter().map(|(name, _)| name.clone()).collect()
     }
 
-    /// The stories most related to `story`, best first, at most `limit`.
-    pub fn related_to(&self, story: &StoryId, limit: usize) -> Vec<RelatedStory> {
-        let Some(me) = self.profiles.iter().find(|p| &p.story.id == story) else {
-            return Vec::new();
+    /// The stories most related to `story` (a profiled one), best first, at most `limit`:
+    /// the live stories of the store's index that share the most entity names and heavy
+    /// terms with it, compared exactly.
+    pub fn related_to(
+        &self,
+        store: &dyn Store,
+        story: &StoryId,
+        limit: usize,
+    ) -> Result<Vec<RelatedStory>, PipelineError> {
+        let Some(me) = self.profiles.get(story) else {
+            return Ok(Vec::new());
         };
-        let mut related: Vec<RelatedStory> = self
-            .profiles
-            .iter()
-            .filter(|other| other.story.id != me.story.id)
-            .filter_map(|other| compare(me, other, &self.stories_naming))
-            .filter(|r| r.score >= RELATED_MIN_SCORE)
+        let candidates = store.story_profiles_by_keys(&me.keys(), RELATED_CANDIDATES)?;
+        let my_entities: Vec<String> = me.entities.keys().cloned().collect();
+        let entity_keys: Vec<String> = my_entities.iter().map(|k| entity_key(k)).collect();
+        let counts = store.story_profile_key_counts(&entity_keys)?;
+        let stories_naming: BTreeMap<String, usize> = my_entities
+            .into_iter()
+            .zip(counts)
+            .map(|(key, count)| (key, usize::try_from(count).unwrap_or(usize::MAX)))
             .collect();
+        let mut related = Vec::new();
+        for row in candidates {
+            if &row.story == story {
+                continue;
+            }
+            let Some(other) = self
+                .profiles
+                .get(&row.story)
+                .cloned()
+                .or_else(|| Profile::from_row(&row))
+            else {
+                continue;
+            };
+            let Some(other_story) = store.story(&row.story)? else {
+                continue;
+            };
+            if other_story.merged_into.is_some() {
+                continue;
+            }
+            if let Some(found) = compare(me, &other, other_story, &stories_naming)
+                && found.score >= RELATED_MIN_SCORE
+            {
+                related.push(found);
+            }
+        }
         related.sort_by(|a, b| {
             b.score
                 .total_cmp(&a.score)
                 .then(a.story.id.cmp(&b.story.id))
         });
         related.truncate(limit);
-        related
+        Ok(related)
     }
+}
+
+/// The profile of one story from its stored articles and latest brief.
+fn profile_story(store: &dyn Store, story: &Story) -> Result<Profile, PipelineError> {
+    let members = store.story_members(&story.id)?;
+    let ids: Vec<ArticleId> = members.into_iter().map(|m| m.article_id).collect();
+    let articles = store.articles(&ids)?;
+    let originals: Vec<_> = articles
+        .iter()
+        .filter(|a| a.duplicate_of.is_none())
+        .collect();
+    let mut entity_counts: BTreeMap<String, (u32, String)> = BTreeMap::new();
+    let mut term_counts: BTreeMap<String, f32> = BTreeMap::new();
+    let mut surfaces: BTreeMap<String, String> = BTreeMap::new();
+    let mut total = 0.0f32;
+    for article in &originals {
+        let text = format!("{}\n{}", article.headline, article.article_body);
+        for mention in entities::mentions(&text) {
+            let key = mention.surface.to_lowercase();
+            let entry = entity_counts
+                .entry(key)
+                .or_insert((0, mention.surface.clone()));
+            entry.0 += 1;
+        }
+        for term in terms::analyze(&text, article.in_language.as_deref()) {
+            *term_counts.entry(term.stem.clone()).or_insert(0.0) += 1.0;
+            surfaces.entry(term.stem).or_insert(term.surface);
+            total += 1.0;
+        }
+    }
+    if total > 0.0 {
+        for weight in term_counts.values_mut() {
+            *weight /= total;
+        }
+    }
+    let entities = entity_counts
+        .into_iter()
+        .filter(|(_, (count, _))| *count >= 2)
+        .map(|(key, (count, surface))| (key, (surface, count)))
+        .collect();
+    let lead = match store.latest_brief(&story.id)? {
+        Some(brief) => brief
+            .whats_happened
+            .sentences
+            .first()
+            .map(|s| s.text.clone())
+            .unwrap_or_default(),
+        None => originals
+            .first()
+            .and_then(|a| {
+                sentences::split_sentences(&a.article_body)
+                    .into_iter()
+                    .next()
+            })
+            // "KELMOUTH, 8 September (Cascade Wire) - " says nothing in a timeline.
+            .map(|s| super::text::strip_dateline(&s.text).to_string())
+            .unwrap_or_default(),
+    };
+    Ok(Profile {
+        entities,
+        terms: term_counts,
+        surfaces,
+        lead,
+    })
 }
 
 fn compare(
     me: &Profile,
     other: &Profile,
+    other_story: Story,
     stories_naming: &BTreeMap<String, usize>,
 ) -> Option<RelatedStory> {
     // Shared names, the most specific first (named by the fewest stories: "Arvana" before
@@ -214,10 +335,10 @@ fn compare(
         }
     }
     Some(RelatedStory {
-        story: other.story.clone(),
+        began: other_story.created_at,
+        story: other_story,
         shared,
         score,
         lead: other.lead.clone(),
-        began: other.story.created_at,
     })
 }

@@ -22,12 +22,13 @@ pub use poll::{FetchReport, PollLimits, Progress, poll_feeds};
 pub use storyline_fetch::{FailureKind, ItemFailure};
 
 use crate::PipelineError;
-use crate::dedupe::{Deduper, body_signature, canonicalize_url};
+use crate::dedupe::{Deduper, body_signature, canonicalize_url, near_duplicate_key};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use std::collections::HashSet;
 use std::io::BufRead;
 use storyline_model::{Article, ArticleId, ExtractionStatus};
 use storyline_nlp::{language, terms};
-use storyline_store::Store;
+use storyline_store::{NearDuplicateKey, Store};
 
 /// Lines stored per transaction when importing.
 const IMPORT_BATCH: usize = 500;
@@ -70,25 +71,26 @@ fn finish_article(
     store: &dyn Store,
     mut article: Article,
     deduper: &mut Deduper,
-) -> Result<(Article, Option<ArticleId>), PipelineError> {
+) -> Result<(Article, Option<ArticleId>, NearDuplicateKey), PipelineError> {
     article.content_hash = terms::content_hash(&article.article_body);
     if article.in_language.is_none() {
         article.in_language = language::detect_language(&article.article_body).map(str::to_string);
     }
     let mut demoted = None;
     let signature = body_signature(&article.article_body);
-    if let Some((original, _)) = deduper.original_of_signed(&article, &signature) {
-        let published_earlier = deduper
-            .effective_time(&original)
+    if let Some(original) = deduper.original_in(store, &article, &signature)? {
+        let published_earlier = original
+            .effective_time
             .is_some_and(|time| article.effective_time() < time);
-        if published_earlier && store.story_of_article(&original)?.is_none() {
-            demoted = Some(original);
+        if published_earlier && store.story_of_article(&original.id)?.is_none() {
+            demoted = Some(original.id);
         } else {
-            article.duplicate_of = Some(original);
+            article.duplicate_of = Some(original.id);
         }
     }
+    let key = near_duplicate_key(&article, &signature);
     deduper.add_signed(&article, signature);
-    Ok((article, demoted))
+    Ok((article, demoted, key))
 }
 
 /// Stores new articles oldest first in one transaction; returns how many were new and how
@@ -106,18 +108,21 @@ pub fn store_batch(
             .then(a.id.cmp(&b.id))
     });
     let mut fresh: Vec<Article> = Vec::with_capacity(articles.len());
+    let mut keys = Vec::with_capacity(articles.len());
+    let mut seen: HashSet<ArticleId> = HashSet::new();
     let mut swaps = Vec::new();
     for article in articles {
-        if store.has_article(&article.id)? || fresh.iter().any(|a| a.id == article.id) {
+        if store.has_article(&article.id)? || !seen.insert(article.id.clone()) {
             continue;
         }
-        let (article, demoted) = finish_article(&*store, article, deduper)?;
+        let (article, demoted, key) = finish_article(&*store, article, deduper)?;
         if let Some(demoted) = demoted {
             swaps.push((demoted, article.id.clone()));
         }
         fresh.push(article);
+        keys.push(key);
     }
-    let inserted = store.insert_articles(&fresh)?;
+    let inserted = store.insert_articles_indexed(&fresh, &keys)?;
     let mut new = 0;
     let mut copies = 0;
     for (article, was_inserted) in fresh.iter().zip(inserted) {
@@ -188,7 +193,7 @@ pub fn import_jsonl(
     imported_at: DateTime<Utc>,
     limits: &ImportLimits,
 ) -> Result<ImportReport, PipelineError> {
-    let mut deduper = Deduper::from_articles(&store.all_articles()?);
+    let mut deduper = Deduper::for_store(store)?;
     let mut report = ImportReport::default();
     let mut batch = Vec::new();
     let mut batch_bytes = 0;

@@ -114,7 +114,7 @@ pub async fn poll_feeds(
         now,
         run_deadline: Instant::now() + limits.run_budget,
         report: FetchReport::default(),
-        deduper: Deduper::from_articles(&store.all_articles()?),
+        deduper: Deduper::for_store(store)?,
         taken: HashSet::new(),
         next_feed: 0,
         next_item_feed: 0,

@@ -42,6 +42,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "brief_search_and_generation",
         sql: include_str!("migrations/0005_brief_search_and_generation.sql"),
     },
+    Migration {
+        version: 6,
+        name: "incremental_state",
+        sql: include_str!("migrations/0006_incremental_state.sql"),
+    },
 ];
 
 /// The highest schema version this build understands.

@@ -6,10 +6,15 @@
 //! takes the write lock up front, so read-then-write steps (brief versions) cannot race.
 
 mod codec;
+mod incremental;
 mod kb;
 mod migrate;
 
-use crate::{BriefHit, KbSourceSummary, Store, StoreCounts, StoreError, StoreErrorKind};
+use crate::{
+    BriefHit, ClusterStateChanges, ClusterStoryRow, KbSourceSummary, NearDuplicateCandidate,
+    NearDuplicateKey, SavedClusterState, Store, StoreCounts, StoreError, StoreErrorKind,
+    StoryProfileRow,
+};
 use chrono::{DateTime, Utc};
 use codec::{
     corrupt, decode_count, decode_json, decode_optional_time, decode_time, encode_json, encode_time,
@@ -528,66 +533,7 @@ impl Store for SqliteStore {
     }
 
     fn insert_articles(&mut self, articles: &[Article]) -> Result<Vec<bool>, StoreError> {
-        let label = self.label.clone();
-        let tx = self.write_transaction("article batch")?;
-        let mut inserted = Vec::with_capacity(articles.len());
-        {
-            let mut stmt = tx
-                .prepare_cached(&format!(
-                    "INSERT INTO articles ({ARTICLE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, \
-                     ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) \
-                     ON CONFLICT (id) DO NOTHING"
-                ))
-                .map_err(|e| sql_error(&label, "prepare article insert", e))?;
-            for article in articles {
-                let what = |column: &str| format!("article {} {column}", article.id);
-                let changed = stmt
-                    .execute(params![
-                        article.id.as_str(),
-                        article.url,
-                        article.headline,
-                        article.article_body,
-                        article.description,
-                        encode_json(&what("author"), &article.author)?,
-                        article.date_published.as_ref().map(encode_time),
-                        article.date_modified.as_ref().map(encode_time),
-                        encode_time(&article.date_fetched),
-                        article.in_language,
-                        article.publisher,
-                        article.image,
-                        article.feed_url,
-                        article.content_hash,
-                        article.duplicate_of.as_ref().map(ArticleId::as_str),
-                        encode_json(&what("extraction"), &article.extraction)?,
-                        encode_json(&what("extra"), &article.extra)?,
-                    ])
-                    .map_err(|e| sql_error(&label, format!("insert article {}", article.id), e))?;
-                inserted.push(changed == 1);
-            }
-        }
-        // The deferred foreign key would catch a dangling duplicate_of at COMMIT too, but
-        // without saying which article: check first, by name.
-        for (article, _) in articles.iter().zip(&inserted).filter(|(_, new)| **new) {
-            if let Some(original) = &article.duplicate_of {
-                let found = exists(
-                    &tx,
-                    "SELECT 1 FROM articles WHERE id = ?1",
-                    original.as_str(),
-                )
-                .map_err(|e| sql_error(&label, format!("check article {original}"), e))?;
-                if !found {
-                    return Err(StoreError::NotFound {
-                        what: format!(
-                            "article {original} (duplicate_of of article {})",
-                            article.id
-                        ),
-                    });
-                }
-            }
-        }
-        tx.commit()
-            .map_err(|e| sql_error(&label, "commit article batch", e))?;
-        Ok(inserted)
+        self.insert_articles_indexed(articles, &[])
     }
 
     fn article(&self, id: &ArticleId) -> Result<Option<Article>, StoreError> {
@@ -678,7 +624,8 @@ impl Store for SqliteStore {
     fn unclustered_articles(&self) -> Result<Vec<Article>, StoreError> {
         self.query_articles(
             "list unclustered articles",
-            "WHERE NOT EXISTS (SELECT 1 FROM story_articles m WHERE m.article_id = articles.id) \
+            // The triggers of migration 0006 keep the table of articles in no story.
+            "WHERE id IN (SELECT article_id FROM unclustered_articles) \
              ORDER BY COALESCE(date_published, date_fetched), id",
             [],
         )
@@ -755,90 +702,7 @@ impl Store for SqliteStore {
     ) -> Result<(), StoreError> {
         let label = self.label.clone();
         let tx = self.write_transaction("story batch")?;
-        {
-            let mut upsert_story = tx
-                .prepare_cached(
-                    "INSERT INTO stories (id, headline, created_at, updated_at, article_count, \
-                     outlet_count, merged_into) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
-                     ON CONFLICT (id) DO UPDATE SET headline = excluded.headline, \
-                     created_at = excluded.created_at, updated_at = excluded.updated_at, \
-                     article_count = excluded.article_count, \
-                     outlet_count = excluded.outlet_count, merged_into = excluded.merged_into",
-                )
-                .map_err(|e| sql_error(&label, "prepare story upsert", e))?;
-            for story in stories {
-                upsert_story
-                    .execute(params![
-                        story.id.as_str(),
-                        story.headline,
-                        encode_time(&story.created_at),
-                        encode_time(&story.updated_at),
-                        story.article_count,
-                        story.outlet_count,
-                        story.merged_into.as_ref().map(StoryId::as_str),
-                    ])
-                    .map_err(|e| sql_error(&label, format!("save story {}", story.id), e))?;
-            }
-            let mut upsert_member = tx
-                .prepare_cached(
-                    "INSERT INTO story_articles (article_id, story_id, score, why) \
-                     VALUES (?1, ?2, ?3, ?4) ON CONFLICT (article_id) DO UPDATE SET \
-                     story_id = excluded.story_id, score = excluded.score, why = excluded.why",
-                )
-                .map_err(|e| sql_error(&label, "prepare membership upsert", e))?;
-            for member in memberships {
-                let what = format!("membership of article {} why", member.article_id);
-                upsert_member
-                    .execute(params![
-                        member.article_id.as_str(),
-                        member.story_id.as_str(),
-                        f64::from(member.score),
-                        encode_json(&what, &member.why)?,
-                    ])
-                    .map_err(|e| {
-                        sql_error(
-                            &label,
-                            format!(
-                                "put article {} in story {}",
-                                member.article_id, member.story_id
-                            ),
-                            e,
-                        )
-                    })?;
-            }
-        }
-        // Name the dangling reference before the deferred foreign keys reject the COMMIT.
-        let story_exists = |id: &StoryId| {
-            exists(&tx, "SELECT 1 FROM stories WHERE id = ?1", id.as_str())
-                .map_err(|e| sql_error(&label, format!("look up story {id}"), e))
-        };
-        for story in stories {
-            if let Some(target) = &story.merged_into
-                && !story_exists(target)?
-            {
-                return Err(StoreError::NotFound {
-                    what: format!("story {target} (merged_into of story {})", story.id),
-                });
-            }
-        }
-        for member in memberships {
-            if !story_exists(&member.story_id)? {
-                return Err(StoreError::NotFound {
-                    what: format!(
-                        "story {} (of a membership of article {})",
-                        member.story_id, member.article_id
-                    ),
-                });
-            }
-            let article = member.article_id.as_str();
-            let found = exists(&tx, "SELECT 1 FROM articles WHERE id = ?1", article)
-                .map_err(|e| sql_error(&label, format!("look up article {article}"), e))?;
-            if !found {
-                return Err(StoreError::NotFound {
-                    what: format!("article {article} (member of story {})", member.story_id),
-                });
-            }
-        }
+        write_stories(&tx, &label, stories, memberships)?;
         tx.commit()
             .map_err(|e| sql_error(&label, "commit story batch", e))
     }
@@ -1063,6 +927,81 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    fn cluster_state_version(&self) -> Result<u64, StoreError> {
+        self.read_cluster_state_version()
+    }
+
+    fn cluster_state(&self) -> Result<Option<SavedClusterState>, StoreError> {
+        self.read_cluster_state()
+    }
+
+    fn cluster_story_state(&self, story: &StoryId) -> Result<Option<ClusterStoryRow>, StoreError> {
+        self.read_cluster_story_state(story)
+    }
+
+    fn save_clustering(
+        &mut self,
+        stories: &[Story],
+        memberships: &[StoryArticle],
+        changes: &ClusterStateChanges,
+    ) -> Result<u64, StoreError> {
+        self.write_clustering(stories, memberships, changes)
+    }
+
+    fn stories_changed_after(&self, after: u64) -> Result<(Vec<StoryId>, u64), StoreError> {
+        self.read_stories_changed_after(after)
+    }
+
+    fn dirty_stories(&self, limit: usize) -> Result<Vec<(StoryId, u64)>, StoreError> {
+        self.read_dirty_stories(limit)
+    }
+
+    fn mark_brief_current(&mut self, story: &StoryId, mark: u64) -> Result<bool, StoreError> {
+        self.write_brief_current(story, mark)
+    }
+
+    fn save_story_profile(&mut self, profile: &StoryProfileRow) -> Result<(), StoreError> {
+        self.write_story_profile(profile)
+    }
+
+    fn story_profiles_by_keys(
+        &self,
+        keys: &[String],
+        limit: usize,
+    ) -> Result<Vec<StoryProfileRow>, StoreError> {
+        self.read_story_profiles_by_keys(keys, limit)
+    }
+
+    fn story_profile_key_counts(&self, keys: &[String]) -> Result<Vec<u64>, StoreError> {
+        self.read_story_profile_key_counts(keys)
+    }
+
+    fn insert_articles_indexed(
+        &mut self,
+        articles: &[Article],
+        keys: &[NearDuplicateKey],
+    ) -> Result<Vec<bool>, StoreError> {
+        self.write_articles_indexed(articles, keys)
+    }
+
+    fn near_duplicate_candidates(
+        &self,
+        bands: &[i64],
+    ) -> Result<Vec<NearDuplicateCandidate>, StoreError> {
+        self.read_near_duplicate_candidates(bands)
+    }
+
+    fn articles_missing_index(&self, limit: usize) -> Result<Vec<Article>, StoreError> {
+        self.read_articles_missing_index(limit)
+    }
+
+    fn index_near_duplicates(
+        &mut self,
+        entries: &[(ArticleId, NearDuplicateKey)],
+    ) -> Result<(), StoreError> {
+        self.write_near_duplicate_index(entries)
+    }
+
     fn generation(&self) -> Result<u64, StoreError> {
         let generation: i64 = self
             .conn
@@ -1135,6 +1074,167 @@ impl Store for SqliteStore {
     }
 }
 
+/// Inserts `articles` within `tx` (see [`Store::insert_articles`]); the caller commits.
+fn write_articles(
+    tx: &Transaction<'_>,
+    label: &str,
+    articles: &[Article],
+) -> Result<Vec<bool>, StoreError> {
+    let label = label.to_string();
+    let mut inserted = Vec::with_capacity(articles.len());
+    {
+        let mut stmt = tx
+            .prepare_cached(&format!(
+                "INSERT INTO articles ({ARTICLE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, \
+                 ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) \
+                 ON CONFLICT (id) DO NOTHING"
+            ))
+            .map_err(|e| sql_error(&label, "prepare article insert", e))?;
+        for article in articles {
+            let what = |column: &str| format!("article {} {column}", article.id);
+            let changed = stmt
+                .execute(params![
+                    article.id.as_str(),
+                    article.url,
+                    article.headline,
+                    article.article_body,
+                    article.description,
+                    encode_json(&what("author"), &article.author)?,
+                    article.date_published.as_ref().map(encode_time),
+                    article.date_modified.as_ref().map(encode_time),
+                    encode_time(&article.date_fetched),
+                    article.in_language,
+                    article.publisher,
+                    article.image,
+                    article.feed_url,
+                    article.content_hash,
+                    article.duplicate_of.as_ref().map(ArticleId::as_str),
+                    encode_json(&what("extraction"), &article.extraction)?,
+                    encode_json(&what("extra"), &article.extra)?,
+                ])
+                .map_err(|e| sql_error(&label, format!("insert article {}", article.id), e))?;
+            inserted.push(changed == 1);
+        }
+    }
+    // The deferred foreign key would catch a dangling duplicate_of at COMMIT too, but
+    // without saying which article: check first, by name.
+    for (article, _) in articles.iter().zip(&inserted).filter(|(_, new)| **new) {
+        if let Some(original) = &article.duplicate_of {
+            let found = exists(
+                tx,
+                "SELECT 1 FROM articles WHERE id = ?1",
+                original.as_str(),
+            )
+            .map_err(|e| sql_error(&label, format!("check article {original}"), e))?;
+            if !found {
+                return Err(StoreError::NotFound {
+                    what: format!(
+                        "article {original} (duplicate_of of article {})",
+                        article.id
+                    ),
+                });
+            }
+        }
+    }
+    Ok(inserted)
+}
+
+/// Upserts `stories` and `memberships` within `tx` (see [`Store::save_stories`]); the caller
+/// commits.
+fn write_stories(
+    tx: &Transaction<'_>,
+    label: &str,
+    stories: &[Story],
+    memberships: &[StoryArticle],
+) -> Result<(), StoreError> {
+    let label = label.to_string();
+    {
+        let mut upsert_story = tx
+            .prepare_cached(
+                "INSERT INTO stories (id, headline, created_at, updated_at, article_count, \
+                 outlet_count, merged_into) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+                 ON CONFLICT (id) DO UPDATE SET headline = excluded.headline, \
+                 created_at = excluded.created_at, updated_at = excluded.updated_at, \
+                 article_count = excluded.article_count, \
+                 outlet_count = excluded.outlet_count, merged_into = excluded.merged_into",
+            )
+            .map_err(|e| sql_error(&label, "prepare story upsert", e))?;
+        for story in stories {
+            upsert_story
+                .execute(params![
+                    story.id.as_str(),
+                    story.headline,
+                    encode_time(&story.created_at),
+                    encode_time(&story.updated_at),
+                    story.article_count,
+                    story.outlet_count,
+                    story.merged_into.as_ref().map(StoryId::as_str),
+                ])
+                .map_err(|e| sql_error(&label, format!("save story {}", story.id), e))?;
+        }
+        let mut upsert_member = tx
+            .prepare_cached(
+                "INSERT INTO story_articles (article_id, story_id, score, why) \
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (article_id) DO UPDATE SET \
+                 story_id = excluded.story_id, score = excluded.score, why = excluded.why",
+            )
+            .map_err(|e| sql_error(&label, "prepare membership upsert", e))?;
+        for member in memberships {
+            let what = format!("membership of article {} why", member.article_id);
+            upsert_member
+                .execute(params![
+                    member.article_id.as_str(),
+                    member.story_id.as_str(),
+                    f64::from(member.score),
+                    encode_json(&what, &member.why)?,
+                ])
+                .map_err(|e| {
+                    sql_error(
+                        &label,
+                        format!(
+                            "put article {} in story {}",
+                            member.article_id, member.story_id
+                        ),
+                        e,
+                    )
+                })?;
+        }
+    }
+    // Name the dangling reference before the deferred foreign keys reject the COMMIT.
+    let story_exists = |id: &StoryId| {
+        exists(tx, "SELECT 1 FROM stories WHERE id = ?1", id.as_str())
+            .map_err(|e| sql_error(&label, format!("look up story {id}"), e))
+    };
+    for story in stories {
+        if let Some(target) = &story.merged_into
+            && !story_exists(target)?
+        {
+            return Err(StoreError::NotFound {
+                what: format!("story {target} (merged_into of story {})", story.id),
+            });
+        }
+    }
+    for member in memberships {
+        if !story_exists(&member.story_id)? {
+            return Err(StoreError::NotFound {
+                what: format!(
+                    "story {} (of a membership of article {})",
+                    member.story_id, member.article_id
+                ),
+            });
+        }
+        let article = member.article_id.as_str();
+        let found = exists(tx, "SELECT 1 FROM articles WHERE id = ?1", article)
+            .map_err(|e| sql_error(&label, format!("look up article {article}"), e))?;
+        if !found {
+            return Err(StoreError::NotFound {
+                what: format!("article {article} (member of story {})", member.story_id),
+            });
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::{error_kind, fts5_query, sql_error};
@@ -1159,6 +1259,7 @@ mod tests {
         check("- * ( ) \"", None);
         check("", None);
     }
+
     fn check_kind(extended_code: std::ffi::c_int, expected: StoreErrorKind) {
         let error = rusqlite::Error::SqliteFailure(ffi::Error::new(extended_code), None);
         assert_eq!(error_kind(&error), expected, "SQLite code {extended_code}");

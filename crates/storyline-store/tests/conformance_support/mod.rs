@@ -96,6 +96,13 @@ macro_rules! conformance_tests {
             kb_ten_thousand_entries_in_one_batch,
             story_entities_index_and_replace,
             story_entities_need_their_story,
+            cluster_state_saves_with_its_memberships_and_refuses_a_stale_base,
+            a_replacing_cluster_save_drops_the_old_state,
+            membership_changes_mark_stories_dirty_until_marked_current,
+            story_profiles_are_found_by_shared_keys,
+            near_duplicate_index_is_written_with_the_articles,
+            articles_stored_before_the_index_can_be_indexed_later,
+            changed_stories_are_listed_after_a_change_number,
         );
     };
     (@tests $make:expr; $($check:ident),+ $(,)?) => {

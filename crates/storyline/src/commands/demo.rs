@@ -35,7 +35,15 @@ pub fn run(config: &Config, args: DemoArgs, quiet: bool) -> Result<()> {
     }
     let runtime = runtime()?;
     let fetcher = Fetcher::new(config.fetch_config())?;
-    poll_and_process(config, store.as_mut(), &fetcher, &runtime, quiet)?;
+    let mut cache = storyline_pipeline::cluster::ClusterCache::new();
+    poll_and_process(
+        config,
+        store.as_mut(),
+        &fetcher,
+        &runtime,
+        &mut cache,
+        quiet,
+    )?;
     let stories = store.stories()?;
     let mut ranked: Vec<_> = stories.iter().collect();
     // Most outlets first: the stories the press agrees matter.

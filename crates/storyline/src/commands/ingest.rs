@@ -15,6 +15,7 @@ use std::path::Path;
 use std::time::Duration;
 use storyline_fetch::Fetcher;
 use storyline_pipeline::brief::BriefReport;
+use storyline_pipeline::cluster::ClusterCache;
 use storyline_pipeline::ingest::{FetchReport, import_jsonl, poll_feeds};
 use storyline_store::Store;
 use storyline_web::metrics::Metrics;
@@ -23,7 +24,16 @@ pub fn fetch(config: &Config, quiet: bool) -> Result<()> {
     let mut store = open_store(config)?;
     let runtime = runtime()?;
     let fetcher = Fetcher::new(config.fetch_config())?;
-    poll_and_process(config, store.as_mut(), &fetcher, &runtime, quiet).map(|_| ())
+    let mut cache = ClusterCache::new();
+    poll_and_process(
+        config,
+        store.as_mut(),
+        &fetcher,
+        &runtime,
+        &mut cache,
+        quiet,
+    )
+    .map(|_| ())
 }
 
 /// One poll: fetch every feed, then cluster and brief. Per-feed errors are printed as
@@ -35,6 +45,7 @@ pub fn poll_and_process(
     store: &mut dyn Store,
     fetcher: &Fetcher,
     runtime: &tokio::runtime::Runtime,
+    cache: &mut ClusterCache,
     quiet: bool,
 ) -> Result<(FetchReport, BriefReport)> {
     let reporter = Reporter::new(quiet);
@@ -51,7 +62,7 @@ pub fn poll_and_process(
     for note in &report.notes {
         errln!("note: {note}");
     }
-    let (clustered, briefs) = process(config, store)?;
+    let (clustered, briefs) = process(config, store, cache)?;
     print_fetch_report(&report, quiet)?;
     if !quiet {
         outln!("{}", describe(&clustered, &briefs))?;
@@ -128,9 +139,11 @@ fn poll_loop(
 ) -> Result<()> {
     let interval = Duration::from_secs(args.interval.unwrap_or(config.run.interval_secs).max(1));
     let mut polls = 0u64;
+    // The clusterer stays in memory from poll to poll.
+    let mut cache = ClusterCache::new();
     loop {
         polls += 1;
-        match poll_and_process(config, store, fetcher, runtime, quiet) {
+        match poll_and_process(config, store, fetcher, runtime, &mut cache, quiet) {
             Ok((fetched, briefs)) => {
                 metrics.record_poll(&fetched);
                 metrics.record_briefs(&briefs);
@@ -189,7 +202,7 @@ pub fn import(config: &Config, file: &Path, quiet: bool) -> Result<()> {
         errln!("note: {note}");
     }
     // What was read is clustered and briefed even when the input broke off.
-    let (clustered, briefs) = process(config, store.as_mut())?;
+    let (clustered, briefs) = process(config, store.as_mut(), &mut ClusterCache::new())?;
     outln!(
         "{label}: {} lines, {} imported ({} wire copies), {} already present, {} rejected, {} changed",
         report.lines,

@@ -19,7 +19,9 @@ use storyline_pipeline::brief::model::{ModelWriter, ModelWriterSettings};
 use storyline_pipeline::brief::{
     BriefReport, Generator, extractive::ExtractiveWriter, refresh_briefs,
 };
-use storyline_pipeline::cluster::{ClusterConfig, ClusterReport, cluster_pending};
+use storyline_pipeline::cluster::{
+    ClusterCache, ClusterConfig, ClusterReport, cluster_pending_cached,
+};
 use storyline_store::{SqliteStore, Store};
 
 /// Runs the parsed command line.
@@ -114,10 +116,16 @@ fn local_writer(_config: &Config, _settings: ModelWriterSettings) -> Result<Box<
     )
 }
 
-/// Clusters new articles and refreshes the briefs of changed stories.
-fn process(config: &Config, store: &mut dyn Store) -> Result<(ClusterReport, BriefReport)> {
-    let clustered =
-        cluster_pending(store, &ClusterConfig::default()).context("clustering failed")?;
+/// Clusters new articles and refreshes the briefs of changed stories. `cache` keeps the
+/// clusterer between the polls of one process (`run`), so a poll loads no clustering state
+/// unless another process saved one meanwhile.
+fn process(
+    config: &Config,
+    store: &mut dyn Store,
+    cache: &mut ClusterCache,
+) -> Result<(ClusterReport, BriefReport)> {
+    let clustered = cluster_pending_cached(store, &ClusterConfig::default(), cache)
+        .context("clustering failed")?;
     let writer = brief_writer(config)?;
     let briefs =
         refresh_briefs(store, writer.as_ref(), Utc::now()).context("writing briefs failed")?;

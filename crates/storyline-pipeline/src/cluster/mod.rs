@@ -60,6 +60,10 @@
 //! horizon leave the lookup, so its lists, though not what a lookup reads of them, grow
 //! with a flood.
 
+mod persist;
+
+pub use persist::{ClusterCache, SavedStateError};
+
 use crate::PipelineError;
 use chrono::{DateTime, Utc};
 use std::cell::Cell;
@@ -266,6 +270,15 @@ fn sparse_dot(a: &SparseVector, b: &SparseVector) -> f32 {
 #[derive(Debug)]
 struct StoryState {
     id: StoryId,
+    /// Opening order, counted over the clusterer's whole life (saved and restored): the
+    /// order of [`Clusterer::stories`] and of ties, whatever was evicted in between.
+    seq: u64,
+    /// Position in each term's list of [`Clusterer::postings`] (lists are sorted by it): its
+    /// opening order, renewed when a retired story resumes, so a resumed story reads as new.
+    rank: u64,
+    /// Where it is filed in [`Clusterer::archive`]: (term, filing number), a higher number
+    /// filed later.
+    filings: Vec<(u32, u64)>,
     centroid: Centroid,
     /// Oldest and newest publication times among members; undated members do not move
     /// them.
@@ -300,6 +313,9 @@ struct Member {
     /// Whether `vector` is in the story's centroid: the members that came once it held
     /// [`CENTROID_TERMS`] terms are not.
     in_centroid: bool,
+    /// The score its membership was stored with: the assignment's, or that of its latest
+    /// move; kept when a merge carries it along.
+    score: f32,
 }
 
 /// An article as the clusterer sees it.
@@ -344,6 +360,21 @@ pub struct Clusterer {
     surface_forms: HashMap<u32, (String, bool)>,
     /// Work done so far; a `Cell` because lookups, which count, read the clusterer only.
     stats: Cell<ClusterStats>,
+    /// The next story's [`StoryState::seq`], rank and archive filing number.
+    next_seq: u64,
+    next_rank: u64,
+    next_filing: u64,
+    /// Stories changed since the state was last saved ([`Clusterer::take_changes`]).
+    changed_stories: BTreeSet<StoryId>,
+    /// Terms whose document frequency or surface form changed since then; terms with ids
+    /// from `saved_terms` on are new since then.
+    changed_terms: BTreeSet<u32>,
+    saved_terms: usize,
+    /// The stories awaiting refinement when the state was last saved or loaded.
+    saved_dirty: BTreeSet<StoryId>,
+    /// Articles that changed story since the state was last saved, with the story they
+    /// were in then: what a run must write back besides its new articles.
+    relocated: BTreeMap<ArticleId, StoryId>,
 }
 
 impl Clusterer {
@@ -364,6 +395,14 @@ impl Clusterer {
             reassigned: HashMap::new(),
             surface_forms: HashMap::new(),
             stats: Cell::new(ClusterStats::default()),
+            next_seq: 0,
+            next_rank: 0,
+            next_filing: 0,
+            changed_stories: BTreeSet::new(),
+            changed_terms: BTreeSet::new(),
+            saved_terms: 0,
+            saved_dirty: BTreeSet::new(),
+            relocated: BTreeMap::new(),
         }
     }
 
@@ -431,6 +470,11 @@ impl Clusterer {
     }
 
     pub fn restore(&mut self, story: &StoryId, article: &Article) {
+        self.restore_scored(story, article, 1.0);
+    }
+
+    /// [`Clusterer::restore`] of a membership stored with `score`.
+    pub fn restore_scored(&mut self, story: &StoryId, article: &Article, score: f32) {
         if self.story_of_article.contains_key(&article.id) {
             return;
         }
@@ -446,7 +490,7 @@ impl Clusterer {
             None => self.open_story(story.clone()),
         };
         // Not marked for refinement: stored memberships were refined when they were made.
-        self.add_member(index, article, &analysed);
+        self.add_member(index, article, &analysed, score);
     }
 
     /// Puts `article` into the best matching story or a new one.
@@ -489,7 +533,7 @@ impl Clusterer {
         match best {
             Some((index, score)) if score >= self.join_threshold(analysed.word_terms) => {
                 let why = self.shared_terms(index, &analysed.vector);
-                self.add_member(index, article, &analysed);
+                self.add_member(index, article, &analysed, score);
                 self.dirty.insert(self.resolve(index));
                 Assignment {
                     story_id: self.stories[self.resolve(index)].id.clone(),
@@ -505,7 +549,7 @@ impl Clusterer {
                     None => self.open_story(id.clone()),
                 };
                 let why = top_terms(&analysed, self.config.why_terms);
-                self.add_member(index, article, &analysed);
+                self.add_member(index, article, &analysed, 1.0);
                 self.dirty.insert(self.resolve(index));
                 Assignment {
                     story_id: self.stories[self.resolve(index)].id.clone(),
@@ -626,6 +670,9 @@ impl Clusterer {
     /// retired `keep` is live again: back in the term lookup.
     fn merge_into(&mut self, gone: usize, keep: usize) {
         if std::mem::take(&mut self.stories[keep].retired) {
+            // Resumed: it ranks as the newest story in the lookup.
+            self.stories[keep].rank = self.next_rank;
+            self.next_rank += 1;
             post_centroid(
                 &mut self.postings,
                 &self.vocabulary,
@@ -633,6 +680,13 @@ impl Clusterer {
                 &self.stories[keep].centroid.sum,
             );
         }
+        // A merged story leaves the lookup and the archive at once (not at the next
+        // pruning), so the lookup always holds exactly the live stories' centroid terms and
+        // a restored clusterer rebuilds it as it was.
+        self.unpost_centroid(gone);
+        self.unfile(gone);
+        self.mark_changed(gone);
+        self.mark_changed(keep);
         let moved = std::mem::take(&mut self.stories[gone].members);
         let centroid = std::mem::take(&mut self.stories[gone].centroid);
         let span = self.stories[gone].published_span;
@@ -642,8 +696,12 @@ impl Clusterer {
         self.dirty.remove(&gone);
         self.dirty.insert(keep);
         self.add_postings(keep, &centroid.sum);
+        let from = self.stories[gone].id.clone();
         for member in &moved {
             self.story_of_article.insert(member.id.clone(), keep);
+            self.relocated
+                .entry(member.id.clone())
+                .or_insert_with(|| from.clone());
         }
         let target = &mut self.stories[keep];
         let written = target.centroid.add(&centroid.sum, 1.0);
@@ -663,10 +721,39 @@ impl Clusterer {
     /// Adds story `index` to the term lookup of every word term of `vector` its centroid
     /// does not hold yet (call before adding `vector` to the centroid).
     fn add_postings(&mut self, index: usize, vector: &SparseVector) {
+        if self.stories[index].retired || self.stories[index].merged_into.is_some() {
+            return;
+        }
         for &(term, _) in vector.entries() {
             if self.stories[index].centroid.get(term) == 0.0 && !is_gram(&self.vocabulary, term) {
-                self.postings.entry(term).or_default().push(index);
+                post(&mut self.postings, &self.stories, index, term);
             }
+        }
+    }
+
+    /// Takes story `index` out of the term lookup altogether.
+    fn unpost_centroid(&mut self, index: usize) {
+        for &(term, _) in self.stories[index].centroid.sum.entries() {
+            unpost(&mut self.postings, &self.stories, index, term);
+        }
+    }
+
+    /// Takes story `index` out of the archive of retired stories.
+    fn unfile(&mut self, index: usize) {
+        for (term, _) in std::mem::take(&mut self.stories[index].filings) {
+            if let Some(filed) = self.archive.get_mut(&term) {
+                filed.retain(|&filed_index| filed_index != index);
+                if filed.is_empty() {
+                    self.archive.remove(&term);
+                }
+            }
+        }
+    }
+
+    /// Notes that story `index` must be saved again.
+    fn mark_changed(&mut self, index: usize) {
+        if let Some(story) = self.stories.get(index) {
+            self.changed_stories.insert(story.id.clone());
         }
     }
 
@@ -700,6 +787,7 @@ impl Clusterer {
             names: Vec::new(),
             copy_of: article.duplicate_of.clone(),
             in_centroid: false,
+            score: 1.0,
         };
         self.insert_member(index, copy);
     }
@@ -707,8 +795,12 @@ impl Clusterer {
     fn open_story(&mut self, id: StoryId) -> usize {
         let index = self.stories.len();
         self.story_index.insert(id.clone(), index);
+        self.changed_stories.insert(id.clone());
         self.stories.push(StoryState {
             id,
+            seq: self.next_seq,
+            rank: self.next_rank,
+            filings: Vec::new(),
             centroid: Centroid::default(),
             published_span: None,
             members: Vec::new(),
@@ -717,10 +809,12 @@ impl Clusterer {
             retired: false,
             names: BTreeMap::new(),
         });
+        self.next_seq += 1;
+        self.next_rank += 1;
         index
     }
 
-    fn add_member(&mut self, index: usize, article: &Article, analysed: &Analysed) {
+    fn add_member(&mut self, index: usize, article: &Article, analysed: &Analysed, score: f32) {
         if let Some(published) = article.date_published {
             self.latest_seen = Some(self.latest_seen.map_or(published, |t| t.max(published)));
         }
@@ -739,6 +833,7 @@ impl Clusterer {
             names: analysed.names.iter().copied().collect(),
             copy_of: None,
             in_centroid: false,
+            score,
         };
         self.insert_member(index, member);
         self.merge_if_close(index);
@@ -757,6 +852,7 @@ impl Clusterer {
             self.count(|stats| stats.centroid_entries_written += written as u64);
         }
         self.story_of_article.insert(member.id.clone(), index);
+        self.mark_changed(index);
         let story = &mut self.stories[index];
         widen_span(&mut story.published_span, member.published);
         story.member_terms += member.terms;
@@ -777,12 +873,19 @@ impl Clusterer {
     /// Takes `member`, already out of story `index`'s member list, out of its centroid, names,
     /// length and time span.
     fn detach(&mut self, index: usize, member: &Member) {
+        self.mark_changed(index);
         let story = &mut self.stories[index];
         if member.in_centroid
             && let Some(vector) = &member.vector
         {
             let written = story.centroid.add(vector, -1.0);
             self.count(|stats| stats.centroid_entries_written += written as u64);
+            // Terms only this member brought leave the lookup with it.
+            for &(term, _) in vector.entries() {
+                if self.stories[index].centroid.get(term) == 0.0 {
+                    unpost(&mut self.postings, &self.stories, index, term);
+                }
+            }
         }
         let story = &mut self.stories[index];
         story.member_terms -= member.terms;
@@ -818,7 +921,6 @@ impl Clusterer {
             return;
         };
         let horizon = chrono::Duration::seconds((self.retirement_horizon_hours() * 3600.0) as i64);
-        let mut postings: HashMap<u32, Vec<usize>> = HashMap::new();
         for index in 0..self.stories.len() {
             let story = &self.stories[index];
             let quiet = story
@@ -830,15 +932,18 @@ impl Clusterer {
             let story = &mut self.stories[index];
             if story.merged_into.is_some() || quiet {
                 // No article will join it or leave it: its members' vectors are not needed.
+                let mut dropped = false;
                 for member in &mut story.members {
+                    dropped |= member.vector.is_some() || !member.names.is_empty();
                     member.vector = None;
                     member.names = Vec::new();
                 }
-                continue;
+                if dropped {
+                    self.mark_changed(index);
+                }
             }
-            post_centroid(&mut postings, &self.vocabulary, index, &story.centroid.sum);
         }
-        self.postings = postings;
+        self.postings = live_postings(&self.stories, &self.vocabulary);
     }
 
     /// Marks story `index` retired and, when it is a story of full texts, files it in
@@ -846,9 +951,12 @@ impl Clusterer {
     /// [`ARCHIVE_PER_TERM`]: the cost of a lookup stays bounded however many stories retire.
     fn archive_story(&mut self, index: usize) {
         self.stories[index].retired = true;
+        self.mark_changed(index);
         if !self.is_full_text_story(index) {
             return;
         }
+        let filing = self.next_filing;
+        self.next_filing += 1;
         for (term, _) in self.stories[index]
             .centroid
             .sum
@@ -861,8 +969,15 @@ impl Clusterer {
             // A resumed story that retires again may still be filed under the term.
             filed.retain(|&filed_index| filed_index != index);
             filed.push(index);
-            if filed.len() > ARCHIVE_PER_TERM {
-                filed.remove(0);
+            let dropped = (filed.len() > ARCHIVE_PER_TERM).then(|| filed.remove(0));
+            let filings = &mut self.stories[index].filings;
+            filings.retain(|&(filed_term, _)| filed_term != term);
+            filings.push((term, filing));
+            if let Some(dropped) = dropped {
+                self.stories[dropped]
+                    .filings
+                    .retain(|&(filed_term, _)| filed_term != term);
+                self.mark_changed(dropped);
             }
         }
     }
@@ -948,6 +1063,7 @@ impl Clusterer {
         }
         self.document_frequencies
             .add_document(counts.keys().copied());
+        self.changed_terms.extend(counts.keys().copied());
         for (&id, (surface, proper)) in &surfaces {
             let known = self
                 .surface_forms
@@ -1196,7 +1312,10 @@ impl Clusterer {
             };
             let target = self.resolve(target);
             if target != source {
+                self.unpost_centroid(source);
+                self.unfile(source);
                 self.stories[source].merged_into = Some(target);
+                self.mark_changed(source);
             }
         }
     }
@@ -1333,9 +1452,15 @@ impl Clusterer {
                         || member.copy_of.as_ref().is_some_and(|o| leaving.contains(o))
                 });
         self.stories[index].members = staying;
-        for moving in going {
+        for mut moving in going {
             self.detach(index, &moving);
             let id = moving.id.clone();
+            self.relocated
+                .entry(id.clone())
+                .or_insert_with(|| from.clone());
+            if leaving.contains(&id) {
+                moving.score = 1.0;
+            }
             self.insert_member(target, moving);
             if leaving.contains(&id) {
                 self.reassigned.insert(
@@ -1400,7 +1525,8 @@ impl Clusterer {
             return None;
         }
         let from = self.stories[source].id.clone();
-        let moving = self.remove_member(source, position);
+        let mut moving = self.remove_member(source, position);
+        moving.score = score;
         let why = moving
             .vector
             .as_ref()
@@ -1413,8 +1539,14 @@ impl Clusterer {
             .map(|(i, _)| i)
             .collect();
         self.insert_member(target, moving);
+        self.relocated
+            .entry(id.clone())
+            .or_insert_with(|| from.clone());
         for position in copies.into_iter().rev() {
             let copy = self.remove_member(source, position);
+            self.relocated
+                .entry(copy.id.clone())
+                .or_insert_with(|| from.clone());
             self.insert_member(target, copy);
         }
         self.reassigned
@@ -1519,6 +1651,8 @@ fn gap_hours(
 
 /// Adds story `index` to the lookup `postings` under every word term of its `centroid`
 /// (character grams are left out, see [`is_gram`]).
+/// Only for a story ranked after every story already in the lookup (a resumed story, or
+/// stories posted in rank order): it goes at the end of each list.
 fn post_centroid(
     postings: &mut HashMap<u32, Vec<usize>>,
     vocabulary: &Vocabulary,
@@ -1530,6 +1664,55 @@ fn post_centroid(
             postings.entry(term).or_default().push(index);
         }
     }
+}
+
+/// Adds story `index` to `term`'s list of the lookup at its rank's place (usually the end).
+fn post(postings: &mut HashMap<u32, Vec<usize>>, stories: &[StoryState], index: usize, term: u32) {
+    let list = postings.entry(term).or_default();
+    let rank = stories[index].rank;
+    let at = list.partition_point(|&other| stories[other].rank < rank);
+    if list.get(at) != Some(&index) {
+        list.insert(at, index);
+    }
+}
+
+/// Takes story `index` out of `term`'s list of the lookup, if it is there.
+fn unpost(
+    postings: &mut HashMap<u32, Vec<usize>>,
+    stories: &[StoryState],
+    index: usize,
+    term: u32,
+) {
+    let Some(list) = postings.get_mut(&term) else {
+        return;
+    };
+    let rank = stories[index].rank;
+    let at = list.partition_point(|&other| stories[other].rank < rank);
+    if list.get(at) == Some(&index) {
+        list.remove(at);
+        if list.is_empty() {
+            postings.remove(&term);
+        }
+    }
+}
+
+/// The term lookup of `stories` as [`Clusterer::postings`] keeps it: every word term of each
+/// live story's centroid, each list in rank order.
+fn live_postings(stories: &[StoryState], vocabulary: &Vocabulary) -> HashMap<u32, Vec<usize>> {
+    let mut live: Vec<usize> = (0..stories.len())
+        .filter(|&index| !stories[index].retired && stories[index].merged_into.is_none())
+        .collect();
+    live.sort_by_key(|&index| stories[index].rank);
+    let mut postings = HashMap::new();
+    for index in live {
+        post_centroid(
+            &mut postings,
+            vocabulary,
+            index,
+            &stories[index].centroid.sum,
+        );
+    }
+    postings
 }
 
 /// Hours between two spans of publication times (0 when they overlap); `None` when either
@@ -1874,29 +2057,112 @@ pub struct ClusterReport {
 }
 
 /// Assigns every unclustered article of `store` to a story and saves the touched stories
-/// with the new memberships in one transaction.
+/// with the new memberships and the clusterer's state in one transaction.
 ///
-/// Stored memberships are restored first (articles by effective time), so the result is the
-/// same as clustering the whole archive in one pass; re-running with nothing new changes
-/// nothing.
+/// The clusterer is loaded from its saved state (see [`persist`]), so a run reads the new
+/// articles and the stories they can join, not the archive; a store without a saved state
+/// (one written before it existed, or with other settings) is rebuilt once from its stored
+/// memberships. Re-running with nothing new reads nothing else and changes nothing.
 pub fn cluster_pending(
     store: &mut dyn Store,
     config: &ClusterConfig,
 ) -> Result<ClusterReport, PipelineError> {
+    cluster_pending_cached(store, config, &mut ClusterCache::new())
+}
+
+/// [`cluster_pending`] keeping the clusterer in `cache` between runs of one process: a run
+/// loads nothing when the store's saved state is still the one this process saved.
+pub fn cluster_pending_cached(
+    store: &mut dyn Store,
+    config: &ClusterConfig,
+    cache: &mut ClusterCache,
+) -> Result<ClusterReport, PipelineError> {
+    let pending = store.unclustered_articles()?;
+    if pending.is_empty() {
+        return Ok(ClusterReport::default());
+    }
+    let version = store.cluster_state_version()?;
+    let (mut clusterer, replace) = match cache.take(version, config) {
+        Some(clusterer) => (clusterer, false),
+        None => load_clusterer(&*store, config)?,
+    };
+    match run_clusterer(store, &mut clusterer, &pending, version, replace) {
+        Ok((report, saved_version)) => {
+            cache.keep(saved_version, clusterer);
+            Ok(report)
+        }
+        // The clusterer holds changes that were not saved: it is dropped, and the next run
+        // loads what the store holds.
+        Err(err) => Err(err),
+    }
+}
+
+/// The clusterer as saved in `store`, or rebuilt from the stored memberships when no usable
+/// state is saved; `true` with a rebuilt one (its state replaces whatever was saved).
+fn load_clusterer(
+    store: &dyn Store,
+    config: &ClusterConfig,
+) -> Result<(Clusterer, bool), PipelineError> {
+    if let Some(saved) = store.cluster_state()? {
+        match Clusterer::from_saved(config.clone(), &saved) {
+            Ok(clusterer) => return Ok((clusterer, false)),
+            Err(err) => tracing::warn!("{err}; rebuilding it from the stored stories"),
+        }
+    }
+    Ok((rebuild_from_memberships(store, config)?, true))
+}
+
+/// A clusterer holding every stored membership, restored in publication order: how a store
+/// without a saved state (or with a stale one) gets one. Reads the whole archive, once.
+fn rebuild_from_memberships(
+    store: &dyn Store,
+    config: &ClusterConfig,
+) -> Result<Clusterer, PipelineError> {
     let mut membership: HashMap<ArticleId, StoryArticle> = HashMap::new();
     for story in store.stories()? {
         for member in store.story_members(&story.id)? {
             membership.insert(member.article_id.clone(), member);
         }
     }
+    let mut clusterer = Clusterer::new(config.clone());
+    if membership.is_empty() {
+        return Ok(clusterer);
+    }
     let mut articles = store.all_articles()?;
     sort_by_time(&mut articles);
-    let mut clusterer = Clusterer::new(config.clone());
-    let mut pending = Vec::new();
     for article in &articles {
-        match membership.get(&article.id) {
-            Some(stored) => clusterer.restore(&stored.story_id, article),
-            None => pending.push(article),
+        if let Some(stored) = membership.get(&article.id) {
+            clusterer.restore_scored(&stored.story_id, article, stored.score);
+        }
+    }
+    Ok(clusterer)
+}
+
+/// Clusters `pending` (unclustered, by effective time) and saves the result on top of
+/// state `version`; returns the report and the saved state's version.
+fn run_clusterer(
+    store: &mut dyn Store,
+    clusterer: &mut Clusterer,
+    pending: &[Article],
+    version: u64,
+    replace: bool,
+) -> Result<(ClusterReport, u64), PipelineError> {
+    // A copy joins its original's story however old: bring back stories evicted earlier.
+    for article in pending {
+        let Some(original) = &article.duplicate_of else {
+            continue;
+        };
+        if clusterer.story_of(original).is_some() {
+            continue;
+        }
+        let Some(story) = store.story_of_article(original)? else {
+            continue;
+        };
+        if clusterer.has_story(&story) {
+            continue;
+        }
+        if let Some(row) = store.cluster_story_state(&story)? {
+            clusterer.adopt(&row)?;
         }
     }
 
@@ -1933,48 +2199,58 @@ pub fn cluster_pending(
     // New articles, and stored ones that a merge, split or refinement moved, get their
     // membership written; the stories they left and joined are summarised again.
     let mut new_memberships = Vec::new();
-    for article in &articles {
+    for article in pending {
         let Some(story_id) = clusterer.story_of(&article.id).cloned() else {
             continue;
         };
-        let moved = clusterer.reassignment(&article.id);
-        let row = match (membership.get(&article.id), assigned.remove(&article.id)) {
-            (Some(stored), _) if stored.story_id == story_id => continue,
-            (Some(stored), _) => {
-                touched.insert(stored.story_id.clone());
-                StoryArticle {
-                    story_id: story_id.clone(),
-                    article_id: article.id.clone(),
-                    score: moved.map_or(stored.score, |m| m.score),
-                    why: moved.map_or_else(
-                        || vec![format!("story {} merged into {story_id}", stored.story_id)],
-                        |m| m.why.clone(),
-                    ),
-                }
-            }
-            (None, Some(assignment)) => StoryArticle {
-                story_id: story_id.clone(),
-                article_id: article.id.clone(),
-                score: moved.map_or(assignment.score, |m| m.score),
-                why: moved.map_or(assignment.why, |m| m.why.clone()),
-            },
-            (None, None) => continue,
+        let Some(assignment) = assigned.remove(&article.id) else {
+            continue;
         };
+        let moved = clusterer.reassignment(&article.id);
+        new_memberships.push(StoryArticle {
+            story_id: story_id.clone(),
+            article_id: article.id.clone(),
+            score: moved.map_or(assignment.score, |m| m.score),
+            why: moved.map_or(assignment.why, |m| m.why.clone()),
+        });
         touched.insert(story_id);
-        new_memberships.push(row);
     }
-    if new_memberships.is_empty() && merged_rows.is_empty() {
-        return Ok(report);
+    let pending_ids: BTreeSet<&ArticleId> = pending.iter().map(|a| &a.id).collect();
+    let mut scores: HashMap<StoryId, HashMap<ArticleId, f32>> = HashMap::new();
+    for (article_id, from) in clusterer.relocated() {
+        if pending_ids.contains(article_id) {
+            continue;
+        }
+        let Some(story_id) = clusterer.story_of(article_id).cloned() else {
+            continue;
+        };
+        if &story_id == from {
+            continue;
+        }
+        let score = scores
+            .entry(story_id.clone())
+            .or_insert_with(|| clusterer.member_scores(&story_id).into_iter().collect())
+            .get(article_id)
+            .copied()
+            .unwrap_or(1.0);
+        let moved = clusterer.reassignment(article_id);
+        new_memberships.push(StoryArticle {
+            story_id: story_id.clone(),
+            article_id: article_id.clone(),
+            score,
+            why: moved.map_or_else(
+                || vec![format!("story {from} merged into {story_id}")],
+                |m| m.why.clone(),
+            ),
+        });
+        touched.insert(from.clone());
+        touched.insert(story_id);
     }
 
-    let by_id: HashMap<&ArticleId, &Article> = articles.iter().map(|a| (&a.id, a)).collect();
     let mut stories = Vec::with_capacity(touched.len() + merged_rows.len());
     for id in touched.iter().filter(|id| !gone_ids.contains(*id)) {
-        let members: Vec<&Article> = clusterer
-            .members(id)
-            .iter()
-            .filter_map(|m| by_id.get(m).copied())
-            .collect();
+        let members = store.articles(&clusterer.members(id))?;
+        let members: Vec<&Article> = members.iter().collect();
         let merged_into = store.story(id)?.and_then(|s| s.merged_into);
         if let Some(story) = story_row(id, &members, merged_into) {
             stories.push(story);
@@ -1982,12 +2258,13 @@ pub fn cluster_pending(
     }
     // Survivors first: a merged row must point at a stored story.
     stories.extend(merged_rows);
-    store.save_stories(&stories, &new_memberships)?;
+    let changes = clusterer.take_changes(version, replace);
+    let saved_version = store.save_clustering(&stories, &new_memberships, &changes)?;
     report.touched = touched
         .into_iter()
         .filter(|id| !gone_ids.contains(id))
         .collect();
-    Ok(report)
+    Ok((report, saved_version))
 }
 
 /// `articles` in the order a stream of them is clustered: publication order, an undated
