@@ -421,6 +421,91 @@ fn a_lock_held_past_the_lock_timeout_is_busy() {
         .expect("save after the lock is released");
 }
 
+fn brief(story: &str, headline: &str) -> storyline_model::Brief {
+    storyline_model::Brief {
+        schema_version: storyline_model::BRIEF_SCHEMA_VERSION,
+        story_id: StoryId(story.to_string()),
+        version: 0,
+        headline: headline.to_string(),
+        generated_at: Utc
+            .with_ymd_and_hms(2024, 5, 1, 10, 0, 0)
+            .single()
+            .expect("date"),
+        engine: storyline_model::BriefEngine {
+            name: "extractive".to_string(),
+            version: "0.1.0".to_string(),
+            model: None,
+            prompt_version: None,
+        },
+        input_articles: Vec::new(),
+        sources: Vec::new(),
+        whats_happened: storyline_model::Section::default(),
+        behind_the_headline: storyline_model::Section::default(),
+        what_the_papers_say: storyline_model::Section::default(),
+        how_we_got_here: Vec::new(),
+        go_deeper: Vec::new(),
+        more_on_these_topics: Vec::new(),
+        checks: storyline_model::CheckReport::default(),
+    }
+}
+
+#[test]
+fn concurrent_brief_writers_take_distinct_versions() {
+    let Some(database) = database() else {
+        return;
+    };
+    let schema = Schema::new(database);
+    schema
+        .connect()
+        .save_stories(&[story("s-strike")], &[])
+        .expect("save story");
+    // Two processes writing briefs of one story at once: "latest + 1" must not hand the
+    // same version to both (the story row is locked while a version is taken).
+    let versions: Vec<u32> = std::thread::scope(|scope| {
+        let writers: Vec<_> = (0..2)
+            .map(|writer| {
+                let mut store = schema.connect();
+                scope.spawn(move || {
+                    (0..20)
+                        .map(|n| {
+                            store
+                                .save_brief(&brief("s-strike", &format!("Draft {writer}-{n}")))
+                                .unwrap_or_else(|e| panic!("{e}"))
+                        })
+                        .collect::<Vec<u32>>()
+                })
+            })
+            .collect();
+        writers
+            .into_iter()
+            .flat_map(|writer| writer.join().expect("writer thread"))
+            .collect()
+    });
+    let mut sorted = versions.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, (1..=40).collect::<Vec<u32>>(), "{versions:?}");
+    let store = schema.connect();
+    assert_eq!(
+        store
+            .brief_versions(&StoryId("s-strike".into()))
+            .expect("versions")
+            .len(),
+        40
+    );
+    let latest = store
+        .latest_brief(&StoryId("s-strike".into()))
+        .expect("latest")
+        .expect("a brief");
+    assert_eq!(latest.version, 40);
+    // The search entry is the latest version's.
+    let hits = store.search_briefs("draft", 5).expect("search");
+    assert_eq!(
+        hits.iter().map(|hit| hit.version).collect::<Vec<_>>(),
+        [40],
+        "{hits:?}"
+    );
+}
+
 #[test]
 fn corrupt_rows_are_reported_not_panicked_on() {
     let Some(database) = database() else {
