@@ -600,3 +600,385 @@ fn knowledge_base_lookup_and_search_use_indexes() {
         );
     }
 }
+
+/// The incremental-state methods, scripted: what each call returns, as text, with the
+/// backend-specific change numbers replaced by their order.
+fn incremental_transcript(store: &mut dyn Store) -> Vec<String> {
+    use storyline_store::{ClusterStateChanges, ClusterStoryRow, ClusterTermRow, NearDuplicateKey};
+    let mut out = Vec::new();
+    let mut note = |what: &str, value: String| out.push(format!("{what}: {value}"));
+    let key = |signature: Option<&[u8]>, bands: &[i64]| NearDuplicateKey {
+        signature: signature.map(<[u8]>::to_vec),
+        bands: bands.to_vec(),
+    };
+    let fetched = Utc
+        .with_ymd_and_hms(2024, 5, 3, 8, 0, 0)
+        .single()
+        .expect("date");
+    let mut articles = ["original", "copy", "short", "later"].map(|slug| {
+        let mut article = article(slug);
+        article.date_fetched = fetched + chrono::Duration::nanoseconds(slug.len() as i64);
+        article
+    });
+    articles[1].date_published = Utc.with_ymd_and_hms(2024, 5, 2, 8, 0, 0).single();
+    note(
+        "insert indexed",
+        format!(
+            "{:?}",
+            store.insert_articles_indexed(
+                &articles,
+                &[
+                    key(Some(b"sig-original"), &[1, 2, 3]),
+                    key(Some(b"sig-copy"), &[3, 4, 4]),
+                    key(None, &[5]),
+                ],
+            )
+        ),
+    );
+    note(
+        "insert again",
+        format!(
+            "{:?}",
+            store.insert_articles_indexed(&articles[..1], &[key(Some(b"other"), &[9])])
+        ),
+    );
+    let candidates = |store: &dyn Store, bands: &[i64]| {
+        store
+            .near_duplicate_candidates(bands)
+            .map(|found| {
+                found
+                    .iter()
+                    .map(|c| {
+                        format!(
+                            "{} {} {:?} {:?} {}",
+                            c.id,
+                            c.url,
+                            String::from_utf8_lossy(&c.signature),
+                            c.duplicate_of,
+                            c.effective_time.to_rfc3339()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .map_err(|e| e.to_string())
+    };
+    note("candidates 3", format!("{:?}", candidates(&*store, &[3])));
+    note(
+        "candidates 4 5 9",
+        format!("{:?}", candidates(&*store, &[4, 5, 9, 9])),
+    );
+    note("candidates none", format!("{:?}", candidates(&*store, &[])));
+    let missing = |store: &dyn Store| {
+        store
+            .articles_missing_index(10)
+            .map(|found| found.iter().map(|a| a.id.0.clone()).collect::<Vec<_>>())
+    };
+    note("missing", format!("{:?}", missing(&*store)));
+    note(
+        "index unknown",
+        format!(
+            "{:?}",
+            store
+                .index_near_duplicates(&[
+                    (ArticleId("a-later".into()), key(Some(b"sig-later"), &[2])),
+                    (ArticleId("a-ghost".into()), key(None, &[])),
+                ])
+                .map_err(|e| e.kind())
+        ),
+    );
+    note("missing after refusal", format!("{:?}", missing(&*store)));
+    note(
+        "index later",
+        format!(
+            "{:?}",
+            store.index_near_duplicates(&[(
+                ArticleId("a-later".into()),
+                key(Some(b"sig-later"), &[2])
+            )])
+        ),
+    );
+    note("missing after", format!("{:?}", missing(&*store)));
+    note("candidates 2", format!("{:?}", candidates(&*store, &[2])));
+
+    // Clustering state, versioned.
+    note("version", format!("{:?}", store.cluster_state_version()));
+    note("state", format!("{:?}", store.cluster_state()));
+    let term = |id: u32, text: &str, df: u32| ClusterTermRow {
+        id,
+        term: text.to_string(),
+        df,
+        surface: id.is_multiple_of(2).then(|| text.to_uppercase()),
+        proper: id.is_multiple_of(2),
+    };
+    let state = |story: &str, seq: u64, resident: bool| ClusterStoryRow {
+        story: StoryId(story.to_string()),
+        seq,
+        resident,
+        state: format!("state of {story}").into_bytes(),
+    };
+    let mut strike = story("s-strike");
+    let mut ferries = story("s-ferries");
+    ferries.created_at = Utc
+        .with_ymd_and_hms(2024, 4, 30, 9, 0, 0)
+        .single()
+        .expect("date");
+    let member = |story: &str, article: &str| storyline_model::StoryArticle {
+        story_id: StoryId(story.to_string()),
+        article_id: ArticleId(format!("a-{article}")),
+        score: 0.5,
+        why: vec!["harbour".to_string()],
+    };
+    let first = ClusterStateChanges {
+        base_version: 0,
+        replace: true,
+        meta: b"meta-1".to_vec(),
+        terms: vec![
+            term(1, "harbour", 2),
+            term(0, "strike", 1),
+            term(1, "harbour", 3),
+        ],
+        stories: vec![state("s-strike", 2, true), state("s-ferries", 1, true)],
+        dropped: Vec::new(),
+    };
+    note(
+        "save 1",
+        format!(
+            "{:?}",
+            store.save_clustering(
+                &[strike.clone(), ferries.clone()],
+                &[member("s-strike", "original"), member("s-ferries", "copy")],
+                &first,
+            )
+        ),
+    );
+    note(
+        "save on a stale version",
+        format!(
+            "{:?}",
+            store
+                .save_clustering(&[], &[member("s-strike", "short")], &first)
+                .map_err(|e| e.kind())
+        ),
+    );
+    note("state 1", format!("{:?}", store.cluster_state()));
+    strike.merged_into = Some(ferries.id.clone());
+    let second = ClusterStateChanges {
+        base_version: 1,
+        replace: false,
+        meta: b"meta-2".to_vec(),
+        terms: vec![term(2, "ferry", 1)],
+        stories: vec![state("s-ferries", 1, true), state("s-old", 0, false)],
+        dropped: vec![strike.id.clone()],
+    };
+    note(
+        "save 2",
+        format!(
+            "{:?}",
+            store.save_clustering(
+                std::slice::from_ref(&strike),
+                &[
+                    member("s-ferries", "original"),
+                    member("s-ferries", "short")
+                ],
+                &second,
+            )
+        ),
+    );
+    note("state 2", format!("{:?}", store.cluster_state()));
+    note("version 2", format!("{:?}", store.cluster_state_version()));
+    note(
+        "story states",
+        format!(
+            "{:?} {:?} {:?}",
+            store.cluster_story_state(&StoryId("s-old".into())),
+            store.cluster_story_state(&strike.id),
+            store.cluster_story_state(&ferries.id)
+        ),
+    );
+    note(
+        "unclustered",
+        format!(
+            "{:?}",
+            store
+                .unclustered_articles()
+                .map(|found| found.iter().map(|a| a.id.0.clone()).collect::<Vec<_>>())
+        ),
+    );
+
+    // Dirty marks: the membership changes above marked the stories.
+    let dirty = store.dirty_stories(10).unwrap_or_default();
+    note(
+        "dirty",
+        format!(
+            "{:?}",
+            dirty.iter().map(|(id, _)| id.0.clone()).collect::<Vec<_>>()
+        ),
+    );
+    if let Some((id, mark)) = dirty.first() {
+        note(
+            "stale mark",
+            format!("{:?}", store.mark_brief_current(id, mark + 100)),
+        );
+        note(
+            "current mark",
+            format!("{:?}", store.mark_brief_current(id, *mark)),
+        );
+    }
+    note(
+        "dirty after",
+        format!(
+            "{:?}",
+            store
+                .dirty_stories(10)
+                .map(|found| found.into_iter().map(|(id, _)| id.0).collect::<Vec<_>>())
+        ),
+    );
+
+    // Related-story profiles.
+    let profile = |story: &str, keys: &[&str]| storyline_store::StoryProfileRow {
+        story: StoryId(story.to_string()),
+        profile: format!("profile of {story}").into_bytes(),
+        keys: keys.iter().map(|k| k.to_string()).collect(),
+    };
+    store
+        .save_stories(&[story("s-vote"), story("s-budget")], &[])
+        .expect("save stories");
+    for row in [
+        profile("s-ferries", &["e:port-ellery", "t:ferry", "t:ferry"]),
+        profile("s-vote", &["e:port-ellery", "t:vote"]),
+        profile("s-budget", &["t:budget"]),
+        profile("s-strike", &["e:port-ellery", "t:ferry"]),
+    ] {
+        note("profile", format!("{:?}", store.save_story_profile(&row)));
+    }
+    note(
+        "profile of a missing story",
+        format!(
+            "{:?}",
+            store
+                .save_story_profile(&profile("s-ghost", &["t:x"]))
+                .map_err(|e| e.kind())
+        ),
+    );
+    note(
+        "profile rewritten",
+        format!(
+            "{:?}",
+            store.save_story_profile(&profile("s-vote", &["t:vote", "e:port-ellery", "t:ballot"]))
+        ),
+    );
+    let keys = |list: &[&str]| list.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+    note(
+        "by keys",
+        format!(
+            "{:?}",
+            store.story_profiles_by_keys(&keys(&["e:port-ellery", "t:ferry", "t:vote"]), 10)
+        ),
+    );
+    note(
+        "by keys, one",
+        format!(
+            "{:?}",
+            store.story_profiles_by_keys(&keys(&["e:port-ellery", "t:ferry"]), 1)
+        ),
+    );
+    note(
+        "by no keys",
+        format!("{:?}", store.story_profiles_by_keys(&[], 10)),
+    );
+    note(
+        "key counts",
+        format!(
+            "{:?}",
+            store.story_profile_key_counts(&keys(&[
+                "e:port-ellery",
+                "t:ferry",
+                "t:none",
+                "t:ferry"
+            ]))
+        ),
+    );
+
+    // Change numbers: compared by what they list, not by their values.
+    let (changed, latest) = store.stories_changed_after(0).expect("changes");
+    note("changed after 0", format!("{changed:?}"));
+    let (again, same) = store.stories_changed_after(latest).expect("changes");
+    note(
+        "changed after latest",
+        format!("{again:?} {}", same == latest),
+    );
+    store
+        .save_stories(&[story("s-budget")], &[])
+        .expect("save story");
+    let (changed, newer) = store.stories_changed_after(latest).expect("changes");
+    note(
+        "changed after a save",
+        format!("{changed:?} {}", newer > latest),
+    );
+    out
+}
+
+#[test]
+fn incremental_state_behaves_as_in_sqlite() {
+    let Some(database) = database() else {
+        return;
+    };
+    let schema = Schema::new(database);
+    let mut postgres = schema.connect();
+    let mut sqlite = storyline_store::SqliteStore::open_in_memory().expect("sqlite");
+    let expected = incremental_transcript(&mut sqlite);
+    let got = incremental_transcript(&mut postgres);
+    for (line, (want, have)) in expected.iter().zip(&got).enumerate() {
+        assert_eq!(have, want, "line {line} of the transcript");
+    }
+    assert_eq!(got.len(), expected.len());
+}
+
+#[test]
+fn concurrent_clustering_saves_from_one_version_let_one_through() {
+    use storyline_store::ClusterStateChanges;
+    let Some(database) = database() else {
+        return;
+    };
+    let schema = Schema::new(database);
+    // Four processes that loaded the same (empty) state save at once: one wins, the others
+    // learn that they must load again; none of their stories is half saved.
+    let results: Vec<Result<u64, StoreErrorKind>> = std::thread::scope(|scope| {
+        let savers: Vec<_> = (0..4)
+            .map(|n| {
+                let mut store = schema.connect();
+                scope.spawn(move || {
+                    let changes = ClusterStateChanges {
+                        base_version: 0,
+                        replace: true,
+                        meta: format!("meta of saver {n}").into_bytes(),
+                        ..ClusterStateChanges::default()
+                    };
+                    store
+                        .save_clustering(&[story(&format!("s-saver-{n}"))], &[], &changes)
+                        .map_err(|e| e.kind())
+                })
+            })
+            .collect();
+        savers
+            .into_iter()
+            .map(|saver| saver.join().expect("saver thread"))
+            .collect()
+    });
+    assert_eq!(
+        results.iter().filter(|r| **r == Ok(1)).count(),
+        1,
+        "{results:?}"
+    );
+    assert_eq!(
+        results
+            .iter()
+            .filter(|r| **r == Err(StoreErrorKind::Conflict))
+            .count(),
+        3,
+        "{results:?}"
+    );
+    let store = schema.connect();
+    assert_eq!(store.cluster_state_version().expect("version"), 1);
+    assert_eq!(store.stories().expect("stories").len(), 1);
+}

@@ -43,6 +43,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "generation",
         sql: include_str!("migrations/0004_generation.sql"),
     },
+    Migration {
+        version: 5,
+        name: "incremental_state",
+        sql: include_str!("migrations/0005_incremental_state.sql"),
+    },
 ];
 
 /// The highest schema version this build understands.

@@ -25,12 +25,17 @@
 
 mod codec;
 mod error;
+mod incremental;
 mod kb;
 mod migrate;
 mod search;
 mod session;
 
-use crate::{AppliedMigration, BriefHit, KbSourceSummary, Store, StoreCounts, StoreError};
+use crate::{
+    AppliedMigration, BriefHit, ClusterStateChanges, ClusterStoryRow, KbSourceSummary,
+    NearDuplicateCandidate, NearDuplicateKey, SavedClusterState, Store, StoreCounts, StoreError,
+    StoryProfileRow,
+};
 use chrono::{DateTime, Utc};
 use codec::{
     PgMicros, corrupt, decode_count, decode_json, decode_optional_time, decode_time, encode_json,
@@ -708,10 +713,7 @@ impl Store for PgStore {
     }
 
     fn insert_articles(&mut self, articles: &[Article]) -> Result<Vec<bool>, StoreError> {
-        if articles.is_empty() {
-            return Ok(Vec::new());
-        }
-        self.write("article batch", |s| write_articles(s, articles))
+        self.insert_articles_indexed(articles, &[])
     }
 
     fn article(&self, id: &ArticleId) -> Result<Option<Article>, StoreError> {
@@ -813,10 +815,9 @@ impl Store for PgStore {
     fn unclustered_articles(&self) -> Result<Vec<Article>, StoreError> {
         self.query_articles(
             "list unclustered articles",
-            &format!(
-                "WHERE NOT EXISTS (SELECT 1 FROM story_articles m \
-                 WHERE m.article_id = articles.id) {ARTICLE_ORDER}"
-            ),
+            // The triggers of migration 0005 keep the table of articles in no story, so this
+            // reads the new work, not the archive.
+            &format!("WHERE id IN (SELECT article_id FROM unclustered_articles) {ARTICLE_ORDER}"),
             &[],
         )
     }
@@ -1149,6 +1150,90 @@ impl Store for PgStore {
         self.write("entity index update", |s| {
             kb::replace_story_entities(s, story, cards)
         })
+    }
+
+    fn cluster_state_version(&self) -> Result<u64, StoreError> {
+        self.run(incremental::cluster_state_version)
+    }
+
+    fn cluster_state(&self) -> Result<Option<SavedClusterState>, StoreError> {
+        self.conn.borrow_mut().snapshot(
+            &self.label,
+            "clustering state read",
+            incremental::cluster_state,
+        )
+    }
+
+    fn cluster_story_state(&self, story: &StoryId) -> Result<Option<ClusterStoryRow>, StoreError> {
+        self.run(|s| incremental::cluster_story_state(s, story))
+    }
+
+    fn save_clustering(
+        &mut self,
+        stories: &[Story],
+        memberships: &[StoryArticle],
+        changes: &ClusterStateChanges,
+    ) -> Result<u64, StoreError> {
+        incremental::save_clustering(self, stories, memberships, changes)
+    }
+
+    fn stories_changed_after(&self, after: u64) -> Result<(Vec<StoryId>, u64), StoreError> {
+        self.run(|s| incremental::stories_changed_after(s, after))
+    }
+
+    fn dirty_stories(&self, limit: usize) -> Result<Vec<(StoryId, u64)>, StoreError> {
+        self.run(|s| incremental::dirty_stories(s, limit))
+    }
+
+    fn mark_brief_current(&mut self, story: &StoryId, mark: u64) -> Result<bool, StoreError> {
+        self.run(|s| incremental::mark_brief_current(s, story, mark))
+    }
+
+    fn save_story_profile(&mut self, profile: &StoryProfileRow) -> Result<(), StoreError> {
+        incremental::save_story_profile(self, profile)
+    }
+
+    fn story_profiles_by_keys(
+        &self,
+        keys: &[String],
+        limit: usize,
+    ) -> Result<Vec<StoryProfileRow>, StoreError> {
+        self.run(|s| incremental::story_profiles_by_keys(s, keys, limit))
+    }
+
+    fn story_profile_key_counts(&self, keys: &[String]) -> Result<Vec<u64>, StoreError> {
+        self.run(|s| incremental::story_profile_key_counts(s, keys))
+    }
+
+    fn insert_articles_indexed(
+        &mut self,
+        articles: &[Article],
+        keys: &[NearDuplicateKey],
+    ) -> Result<Vec<bool>, StoreError> {
+        incremental::insert_articles_indexed(self, articles, keys)
+    }
+
+    fn near_duplicate_candidates(
+        &self,
+        bands: &[i64],
+    ) -> Result<Vec<NearDuplicateCandidate>, StoreError> {
+        self.run(|s| incremental::near_duplicate_candidates(s, bands))
+    }
+
+    fn articles_missing_index(&self, limit: usize) -> Result<Vec<Article>, StoreError> {
+        self.query_articles(
+            "list articles missing from the near-duplicate index",
+            "WHERE NOT EXISTS (SELECT 1 FROM article_signatures s \
+             WHERE s.article_id = articles.id) ORDER BY seq LIMIT $1",
+            &[&i64::try_from(limit).unwrap_or(i64::MAX)],
+        )
+    }
+
+    fn index_near_duplicates(
+        &mut self,
+        entries: &[(ArticleId, NearDuplicateKey)],
+    ) -> Result<(), StoreError> {
+        incremental::index_near_duplicates(self, entries)
     }
 
     fn stories_mentioning(&self, entity_id: &str) -> Result<Vec<(StoryId, u32)>, StoreError> {

@@ -34,6 +34,31 @@ impl Connection {
         }
     }
 
+    /// Runs reads in one read-only REPEATABLE READ transaction: they all see the database
+    /// as of its first statement, whatever other connections commit meanwhile.
+    pub(super) fn snapshot<T>(
+        &mut self,
+        db: &str,
+        op: &str,
+        work: impl FnOnce(&mut Session<'_, Transaction<'_>>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut tx = self
+            .client
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(|e| db_error(db, format!("begin {op}"), e))?;
+        let result = work(&mut Session {
+            client: &mut tx,
+            statements: &mut self.statements,
+            db,
+        })?;
+        tx.commit()
+            .map_err(|e| db_error(db, format!("end {op}"), e))?;
+        Ok(result)
+    }
+
     /// Runs `work` in one transaction, committed when it returns `Ok`, rolled back otherwise
     /// (the client rolls back a transaction dropped without a commit). `op` names the batch
     /// in the errors of BEGIN and COMMIT (the COMMIT is where deferred keys are checked).
