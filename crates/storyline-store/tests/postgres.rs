@@ -982,3 +982,48 @@ fn concurrent_clustering_saves_from_one_version_let_one_through() {
     assert_eq!(store.cluster_state_version().expect("version"), 1);
     assert_eq!(store.stories().expect("stories").len(), 1);
 }
+
+#[test]
+fn concurrent_story_writers_do_not_deadlock() {
+    let Some(database) = database() else {
+        return;
+    };
+    let schema = Schema::new(database);
+    let mut setup = schema.connect();
+    let articles: Vec<Article> = (0..4).map(|n| article(&format!("a{n}"))).collect();
+    setup.insert_articles(&articles).expect("insert");
+    // Two writers touch the same stories in opposite orders, with memberships, briefs and
+    // entity cards: every write takes the generation row first, so they queue instead of
+    // each holding a row the other waits for.
+    std::thread::scope(|scope| {
+        for writer in 0..2 {
+            let mut store = schema.connect();
+            scope.spawn(move || {
+                let mut ids = ["s-x", "s-y"];
+                if writer == 1 {
+                    ids.reverse();
+                }
+                for round in 0..25 {
+                    let stories: Vec<Story> = ids.iter().map(|id| story(id)).collect();
+                    let members: Vec<storyline_model::StoryArticle> = (0..4)
+                        .map(|n| storyline_model::StoryArticle {
+                            story_id: StoryId(ids[(n + round) % 2].to_string()),
+                            article_id: ArticleId(format!("a-a{n}")),
+                            score: 1.0,
+                            why: Vec::new(),
+                        })
+                        .collect();
+                    store
+                        .save_stories(&stories, &members)
+                        .unwrap_or_else(|e| panic!("writer {writer} round {round}: {e}"));
+                    store
+                        .save_brief(&brief(ids[1], "Strike"))
+                        .unwrap_or_else(|e| panic!("writer {writer} round {round}: {e}"));
+                    store
+                        .set_story_entities(&StoryId(ids[0].to_string()), &[])
+                        .unwrap_or_else(|e| panic!("writer {writer} round {round}: {e}"));
+                }
+            });
+        }
+    });
+}

@@ -163,6 +163,7 @@ pub(super) fn save_clustering(
             "SELECT pg_advisory_xact_lock(hashtext('storyline clustering ' || current_schema()))",
             &[],
         )?;
+        super::lock_generation(s)?;
         let saved = read_version(s)?;
         if saved != changes.base_version {
             return Err(StoreError::Database {

@@ -9,10 +9,12 @@
 //! plain method calls.
 //!
 //! One [`PgStore`] is one connection. Every multi-row write is one transaction (READ
-//! COMMITTED); the few read-then-write steps lock the row they depend on first (a brief's
-//! story, so two writers cannot take the same version). A lock held by another writer is
-//! waited for up to 5 s (`lock_timeout`, unless the connection string sets one), then the
-//! call fails as busy, as SQLite's busy timeout does.
+//! COMMITTED). Writers of stories, memberships, briefs and entity rows all bump the data
+//! generation row, so each takes that row first: they queue in one place rather than
+//! deadlock on each other's story rows, and a read-then-write step (a brief's next version)
+//! cannot race; articles, feeds and the knowledge base are written side by side. A lock held
+//! by another writer is waited for up to 5 s (`lock_timeout`, unless the connection string
+//! sets one), then the call fails as busy, as SQLite's busy timeout does.
 //!
 //! Schema: numbered migrations under `migrations/` (see `migrate.rs`), in the first schema
 //! of the connection's `search_path` (`?options=-c%20search_path%3Dname` in the URL picks
@@ -267,6 +269,19 @@ fn article_exists<C: postgres::GenericClient>(
         "SELECT 1 FROM articles WHERE id = $1",
         &[&id],
     )
+}
+
+/// Locks the data generation row (migration 0004) for the rest of the transaction. Every
+/// transaction that writes stories, memberships, briefs or entity rows bumps that row in a
+/// trigger; taking it first, before any story row, makes such writers queue in one place
+/// instead of each holding a story row the other needs (a deadlock).
+fn lock_generation(s: &mut Session<'_, postgres::Transaction<'_>>) -> Result<(), StoreError> {
+    s.execute(
+        "wait for other writers of stories",
+        "SELECT 1 FROM data_generation WHERE id = 1 FOR UPDATE",
+        &[],
+    )?;
+    Ok(())
 }
 
 const ARTICLE_COLUMNS: &str = "id, url, headline, article_body, description, author::text, \
@@ -859,7 +874,10 @@ impl Store for PgStore {
         if stories.is_empty() && memberships.is_empty() {
             return Ok(());
         }
-        self.write("story batch", |s| write_stories(s, stories, memberships))
+        self.write("story batch", |s| {
+            lock_generation(s)?;
+            write_stories(s, stories, memberships)
+        })
     }
 
     fn stories(&self) -> Result<Vec<Story>, StoreError> {
@@ -995,6 +1013,7 @@ impl Store for PgStore {
     fn save_brief(&mut self, brief: &Brief) -> Result<u32, StoreError> {
         let story = brief.story_id.as_str();
         self.write("brief save", |s| {
+            lock_generation(s)?;
             // Locking the story row makes "latest + 1" safe against a concurrent writer.
             if !story_exists(s, story, true)? {
                 return Err(StoreError::NotFound {
@@ -1148,6 +1167,7 @@ impl Store for PgStore {
         cards: &[EntityCard],
     ) -> Result<(), StoreError> {
         self.write("entity index update", |s| {
+            lock_generation(s)?;
             kb::replace_story_entities(s, story, cards)
         })
     }
@@ -1186,7 +1206,10 @@ impl Store for PgStore {
     }
 
     fn mark_brief_current(&mut self, story: &StoryId, mark: u64) -> Result<bool, StoreError> {
-        self.run(|s| incremental::mark_brief_current(s, story, mark))
+        self.write("brief mark", |s| {
+            lock_generation(s)?;
+            incremental::mark_brief_current(s, story, mark)
+        })
     }
 
     fn save_story_profile(&mut self, profile: &StoryProfileRow) -> Result<(), StoreError> {
