@@ -174,6 +174,10 @@ pub const CHECKS: &[(&str, Check)] = &[
         "changed_stories_are_listed_after_a_change_number",
         changed_stories_are_listed_after_a_change_number,
     ),
+    (
+        "invariant_checks_find_what_is_broken",
+        invariant_checks_find_what_is_broken,
+    ),
 ];
 
 /// Runs every check, each on a store fresh from `make`. Panics, naming the check, on the
@@ -1661,9 +1665,11 @@ fn first_clustering(store: &mut dyn Store) -> u64 {
         ],
         dropped: Vec::new(),
     };
+    let mut old = story("s-old", "Old", at(1, 9));
+    old.merged_into = Some(sid("s-strike"));
     store
         .save_clustering(
-            &[story("s-strike", "Strike", at(1, 9))],
+            &[story("s-strike", "Strike", at(1, 9)), old],
             &[
                 member("s-strike", "one", 1.0, &["dock"]),
                 member("s-strike", "two", 0.5, &["strike"]),
@@ -2081,4 +2087,78 @@ fn changed_stories_are_listed_after_a_change_number(store: &mut dyn Store) {
         .expect("brief");
     let (ids, _) = store.stories_changed_after(after_member).expect("changes");
     assert_eq!(ids, vec![sid("s-a")]);
+}
+
+fn invariant_checks_find_what_is_broken(store: &mut dyn Store) {
+    let checks = |store: &dyn Store| -> Vec<&'static str> {
+        let mut names: Vec<&str> = store
+            .check_invariants()
+            .expect("check")
+            .into_iter()
+            .map(|v| v.check)
+            .collect();
+        names.dedup();
+        names
+    };
+    assert!(checks(store).is_empty(), "an empty store is sound");
+    // A sound store: a story with its members, its brief written from them.
+    insert(store, &[dated("one", 1, 8), dated("two", 1, 9)]);
+    first_clustering(store);
+    let mut written = brief("s-strike", "Strike", at(1, 10));
+    written.input_articles = vec![aid("one"), aid("two")];
+    store.save_brief(&written).expect("brief");
+    let (_, mark) = store.dirty_stories(10).expect("dirty")[0].clone();
+    assert!(
+        store
+            .mark_brief_current(&sid("s-strike"), mark)
+            .expect("mark")
+    );
+    store
+        .save_story_profile(&profile("s-strike", &["t:dock"]))
+        .expect("profile");
+    let violations = store.check_invariants().expect("check");
+    assert!(violations.is_empty(), "{violations:?}");
+    for (name, _) in crate::INVARIANTS {
+        assert!(!name.is_empty());
+    }
+
+    // A third article joins: the story is dirty, which is allowed.
+    insert(store, &[dated("three", 1, 11)]);
+    let mut grown = story("s-strike", "Strike", at(1, 11));
+    grown.article_count = 3;
+    store
+        .save_stories(&[grown], &[member("s-strike", "three", 1.0, &[])])
+        .expect("grow");
+    assert!(checks(store).is_empty(), "{:?}", store.check_invariants());
+    // Marked current without a brief of its members, and miscounted: both are found.
+    let (_, mark) = store.dirty_stories(10).expect("dirty")[0].clone();
+    assert!(
+        store
+            .mark_brief_current(&sid("s-strike"), mark)
+            .expect("mark")
+    );
+    let mut miscounted = story("s-strike", "Strike", at(1, 11));
+    miscounted.article_count = 7;
+    store.save_stories(&[miscounted], &[]).expect("miscount");
+    let found = checks(store);
+    assert!(found.contains(&"story_counts"), "{found:?}");
+    let violations = store.check_invariants().expect("check");
+    assert!(
+        violations
+            .iter()
+            .any(|v| v.check == "story_counts" && v.detail.contains("s-strike")),
+        "{violations:?}"
+    );
+    // The story is not dirty now (the rename did not touch its members), and its brief
+    // names two of its three articles.
+    assert!(found.contains(&"brief_current_or_dirty"), "{found:?}");
+    // A story whose members have no saved clustering state.
+    insert(store, &[dated("four", 2, 8)]);
+    store
+        .save_stories(
+            &[story("s-other", "Other", at(2, 8))],
+            &[member("s-other", "four", 1.0, &[])],
+        )
+        .expect("other");
+    assert!(checks(store).contains(&"cluster_state_covers_stories"));
 }

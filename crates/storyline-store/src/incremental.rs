@@ -101,3 +101,53 @@ pub struct StoryProfileRow {
     /// Entity and term keys (the pipeline's own prefixes keep the two apart).
     pub keys: Vec<String>,
 }
+
+/// One broken invariant found by [`crate::Store::check_invariants`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The invariant, as a stable snake_case name ("membership_in_merged_story").
+    pub check: &'static str,
+    /// What is wrong, naming the rows: one line.
+    pub detail: String,
+}
+
+/// The invariants every backend's [`crate::Store::check_invariants`] verifies, by name, with
+/// what each means. A crash at any moment must leave all of them true.
+pub const INVARIANTS: &[(&str, &str)] = &[
+    (
+        "database_integrity",
+        "the database's own consistency check passes",
+    ),
+    (
+        "dangling_reference",
+        "every membership, brief, entity row, alias, copy link, profile, index entry and clustering state names a stored row",
+    ),
+    (
+        "membership_in_merged_story",
+        "no article is a member of a story merged into another",
+    ),
+    (
+        "merge_chain",
+        "every merged story leads, through merged_into, to a live story",
+    ),
+    (
+        "story_counts",
+        "a live story's article_count is its number of members",
+    ),
+    (
+        "brief_current_or_dirty",
+        "a live story with members has a latest brief whose input articles are its members, or is marked dirty",
+    ),
+    (
+        "unclustered_in_step",
+        "the table of unclustered articles holds exactly the articles in no story",
+    ),
+    (
+        "search_in_step",
+        "the full-text indexes hold exactly the stored articles and each live story's latest brief",
+    ),
+    (
+        "cluster_state_covers_stories",
+        "once clustering state is saved, every story with members has a saved state",
+    ),
+];

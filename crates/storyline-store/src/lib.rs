@@ -37,14 +37,16 @@ use storyline_model::{
 #[doc(hidden)]
 pub mod conformance;
 mod incremental;
+mod location;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod sqlite;
 
 pub use incremental::{
-    ClusterStateChanges, ClusterStoryRow, ClusterTermRow, NearDuplicateCandidate, NearDuplicateKey,
-    SavedClusterState, StoryProfileRow,
+    ClusterStateChanges, ClusterStoryRow, ClusterTermRow, INVARIANTS, NearDuplicateCandidate,
+    NearDuplicateKey, SavedClusterState, StoryProfileRow, Violation,
 };
+pub use location::StoreLocation;
 #[cfg(feature = "postgres")]
 pub use postgres::PgStore;
 pub use sqlite::{AppliedMigration, DB_FILE_NAME, SqliteStore};
@@ -339,6 +341,11 @@ pub trait Store: Send {
         memberships: &[StoryArticle],
         changes: &ClusterStateChanges,
     ) -> Result<u64, StoreError>;
+
+    /// Verifies the store's invariants ([`INVARIANTS`]) and returns what breaks them (at
+    /// most ten rows per invariant); empty when the store is sound. Reads the whole store:
+    /// for `storyline check`, not for a poll.
+    fn check_invariants(&self) -> Result<Vec<Violation>, StoreError>;
 
     /// The stories changed (their row, memberships or a new brief) after change number
     /// `after`, by id, and the latest change number (`after` itself when nothing changed): a

@@ -1,8 +1,9 @@
 //! The server's shared state: a small pool of store connections, the metrics, the admin
 //! token and the JSON API's caches.
 //!
-//! SQLite connections are not `Sync`, so each request borrows one connection of the pool for
-//! the length of one closure, run on tokio's blocking pool (store calls are synchronous
+//! The stores come from the caller (the binary opens them where the configuration says:
+//! the SQLite file or PostgreSQL), one per connection of the pool. A store is not `Sync`, so
+//! each request borrows one connection of the pool for the length of one closure, run on tokio's blocking pool (store calls are synchronous
 //! disk I/O and must not stall the async workers). WAL mode lets the pool's connections read
 //! concurrently; writes (feed management) take the same path and SQLite serialises them.
 //!
@@ -13,14 +14,13 @@
 //! of milliseconds at 64 concurrent clients, the queue keeps it at a few.
 //!
 //! Invariants: a closure never holds a connection across an `.await`; the pool never grows;
-//! every connection is opened on the same data directory.
+//! every connection is to the same store.
 
 use crate::api::ApiCaches;
 use crate::metrics::Metrics;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use storyline_store::{SqliteStore, Store, StoreError};
+use storyline_store::{Store, StoreError};
 use tokio::sync::Semaphore;
 
 /// Connections opened by default: one per core of a small machine, plus one so a slow
@@ -34,11 +34,12 @@ pub struct AppState {
 }
 
 struct Inner {
-    connections: Vec<Mutex<SqliteStore>>,
+    connections: Vec<Mutex<Box<dyn Store>>>,
     /// One permit per connection: holding one guarantees a free connection.
     permits: Arc<Semaphore>,
     next: AtomicUsize,
-    data_dir: PathBuf,
+    /// The store as logs name it (a file path, or a URL without its password).
+    store_label: String,
     /// The token that `POST /api/feeds` and `DELETE /api/feeds/{id}` need; `None` disables
     /// them.
     admin_token: Option<String>,
@@ -50,7 +51,7 @@ struct Inner {
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
-            .field("data_dir", &self.inner.data_dir)
+            .field("store", &self.inner.store_label)
             .field("connections", &self.inner.connections.len())
             .field("admin", &self.inner.admin_token.is_some())
             .finish()
@@ -68,22 +69,28 @@ pub enum StateError {
 }
 
 impl AppState {
-    /// Opens `connections` store connections on `data_dir` (at least one).
-    pub fn open(
-        data_dir: &Path,
-        connections: usize,
+    /// The state over `stores`, one per connection of the pool, all to the store named
+    /// `store_label`. [`StoreError::Invalid`] when `stores` is empty.
+    pub fn new(
+        stores: Vec<Box<dyn Store>>,
+        store_label: impl Into<String>,
         admin_token: Option<String>,
         metrics: Metrics,
     ) -> Result<Self, StoreError> {
-        let connections = (0..connections.max(1))
-            .map(|_| SqliteStore::open(data_dir).map(Mutex::new))
-            .collect::<Result<Vec<_>, _>>()?;
+        let store_label = store_label.into();
+        if stores.is_empty() {
+            return Err(StoreError::Invalid {
+                what: format!("the server's connections to {store_label}"),
+                cause: "there are none".to_string(),
+            });
+        }
+        let connections: Vec<Mutex<Box<dyn Store>>> = stores.into_iter().map(Mutex::new).collect();
         Ok(AppState {
             inner: Arc::new(Inner {
                 permits: Arc::new(Semaphore::new(connections.len())),
                 connections,
                 next: AtomicUsize::new(0),
-                data_dir: data_dir.to_path_buf(),
+                store_label,
                 admin_token: admin_token
                     .map(|t| t.trim().to_string())
                     .filter(|t| !t.is_empty()),
@@ -93,8 +100,9 @@ impl AppState {
         })
     }
 
-    pub fn data_dir(&self) -> &Path {
-        &self.inner.data_dir
+    /// The store as logs name it.
+    pub fn store_label(&self) -> &str {
+        &self.inner.store_label
     }
 
     pub fn admin_token(&self) -> Option<&str> {
@@ -140,12 +148,12 @@ impl AppState {
         // A free connection if there is one, else wait for the one in turn.
         for offset in 0..connections.len() {
             if let Ok(mut store) = connections[(start + offset) % connections.len()].try_lock() {
-                return Ok(work(&mut *store)?);
+                return Ok(work(store.as_mut())?);
             }
         }
         let mut store = connections[start % connections.len()]
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        Ok(work(&mut *store)?)
+        Ok(work(store.as_mut())?)
     }
 }

@@ -167,7 +167,7 @@ struct TestServer {
     exercised: Mutex<BTreeSet<(String, String)>>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-    _dir: TempDir,
+    dir: TempDir,
 }
 
 /// An answer: status, headers and the body parsed as JSON where it is JSON.
@@ -200,9 +200,12 @@ async fn start(admin_token: Option<&str>) -> TestServer {
     storyline_fetch::install_crypto_provider();
     let dir = tempfile::tempdir().expect("a temporary directory");
     let stories = fill_store(dir.path());
-    let state = AppState::open(
-        dir.path(),
-        2,
+    let stores = (0..2)
+        .map(|_| Box::new(SqliteStore::open(dir.path()).expect("open the store")) as Box<dyn Store>)
+        .collect();
+    let state = AppState::new(
+        stores,
+        "test store",
         admin_token.map(str::to_string),
         Metrics::new(),
     )
@@ -228,7 +231,7 @@ async fn start(admin_token: Option<&str>) -> TestServer {
         exercised: Mutex::new(BTreeSet::new()),
         shutdown: Some(shutdown),
         task: Some(task),
-        _dir: dir,
+        dir,
     }
 }
 
@@ -1160,7 +1163,7 @@ async fn answers_follow_writes_made_by_another_connection() {
     assert_eq!(listed["items"][0]["article_count"], 3);
 
     // What `storyline run` in another process does: import, cluster, brief.
-    let mut store = SqliteStore::open(server.state.data_dir()).expect("a second connection");
+    let mut store = SqliteStore::open(server.dir.path()).expect("a second connection");
     import(&mut store, "follow-up", &[deal_follow_up_line()]);
     cluster_and_brief(&mut store, brief_time() + Duration::hours(2));
 
@@ -1256,7 +1259,7 @@ async fn metrics_count_polls_requests_and_read_the_store() {
     let broken = feeds_dir.path().join("broken.xml");
     std::fs::write(&broken, "<rss><channel><title>Half a feed").expect("write a feed");
     let missing = feeds_dir.path().join("missing.xml");
-    let mut store = SqliteStore::open(server.state.data_dir()).expect("a second connection");
+    let mut store = SqliteStore::open(server.dir.path()).expect("a second connection");
     for path in [&broken, &missing] {
         let url = format!("file://{}", path.display());
         store

@@ -26,8 +26,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use storyline_model::{Article, StoryId};
 use storyline_store::{SqliteStore, Store};
-use storyline_web::AppState;
-use storyline_web::metrics::Metrics;
 use tokio::runtime::{Handle, Runtime};
 use web_support::fill_store as fill_with_fixtures;
 
@@ -208,8 +206,7 @@ struct Server {
 
 impl Server {
     fn start(runtime: &Runtime, data_dir: &Path) -> Server {
-        let state =
-            AppState::open(data_dir, 2, None, Metrics::new()).expect("open the server's state");
+        let state = web_support::sqlite_state(data_dir, 2, None);
         let listener = runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .expect("bind 127.0.0.1:0");

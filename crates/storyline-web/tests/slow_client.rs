@@ -11,6 +11,7 @@
 
 use serde_json::{Value, json};
 use std::time::Duration;
+use storyline_store::{SqliteStore, Store};
 use storyline_web::api::BODY_READ_TIMEOUT;
 use storyline_web::metrics::Metrics;
 use storyline_web::{AppState, HEADER_READ_TIMEOUT};
@@ -40,8 +41,16 @@ struct TestServer {
 /// The real server over an empty store, with administration on.
 async fn start() -> TestServer {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let state = AppState::open(dir.path(), 2, Some(ADMIN_TOKEN.to_string()), Metrics::new())
-        .expect("open the server state");
+    let stores = (0..2)
+        .map(|_| Box::new(SqliteStore::open(dir.path()).expect("open the store")) as Box<dyn Store>)
+        .collect();
+    let state = AppState::new(
+        stores,
+        "test store",
+        Some(ADMIN_TOKEN.to_string()),
+        Metrics::new(),
+    )
+    .expect("open the server state");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a port");

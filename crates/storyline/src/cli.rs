@@ -28,6 +28,10 @@ pub struct GlobalArgs {
     /// Configuration file (default ./storyline.toml when it exists; env STORYLINE_CONFIG).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// The store: a postgres://USER@HOST/DB URL (PostgreSQL), or sqlite:DIR; default the
+    /// SQLite file in the data directory (env STORYLINE_DATABASE_URL; store.url).
+    #[arg(long, global = true, value_name = "URL")]
+    pub database: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -85,6 +89,9 @@ pub enum Command {
     /// The knowledge base behind entity cards: import a dump, look names up.
     #[command(subcommand)]
     Kb(KbCommand),
+    /// Verify the store's invariants (memberships, merges, briefs current or marked dirty,
+    /// no orphan rows, search indexes in step); exits 1 naming what is wrong.
+    Check,
 }
 
 #[derive(Debug, Subcommand)]

@@ -15,6 +15,7 @@ use storyline_pipeline::ingest::{ImportLimits, PollLimits};
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub data_dir: PathBuf,
+    pub store: StoreSettings,
     pub fetch: FetchSettings,
     pub run: RunSettings,
     pub brief: BriefSettings,
@@ -160,6 +161,15 @@ impl Default for KbSettings {
     }
 }
 
+/// Where the store lives.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreSettings {
+    /// A `postgres://` URL (or `sqlite:DIR`); unset, the SQLite file in `data_dir`. Env:
+    /// STORYLINE_DATABASE_URL; flag: --database.
+    pub url: Option<String>,
+}
+
 /// The HTTP server of `storyline serve` and `storyline run`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -216,6 +226,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             data_dir: PathBuf::from("./storyline-data"),
+            store: StoreSettings::default(),
             fetch: FetchSettings::default(),
             run: RunSettings::default(),
             brief: BriefSettings::default(),
@@ -298,6 +309,9 @@ impl Config {
         }
         if let Some(v) = env("STORYLINE_DATA_DIR") {
             self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = env("STORYLINE_DATABASE_URL") {
+            self.store.url = Some(v);
         }
         if let Some(v) = env("STORYLINE_FETCH_USER_AGENT") {
             self.fetch.user_agent = Some(v);

@@ -5,6 +5,7 @@
 //! waits for the write lock instead of failing. Every write transaction is `IMMEDIATE`: it
 //! takes the write lock up front, so read-then-write steps (brief versions) cannot race.
 
+mod check;
 mod codec;
 mod incremental;
 mod kb;
@@ -13,7 +14,7 @@ mod migrate;
 use crate::{
     BriefHit, ClusterStateChanges, ClusterStoryRow, KbSourceSummary, NearDuplicateCandidate,
     NearDuplicateKey, SavedClusterState, Store, StoreCounts, StoreError, StoreErrorKind,
-    StoryProfileRow,
+    StoryProfileRow, Violation,
 };
 use chrono::{DateTime, Utc};
 use codec::{
@@ -946,6 +947,10 @@ impl Store for SqliteStore {
         changes: &ClusterStateChanges,
     ) -> Result<u64, StoreError> {
         self.write_clustering(stories, memberships, changes)
+    }
+
+    fn check_invariants(&self) -> Result<Vec<Violation>, StoreError> {
+        self.read_invariant_violations()
     }
 
     fn stories_changed_after(&self, after: u64) -> Result<(Vec<StoryId>, u64), StoreError> {

@@ -103,6 +103,7 @@ macro_rules! conformance_tests {
             near_duplicate_index_is_written_with_the_articles,
             articles_stored_before_the_index_can_be_indexed_later,
             changed_stories_are_listed_after_a_change_number,
+            invariant_checks_find_what_is_broken,
         );
     };
     (@tests $make:expr; $($check:ident),+ $(,)?) => {

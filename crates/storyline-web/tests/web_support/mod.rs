@@ -57,6 +57,29 @@ fn hostile_line() -> String {
 }
 
 /// An article that joins the Kelmouth deal story: a fourth outlet, later the same day.
+/// The server's state over `connections` connections to the SQLite store in `data_dir`, as
+/// the binary opens it.
+pub fn sqlite_state(
+    data_dir: &std::path::Path,
+    connections: usize,
+    admin_token: Option<String>,
+) -> AppState {
+    let stores = (0..connections)
+        .map(|_| {
+            SqliteStore::open(data_dir)
+                .map(|store| Box::new(store) as Box<dyn storyline_store::Store>)
+                .expect("open the store")
+        })
+        .collect();
+    AppState::new(
+        stores,
+        data_dir.display().to_string(),
+        admin_token,
+        Metrics::new(),
+    )
+    .expect("the server's state")
+}
+
 pub fn follow_up_line() -> String {
     serde_json::json!({
         "id": "lp-kelmouth-deal",
@@ -217,8 +240,7 @@ impl Site {
                 .expect("the hostile article is in a story")
         };
 
-        let state =
-            AppState::open(data_dir.path(), 2, None, Metrics::new()).expect("open the state");
+        let state = sqlite_state(data_dir.path(), 2, None);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0");

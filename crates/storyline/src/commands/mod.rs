@@ -1,6 +1,7 @@
 //! One module per group of subcommands; [`run`] dispatches and owns the wiring (which store,
 //! which brief engine) so the commands themselves stay small.
 
+mod check;
 mod demo;
 mod feeds;
 mod ingest;
@@ -22,7 +23,7 @@ use storyline_pipeline::brief::{
 use storyline_pipeline::cluster::{
     ClusterCache, ClusterConfig, ClusterReport, cluster_pending_cached,
 };
-use storyline_store::{SqliteStore, Store};
+use storyline_store::{Store, StoreLocation};
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
@@ -30,6 +31,9 @@ pub fn run(cli: Cli) -> Result<()> {
     let mut config = Config::load(cli.global.config.as_deref(), &env)?;
     if let Some(dir) = cli.global.data_dir {
         config.data_dir = dir;
+    }
+    if let Some(url) = cli.global.database {
+        config.store.url = Some(url);
     }
     let quiet = cli.quiet;
     match cli.command {
@@ -50,14 +54,26 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Cluster(args) => tools::cluster(args),
         Command::Demo(args) => demo::run(&config, args, quiet),
         Command::Kb(command) => kb::run(&config, command, quiet),
+        Command::Check => check::run(&config, quiet),
     }
 }
 
-/// Opens the configured store (creating the data directory on first use).
+/// Where the configured store lives: `store.url` (or `--database`, or
+/// `STORYLINE_DATABASE_URL`) when set, else the SQLite file in the data directory.
+fn store_location(config: &Config) -> Result<StoreLocation> {
+    Ok(StoreLocation::from_parts(
+        config.store.url.as_deref(),
+        &config.data_dir,
+    )?)
+}
+
+/// Opens the configured store (creating the data directory or migrating the database on
+/// first use).
 fn open_store(config: &Config) -> Result<Box<dyn Store>> {
-    let store = SqliteStore::open(&config.data_dir)
-        .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
-    Ok(Box::new(store))
+    let location = store_location(config)?;
+    location
+        .open()
+        .with_context(|| format!("cannot open the store {location}"))
 }
 
 /// The brief engine named by the configuration. Model engines are built once per command:

@@ -57,13 +57,17 @@ pub fn start(
     address: &str,
     metrics: Metrics,
 ) -> Result<RunningServer> {
-    let state = AppState::open(
-        &config.data_dir,
-        config.serve.connections,
+    let location = super::store_location(config)?;
+    let stores = (0..config.serve.connections.max(1))
+        .map(|_| location.open())
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| format!("cannot open the store {location}"))?;
+    let state = AppState::new(
+        stores,
+        location.to_string(),
         config.serve.admin_token.clone(),
         metrics,
-    )
-    .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
+    )?;
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind(address))
         .with_context(|| format!("cannot listen on {address}"))?;
