@@ -25,6 +25,7 @@
 //! PostgreSQL text cannot hold the character U+0000: a value containing it is refused by the
 //! server (the write fails, naming its record) where SQLite would store it.
 
+mod check;
 mod codec;
 mod error;
 mod incremental;
@@ -36,7 +37,7 @@ mod session;
 use crate::{
     AppliedMigration, BriefHit, ClusterStateChanges, ClusterStoryRow, KbSourceSummary,
     NearDuplicateCandidate, NearDuplicateKey, SavedClusterState, Store, StoreCounts, StoreError,
-    StoryProfileRow,
+    StoryProfileRow, Violation,
 };
 use chrono::{DateTime, Utc};
 use codec::{
@@ -1257,6 +1258,12 @@ impl Store for PgStore {
         entries: &[(ArticleId, NearDuplicateKey)],
     ) -> Result<(), StoreError> {
         incremental::index_near_duplicates(self, entries)
+    }
+
+    fn check_invariants(&self) -> Result<Vec<Violation>, StoreError> {
+        self.conn
+            .borrow_mut()
+            .snapshot(&self.label, "invariant check", check::violations)
     }
 
     fn stories_mentioning(&self, entity_id: &str) -> Result<Vec<(StoryId, u32)>, StoreError> {
