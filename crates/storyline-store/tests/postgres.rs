@@ -69,8 +69,10 @@ fn database() -> Option<&'static TestDatabase> {
 
 fn create_database(server: &str) -> Result<TestDatabase, String> {
     let mut admin = Client::connect(server, NoTls).map_err(|e| {
+        // Shown without its password, as the store shows URLs.
+        let shown = storyline_store::StoreLocation::Postgres(server.to_string());
         format!(
-            "PostgreSQL store tests: cannot connect to {server} ({}); start a server there \
+            "PostgreSQL store tests: cannot connect to {shown} ({}); start a server there \
              (CI: a postgres service on 127.0.0.1:5432, user postgres, trust auth; locally \
              e.g. `docker run -d -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust postgres:16` \
              or `sudo service postgresql start`), set STORYLINE_TEST_POSTGRES to the URL of \
