@@ -178,6 +178,30 @@ pub const CHECKS: &[(&str, Check)] = &[
         "invariant_checks_find_what_is_broken",
         invariant_checks_find_what_is_broken,
     ),
+    (
+        "feed_leases_go_least_recently_fetched_first",
+        feed_leases_go_least_recently_fetched_first,
+    ),
+    (
+        "leased_feeds_are_not_handed_out_again_until_the_lease_expires",
+        leased_feeds_are_not_handed_out_again_until_the_lease_expires,
+    ),
+    (
+        "only_a_workers_own_feed_leases_are_released",
+        only_a_workers_own_feed_leases_are_released,
+    ),
+    (
+        "dirty_story_leases_exclude_other_workers_until_they_expire",
+        dirty_story_leases_exclude_other_workers_until_they_expire,
+    ),
+    (
+        "only_a_workers_own_story_leases_are_released",
+        only_a_workers_own_story_leases_are_released,
+    ),
+    (
+        "the_clustering_lease_has_one_holder_until_it_expires",
+        the_clustering_lease_has_one_holder_until_it_expires,
+    ),
 ];
 
 /// Runs every check, each on a store fresh from `make`. Panics, naming the check, on the
@@ -2161,4 +2185,275 @@ fn invariant_checks_find_what_is_broken(store: &mut dyn Store) {
         )
         .expect("other");
     assert!(checks(store).contains(&"cluster_state_covers_stories"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Leases
+
+const WORKER_A: &str = "worker-a";
+const WORKER_B: &str = "worker-b";
+const LEASE: std::time::Duration = std::time::Duration::from_secs(300);
+
+fn urls(feeds: &[Feed]) -> Vec<&str> {
+    feeds.iter().map(|f| f.url.as_str()).collect()
+}
+
+fn story_id_list(leased: &[(StoryId, u64)]) -> Vec<&str> {
+    leased.iter().map(|(id, _)| id.as_str()).collect()
+}
+
+/// Four feeds: two never fetched (added on days 1 and 4), two fetched (days 5 and 3).
+fn add_lease_feeds(store: &mut dyn Store) {
+    let never_early = Feed::new("https://a.example/never-early", None, at(1, 9));
+    let mut fetched_late = Feed::new("https://b.example/fetched-late", None, at(1, 8));
+    fetched_late.last_fetched_at = Some(at(5, 9));
+    let mut fetched_early = Feed::new("https://c.example/fetched-early", None, at(2, 9));
+    fetched_early.last_fetched_at = Some(at(3, 9));
+    let never_late = Feed::new("https://d.example/never-late", None, at(4, 9));
+    for feed in [&fetched_late, &never_late, &fetched_early, &never_early] {
+        assert!(store.add_feed(feed).expect("add feed"));
+    }
+}
+
+fn feed_leases_go_least_recently_fetched_first(store: &mut dyn Store) {
+    add_lease_feeds(store);
+    let before = store.feeds().expect("feeds");
+    let first = store
+        .lease_feeds(WORKER_A, 2, LEASE, at(10, 9))
+        .expect("lease");
+    assert_eq!(
+        urls(&first),
+        vec![
+            "https://a.example/never-early",
+            "https://d.example/never-late"
+        ],
+        "never fetched first, by added_at"
+    );
+    let rest = store
+        .lease_feeds(WORKER_A, 10, LEASE, at(10, 9))
+        .expect("lease");
+    assert_eq!(
+        urls(&rest),
+        vec![
+            "https://c.example/fetched-early",
+            "https://b.example/fetched-late"
+        ],
+        "then least recently fetched"
+    );
+    // A lease changes nothing a reader of the feeds sees, and their state can be saved.
+    assert_eq!(store.feeds().expect("feeds"), before);
+    let listed = before.iter().find(|f| f.url == first[0].url);
+    assert_eq!(Some(&first[0]), listed, "a leased feed is returned whole");
+    let mut fetched = first[0].clone();
+    fetched.last_fetched_at = Some(at(10, 9));
+    store
+        .update_feed_state(&fetched)
+        .expect("update leased feed");
+}
+
+fn leased_feeds_are_not_handed_out_again_until_the_lease_expires(store: &mut dyn Store) {
+    add_lease_feeds(store);
+    let now = at(10, 9);
+    let a = store.lease_feeds(WORKER_A, 1, LEASE, now).expect("lease");
+    assert_eq!(urls(&a), vec!["https://a.example/never-early"]);
+    let b = store.lease_feeds(WORKER_B, 10, LEASE, now).expect("lease");
+    assert_eq!(b.len(), 3, "every feed but worker A's");
+    assert!(!urls(&b).contains(&"https://a.example/never-early"));
+    // Nothing is left for anyone, the holders included, while the leases hold.
+    assert!(
+        store
+            .lease_feeds(WORKER_A, 10, LEASE, now)
+            .expect("lease")
+            .is_empty()
+    );
+    let almost = now + Duration::milliseconds(300_000 - 1);
+    assert!(
+        store
+            .lease_feeds("worker-c", 10, LEASE, almost)
+            .expect("lease")
+            .is_empty()
+    );
+    // At the lease's end every feed comes back, in lease order.
+    let expired = now + Duration::seconds(300);
+    let again = store
+        .lease_feeds("worker-c", 10, LEASE, expired)
+        .expect("lease");
+    assert_eq!(
+        urls(&again),
+        vec![
+            "https://a.example/never-early",
+            "https://d.example/never-late",
+            "https://c.example/fetched-early",
+            "https://b.example/fetched-late"
+        ]
+    );
+}
+
+fn only_a_workers_own_feed_leases_are_released(store: &mut dyn Store) {
+    add_lease_feeds(store);
+    let now = at(10, 9);
+    let a = store.lease_feeds(WORKER_A, 2, LEASE, now).expect("lease");
+    let a_urls: Vec<String> = a.iter().map(|f| f.url.clone()).collect();
+    // Worker B releasing A's feeds (and an unknown one) changes nothing.
+    let mut foreign = a_urls.clone();
+    foreign.push("https://unknown.example/feed".to_string());
+    store.release_feeds(WORKER_B, &foreign).expect("release");
+    let b = store.lease_feeds(WORKER_B, 10, LEASE, now).expect("lease");
+    assert_eq!(b.len(), 2, "only the two feeds A does not hold");
+    // A releases one of its own: it is free at once.
+    store
+        .release_feeds(WORKER_A, &a_urls[..1])
+        .expect("release");
+    let c = store
+        .lease_feeds("worker-c", 10, LEASE, now)
+        .expect("lease");
+    assert_eq!(urls(&c), vec![a_urls[0].as_str()]);
+}
+
+/// Three dirty stories, created on days 1, 2 and 3.
+fn add_dirty_stories(store: &mut dyn Store) {
+    insert(
+        store,
+        &[dated("one", 1, 8), dated("two", 1, 9), dated("three", 2, 9)],
+    );
+    let mut stories = Vec::new();
+    for (day, id) in [(3, "s-third"), (1, "s-first"), (2, "s-second")] {
+        let mut story = story(id, id, at(day, 9));
+        story.created_at = at(day, 9);
+        stories.push(story);
+    }
+    store
+        .save_stories(
+            &stories,
+            &[
+                member("s-first", "one", 1.0, &[]),
+                member("s-second", "two", 1.0, &[]),
+                member("s-third", "three", 1.0, &[]),
+            ],
+        )
+        .expect("save");
+}
+
+fn dirty_story_leases_exclude_other_workers_until_they_expire(store: &mut dyn Store) {
+    add_dirty_stories(store);
+    let now = at(10, 9);
+    let a = store
+        .lease_dirty_stories(WORKER_A, 2, LEASE, now)
+        .expect("lease");
+    assert_eq!(
+        story_id_list(&a),
+        vec!["s-first", "s-second"],
+        "oldest first"
+    );
+    let dirty = store.dirty_stories(10).expect("dirty");
+    assert_eq!(a, dirty[..2].to_vec(), "with their dirty marks");
+    let b = store
+        .lease_dirty_stories(WORKER_B, 10, LEASE, now)
+        .expect("lease");
+    assert_eq!(story_id_list(&b), vec!["s-third"]);
+    // A worker gets its own leases again (renewed); the other's stay out of reach.
+    let a_again = store
+        .lease_dirty_stories(WORKER_A, 10, LEASE, now + Duration::seconds(60))
+        .expect("lease");
+    assert_eq!(story_id_list(&a_again), vec!["s-first", "s-second"]);
+    // B's lease (taken at `now`) has ended, A's (renewed a minute later) has not.
+    let c = store
+        .lease_dirty_stories("worker-c", 10, LEASE, now + Duration::seconds(300))
+        .expect("lease");
+    assert_eq!(story_id_list(&c), vec!["s-third"]);
+    // A brief made current leaves the lease list; its lease does not keep it dirty.
+    let (_, mark) = a_again[0].clone();
+    assert!(
+        store
+            .mark_brief_current(&sid("s-first"), mark)
+            .expect("mark")
+    );
+    let later = store
+        .lease_dirty_stories("worker-c", 10, LEASE, now + Duration::seconds(360))
+        .expect("lease");
+    assert_eq!(story_id_list(&later), vec!["s-second", "s-third"]);
+}
+
+fn only_a_workers_own_story_leases_are_released(store: &mut dyn Store) {
+    add_dirty_stories(store);
+    let now = at(10, 9);
+    let a = store
+        .lease_dirty_stories(WORKER_A, 10, LEASE, now)
+        .expect("lease");
+    assert_eq!(a.len(), 3);
+    store
+        .release_stories(WORKER_B, &[sid("s-first"), sid("s-unknown")])
+        .expect("release");
+    assert!(
+        store
+            .lease_dirty_stories(WORKER_B, 10, LEASE, now)
+            .expect("lease")
+            .is_empty()
+    );
+    store
+        .release_stories(WORKER_A, &[sid("s-second")])
+        .expect("release");
+    let b = store
+        .lease_dirty_stories(WORKER_B, 10, LEASE, now)
+        .expect("lease");
+    assert_eq!(story_id_list(&b), vec!["s-second"]);
+    // Leases change no story: the dirty list is as it was.
+    assert_eq!(store.dirty_stories(10).expect("dirty"), a);
+}
+
+fn the_clustering_lease_has_one_holder_until_it_expires(store: &mut dyn Store) {
+    let now = at(10, 9);
+    assert!(
+        store
+            .try_lock_clustering(WORKER_A, LEASE, now)
+            .expect("lock")
+    );
+    assert!(
+        !store
+            .try_lock_clustering(WORKER_B, LEASE, now)
+            .expect("lock")
+    );
+    // The holder renews it: B still waits at the first lease's end.
+    let renewed = now + Duration::seconds(200);
+    assert!(
+        store
+            .try_lock_clustering(WORKER_A, LEASE, renewed)
+            .expect("lock")
+    );
+    let first_end = now + Duration::seconds(300);
+    assert!(
+        !store
+            .try_lock_clustering(WORKER_B, LEASE, first_end)
+            .expect("lock")
+    );
+    // Only the holder's unlock frees it.
+    store.unlock_clustering(WORKER_B).expect("unlock");
+    assert!(
+        !store
+            .try_lock_clustering(WORKER_B, LEASE, first_end)
+            .expect("lock")
+    );
+    store.unlock_clustering(WORKER_A).expect("unlock");
+    assert!(
+        store
+            .try_lock_clustering(WORKER_B, LEASE, first_end)
+            .expect("lock")
+    );
+    // An expired lease is taken over.
+    let expired = first_end + Duration::seconds(300);
+    assert!(
+        !store
+            .try_lock_clustering(WORKER_A, LEASE, expired - Duration::milliseconds(1))
+            .expect("lock")
+    );
+    assert!(
+        store
+            .try_lock_clustering(WORKER_A, LEASE, expired)
+            .expect("lock")
+    );
+    assert!(
+        !store
+            .try_lock_clustering(WORKER_B, LEASE, expired)
+            .expect("lock")
+    );
 }

@@ -402,7 +402,96 @@ pub trait Store: Send {
     /// mentions among stories not merged into another (ties by story id). `None` when no
     /// such story mentions it.
     fn entity(&self, entity_id: &str) -> Result<Option<(String, EntityKind)>, StoreError>;
+
+    // Leases: how several workers (`storyline run --worker`, in several processes or on
+    // several machines) share one store. A lease is held by a worker's name until a time
+    // (exclusive: at `until` it is free again); it is a row in the store, not a lock of a
+    // connection, so a worker that dies, hangs or loses its connection gives its work back
+    // when the lease expires, and a lease means the same on every backend. The clock is the
+    // caller's `now` (workers on several machines must keep their clocks roughly in step;
+    // an error of a few seconds only shortens or lengthens a lease). A lease spares wasted
+    // work; it is never what keeps the data sound (the store's own checks do that:
+    // `mark_brief_current`'s dirty mark, `save_clustering`'s version).
+
+    /// Leases up to `limit` feeds to `worker` until `now + lease`, in one transaction: feeds
+    /// whose lease is free or expired (a feed still leased, even to `worker` itself, is not
+    /// handed out again), least recently fetched first: never fetched first, then by
+    /// `last_fetched_at`, then `added_at`, then URL; returned in that order. Concurrent
+    /// callers never get the same feed while its lease holds (PostgreSQL: `FOR UPDATE SKIP
+    /// LOCKED`, so they skip each other's rows instead of queueing; SQLite: one writer at a
+    /// time). Leasing changes nothing else about a feed ([`Store::feeds`] and
+    /// [`Store::update_feed_state`] work as before, leased or not).
+    fn lease_feeds(
+        &mut self,
+        worker: &str,
+        limit: usize,
+        lease: std::time::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Feed>, StoreError>;
+    /// Ends `worker`'s leases of these feeds; a feed leased to another worker, not leased or
+    /// unknown is left as it is.
+    fn release_feeds(&mut self, worker: &str, urls: &[String]) -> Result<(), StoreError>;
+
+    /// [`Store::dirty_stories`] shared among workers: up to `limit` live stories whose brief
+    /// is not current, oldest first (`created_at`, then id), each with its dirty mark,
+    /// skipping those leased to another worker until after `now`; the ones returned are
+    /// leased to `worker` until `now + lease` (a story already leased to `worker` is returned
+    /// again and its lease renewed), in one transaction. Concurrent callers never get the same
+    /// story while its lease holds. The dirty mark still decides whether a brief is current:
+    /// [`Store::mark_brief_current`] keeps its meaning, and does not end the lease.
+    fn lease_dirty_stories(
+        &mut self,
+        worker: &str,
+        limit: usize,
+        lease: std::time::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(StoryId, u64)>, StoreError>;
+    /// Ends `worker`'s leases of these stories; other workers' leases are left as they are.
+    fn release_stories(&mut self, worker: &str, ids: &[StoryId]) -> Result<(), StoreError>;
+
+    /// Takes or renews the clustering lease: true when it was free, expired or already
+    /// `worker`'s, which then holds it until `now + lease`; false (changing nothing) while
+    /// another worker holds it. One clustering pass at a time: concurrent passes would load
+    /// the same saved state and all but one would lose their save to a version conflict, so
+    /// the lease only spares that wasted work (the version check keeps the state sound even
+    /// when an expired holder is still running). A lease row rather than a PostgreSQL session
+    /// advisory lock: an advisory lock lives as long as its connection, so a hung worker with
+    /// an open connection would hold it forever, a connection pooler in transaction mode
+    /// would lose or share it, and SQLite has no equivalent; a row expires by time and
+    /// behaves the same on both backends.
+    fn try_lock_clustering(
+        &mut self,
+        worker: &str,
+        lease: std::time::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Ends `worker`'s clustering lease; a lease held by another worker is left as it is.
+    fn unlock_clustering(&mut self, worker: &str) -> Result<(), StoreError>;
 }
+
+/// A lease's end, in milliseconds since the Unix epoch, as the backends store it.
+pub(crate) fn lease_until_ms(now: DateTime<Utc>, lease: std::time::Duration) -> i64 {
+    let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
+    now.timestamp_millis().saturating_add(lease_ms)
+}
+
+/// The feeds of `all` whose URL is in `leased`, in lease order: never fetched first, then by
+/// `last_fetched_at`, `added_at` and URL.
+pub(crate) fn leased_in_order(all: Vec<Feed>, leased: &[String]) -> Vec<Feed> {
+    let leased: std::collections::HashSet<&str> = leased.iter().map(String::as_str).collect();
+    let mut feeds: Vec<Feed> = all
+        .into_iter()
+        .filter(|feed| leased.contains(feed.url.as_str()))
+        .collect();
+    // `None < Some(_)`: never fetched sorts first.
+    feeds.sort_by(|a, b| {
+        (a.last_fetched_at, a.added_at, &a.url).cmp(&(b.last_fetched_at, b.added_at, &b.url))
+    });
+    feeds
+}
+
+/// The name of the clustering lease's row in the `leases` table.
+pub(crate) const CLUSTERING_LEASE: &str = "clustering";
 
 /// One brief found by [`Store::search_briefs`].
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1088,3 +1088,92 @@ fn concurrent_story_writers_do_not_deadlock() {
         }
     });
 }
+
+#[test]
+fn concurrent_workers_never_lease_the_same_feed_or_story() {
+    let Some(database) = database() else {
+        return;
+    };
+    let schema = Schema::new(database);
+    const ITEMS: usize = 120;
+    let lease = std::time::Duration::from_secs(600);
+    let now = Utc::now();
+    {
+        let mut store = schema.connect();
+        for n in 0..ITEMS {
+            let mut feed = feed();
+            feed.url = format!("https://outlet-{n:03}.example/feed.xml");
+            assert!(store.add_feed(&feed).expect("add feed"));
+        }
+        let articles: Vec<Article> = (0..ITEMS).map(|n| article(&format!("{n:03}"))).collect();
+        store.insert_articles(&articles).expect("insert");
+        let stories: Vec<Story> = (0..ITEMS).map(|n| story(&format!("s-{n:03}"))).collect();
+        let members: Vec<storyline_model::StoryArticle> = (0..ITEMS)
+            .map(|n| storyline_model::StoryArticle {
+                story_id: StoryId(format!("s-{n:03}")),
+                article_id: ArticleId(format!("a-{n:03}")),
+                score: 1.0,
+                why: Vec::new(),
+            })
+            .collect();
+        store.save_stories(&stories, &members).expect("save");
+    }
+    // Four workers lease small batches at once until nothing is left; no feed is released
+    // and every story leased is made current, so each must reach exactly one of them.
+    let barrier = std::sync::Barrier::new(4);
+    let taken: Vec<(Vec<String>, Vec<String>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..4)
+            .map(|n| {
+                let mut store = schema.connect();
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    let worker = format!("worker-{n}");
+                    let (mut feeds, mut stories) = (Vec::new(), Vec::new());
+                    barrier.wait();
+                    loop {
+                        let f = store
+                            .lease_feeds(&worker, 3, lease, now)
+                            .expect("lease feeds");
+                        let s = store
+                            .lease_dirty_stories(&worker, 3, lease, now)
+                            .expect("lease stories");
+                        if f.is_empty() && s.is_empty() {
+                            break;
+                        }
+                        feeds.extend(f.into_iter().map(|f| f.url));
+                        // As a worker does: the brief written, the story marked current and
+                        // released (a story leased again to its holder would come back).
+                        for (id, mark) in &s {
+                            assert!(store.mark_brief_current(id, *mark).expect("mark"));
+                        }
+                        let ids: Vec<StoryId> = s.iter().map(|(id, _)| id.clone()).collect();
+                        store.release_stories(&worker, &ids).expect("release");
+                        stories.extend(ids.into_iter().map(|id| id.0));
+                    }
+                    (feeds, stories)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("worker thread"))
+            .collect()
+    });
+    let mut feeds: Vec<&String> = taken.iter().flat_map(|(f, _)| f).collect();
+    let mut stories: Vec<&String> = taken.iter().flat_map(|(_, s)| s).collect();
+    feeds.sort();
+    stories.sort();
+    let (all_feeds, all_stories) = (feeds.len(), stories.len());
+    feeds.dedup();
+    stories.dedup();
+    assert_eq!(
+        (all_feeds, feeds.len()),
+        (ITEMS, ITEMS),
+        "feeds handed out twice or lost"
+    );
+    assert_eq!(
+        (all_stories, stories.len()),
+        (ITEMS, ITEMS),
+        "stories handed out twice or lost"
+    );
+}

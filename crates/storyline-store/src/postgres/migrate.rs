@@ -48,6 +48,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "incremental_state",
         sql: include_str!("migrations/0005_incremental_state.sql"),
     },
+    Migration {
+        version: 6,
+        name: "leases",
+        sql: include_str!("migrations/0006_leases.sql"),
+    },
 ];
 
 /// The highest schema version this build understands.

@@ -47,6 +47,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "incremental_state",
         sql: include_str!("migrations/0006_incremental_state.sql"),
     },
+    Migration {
+        version: 7,
+        name: "leases",
+        sql: include_str!("migrations/0007_leases.sql"),
+    },
 ];
 
 /// The highest schema version this build understands.

@@ -9,6 +9,7 @@ mod check;
 mod codec;
 mod incremental;
 mod kb;
+mod lease;
 mod migrate;
 
 use crate::{
@@ -1076,6 +1077,47 @@ impl Store for SqliteStore {
 
     fn entity(&self, entity_id: &str) -> Result<Option<(String, EntityKind)>, StoreError> {
         self.entity_shown_as(entity_id)
+    }
+
+    fn lease_feeds(
+        &mut self,
+        worker: &str,
+        limit: usize,
+        lease: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Feed>, StoreError> {
+        self.write_feed_leases(worker, limit, lease, now)
+    }
+
+    fn release_feeds(&mut self, worker: &str, urls: &[String]) -> Result<(), StoreError> {
+        self.write_feed_releases(worker, urls)
+    }
+
+    fn lease_dirty_stories(
+        &mut self,
+        worker: &str,
+        limit: usize,
+        lease: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(StoryId, u64)>, StoreError> {
+        self.write_story_leases(worker, limit, lease, now)
+    }
+
+    fn release_stories(&mut self, worker: &str, ids: &[StoryId]) -> Result<(), StoreError> {
+        self.write_story_releases(worker, ids)
+    }
+
+    fn try_lock_clustering(
+        &mut self,
+        worker: &str,
+        lease: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.write_clustering_lock(worker, lease, now)
+    }
+
+    fn unlock_clustering(&mut self, worker: &str) -> Result<(), StoreError> {
+        self.write_clustering_unlock(worker)
     }
 }
 

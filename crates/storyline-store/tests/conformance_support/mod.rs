@@ -104,6 +104,12 @@ macro_rules! conformance_tests {
             articles_stored_before_the_index_can_be_indexed_later,
             changed_stories_are_listed_after_a_change_number,
             invariant_checks_find_what_is_broken,
+            feed_leases_go_least_recently_fetched_first,
+            leased_feeds_are_not_handed_out_again_until_the_lease_expires,
+            only_a_workers_own_feed_leases_are_released,
+            dirty_story_leases_exclude_other_workers_until_they_expire,
+            only_a_workers_own_story_leases_are_released,
+            the_clustering_lease_has_one_holder_until_it_expires,
         );
     };
     (@tests $make:expr; $($check:ident),+ $(,)?) => {
