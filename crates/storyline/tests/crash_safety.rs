@@ -1,5 +1,7 @@
 //! Crash safety, checked: `storyline import` and `storyline fetch` killed with SIGKILL at
-//! seeded random moments, 50 times each, then run to the end. After every kill `storyline
+//! seeded random moments, 50 times each and on each backend (the SQLite file, and a fresh
+//! PostgreSQL database on `STORYLINE_TEST_POSTGRES`, default the local server; `skip` skips
+//! those), then run to the end. After every kill `storyline
 //! check` must find the store sound (every write is one transaction, and a story whose brief
 //! is behind is marked dirty), and at the end every input article is stored exactly once and
 //! is in exactly one live story.
@@ -16,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 use storyline_model::ArticleId;
-use storyline_store::{SqliteStore, Store};
+use storyline_store::{Store, StoreLocation};
 
 /// Kills per command, as the issue asks.
 const KILLS: usize = 50;
@@ -139,15 +141,130 @@ fn corpus(events: usize, seed: u64) -> Vec<Item> {
     items
 }
 
-fn storyline(data_dir: &Path, args: &[&str]) -> Command {
+/// Where a run's store lives: a data directory (SQLite), or a PostgreSQL database (the data
+/// directory then holds nothing of the store).
+#[derive(Clone)]
+struct Target {
+    data_dir: PathBuf,
+    database: Option<String>,
+}
+
+impl Target {
+    fn location(&self) -> StoreLocation {
+        StoreLocation::from_parts(self.database.as_deref(), &self.data_dir)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn open(&self) -> Box<dyn Store> {
+        self.location().open().unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+/// Makes fresh stores for one test: data directories under `root`, and on PostgreSQL a new
+/// database each, dropped when the maker is.
+struct Stores {
+    root: PathBuf,
+    /// Tells this test's databases from another test's of the same process.
+    prefix: &'static str,
+    server: Option<String>,
+    created: Vec<String>,
+}
+
+impl Stores {
+    fn sqlite(root: &Path) -> Stores {
+        Stores {
+            root: root.to_path_buf(),
+            prefix: "",
+            server: None,
+            created: Vec::new(),
+        }
+    }
+
+    /// `None` when `STORYLINE_TEST_POSTGRES=skip`.
+    fn postgres(root: &Path, prefix: &'static str) -> Option<Stores> {
+        let server = std::env::var("STORYLINE_TEST_POSTGRES")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
+        if server.trim().eq_ignore_ascii_case("skip") {
+            eprintln!("STORYLINE_TEST_POSTGRES=skip: the PostgreSQL crash tests are skipped");
+            return None;
+        }
+        Some(Stores {
+            root: root.to_path_buf(),
+            prefix,
+            server: Some(server),
+            created: Vec::new(),
+        })
+    }
+
+    fn fresh(&mut self, name: &str) -> Target {
+        let data_dir = self.root.join(name);
+        let Some(server) = &self.server else {
+            return Target {
+                data_dir,
+                database: None,
+            };
+        };
+        let database = format!(
+            "storyline_crash_{}_{}_{name}",
+            std::process::id(),
+            self.prefix
+        );
+        let mut admin = postgres::Client::connect(server, postgres::NoTls).unwrap_or_else(|e| {
+            panic!(
+                "cannot reach PostgreSQL at {server} ({e}): start it, set \
+                 STORYLINE_TEST_POSTGRES to a server's URL, or set it to skip"
+            )
+        });
+        // Two statements: CREATE DATABASE cannot share an implicit transaction.
+        for statement in [
+            format!("DROP DATABASE IF EXISTS {database}"),
+            format!("CREATE DATABASE {database}"),
+        ] {
+            admin.batch_execute(&statement).unwrap_or_else(|e| {
+                let cause = e
+                    .as_db_error()
+                    .map_or_else(|| e.to_string(), |db| db.message().to_string());
+                panic!("{statement}: {cause}")
+            });
+        }
+        self.created.push(database.clone());
+        let base = server
+            .rsplit_once('/')
+            .map_or(server.as_str(), |(base, _)| base);
+        Target {
+            data_dir,
+            database: Some(format!("{base}/{database}")),
+        }
+    }
+}
+
+impl Drop for Stores {
+    fn drop(&mut self) {
+        let Some(server) = &self.server else {
+            return;
+        };
+        if let Ok(mut admin) = postgres::Client::connect(server, postgres::NoTls) {
+            for database in &self.created {
+                let _ = admin
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+fn storyline(target: &Target, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_storyline"));
     command
         .args(args)
         .arg("--data-dir")
-        .arg(data_dir)
+        .arg(&target.data_dir)
         .env_remove("STORYLINE_DATA_DIR")
+        .env_remove("STORYLINE_DATABASE_URL")
         .env_remove("STORYLINE_CONFIG")
         .env("RUST_LOG", "off");
+    if let Some(database) = &target.database {
+        command.arg("--database").arg(database);
+    }
     command
 }
 
@@ -157,7 +274,7 @@ fn output(mut command: Command) -> Output {
 
 /// How long one uninterrupted run of `args` takes on a fresh store in `scratch`: the range
 /// the kills are spread over.
-fn full_run_time(scratch: &Path, args: &[&str]) -> Duration {
+fn full_run_time(scratch: &Target, args: &[&str]) -> Duration {
     let started = Instant::now();
     ok(&output(storyline(scratch, args)));
     started.elapsed()
@@ -165,7 +282,7 @@ fn full_run_time(scratch: &Path, args: &[&str]) -> Duration {
 
 /// Starts `args`, kills it with SIGKILL after a seeded delay in `0..span`, then requires
 /// `storyline check` to pass on what it left.
-fn kill_and_check(data_dir: &Path, args: &[&str], span: Duration, rng: &mut Rng, round: usize) {
+fn kill_and_check(data_dir: &Target, args: &[&str], span: Duration, rng: &mut Rng, round: usize) {
     let mut child = storyline(data_dir, args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -186,9 +303,9 @@ fn kill_and_check(data_dir: &Path, args: &[&str], span: Duration, rng: &mut Rng,
 }
 
 /// Every expected article stored once, each in exactly one live story, and the check clean.
-fn assert_complete(data_dir: &Path, expected: &BTreeSet<ArticleId>) {
+fn assert_complete(data_dir: &Target, expected: &BTreeSet<ArticleId>) {
     ok(&output(storyline(data_dir, &["check"])));
-    let store = SqliteStore::open(data_dir).unwrap_or_else(|e| panic!("{e}"));
+    let store = data_dir.open();
     let stored: Vec<ArticleId> = store
         .all_articles()
         .expect("articles")
@@ -218,10 +335,10 @@ fn assert_complete(data_dir: &Path, expected: &BTreeSet<ArticleId>) {
     );
 }
 
-fn stored_ids(items: &[Item], data_dir: &Path, args: &[&str]) -> BTreeSet<ArticleId> {
+fn stored_ids(items: &[Item], data_dir: &Target, args: &[&str]) -> BTreeSet<ArticleId> {
     // The ids the pipeline gives these articles: whatever one clean run stores.
     ok(&output(storyline(data_dir, args)));
-    let store = SqliteStore::open(data_dir).unwrap_or_else(|e| panic!("{e}"));
+    let store = data_dir.open();
     let ids: BTreeSet<ArticleId> = store
         .all_articles()
         .expect("articles")
@@ -232,11 +349,10 @@ fn stored_ids(items: &[Item], data_dir: &Path, args: &[&str]) -> BTreeSet<Articl
     ids
 }
 
-#[test]
-fn import_killed_fifty_times_loses_and_duplicates_nothing() {
+/// The import test on the stores `stores` makes.
+fn import_killed_fifty_times(stores: &mut Stores, input_dir: &Path) {
     let items = corpus(120, 5);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let input = dir.path().join("articles.jsonl");
+    let input = input_dir.join("articles.jsonl");
     let lines: Vec<String> = items
         .iter()
         .map(|item| {
@@ -253,16 +369,30 @@ fn import_killed_fifty_times_loses_and_duplicates_nothing() {
     std::fs::write(&input, lines.join("\n")).expect("write the input");
     let input = input.to_str().expect("a UTF-8 path");
     let args = ["import", input];
-    let span = full_run_time(&dir.path().join("timing"), &args);
-    let expected = stored_ids(&items, &dir.path().join("reference"), &args);
+    let span = full_run_time(&stores.fresh("timing"), &args);
+    let expected = stored_ids(&items, &stores.fresh("reference"), &args);
 
-    let data_dir = dir.path().join("killed");
+    let target = stores.fresh("killed");
     let mut rng = Rng(16);
     for round in 0..KILLS {
-        kill_and_check(&data_dir, &args, span, &mut rng, round);
+        kill_and_check(&target, &args, span, &mut rng, round);
     }
-    ok(&output(storyline(&data_dir, &args)));
-    assert_complete(&data_dir, &expected);
+    ok(&output(storyline(&target, &args)));
+    assert_complete(&target, &expected);
+}
+
+#[test]
+fn import_killed_fifty_times_loses_and_duplicates_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    import_killed_fifty_times(&mut Stores::sqlite(dir.path()), dir.path());
+}
+
+#[test]
+fn import_killed_fifty_times_on_postgres_loses_and_duplicates_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    if let Some(mut stores) = Stores::postgres(dir.path(), "import") {
+        import_killed_fifty_times(&mut stores, dir.path());
+    }
 }
 
 /// RSS feeds on disk, one per outlet, each item's page an HTML file beside them.
@@ -321,32 +451,45 @@ fn write_feeds(items: &[Item], dir: &Path) -> Vec<PathBuf> {
     feeds
 }
 
-fn subscribe(data_dir: &Path, feeds: &[PathBuf]) {
+fn subscribe(data_dir: &Target, feeds: &[PathBuf]) {
     for feed in feeds {
         let url = format!("file://{}", feed.display());
         ok(&output(storyline(data_dir, &["feeds", "add", &url])));
     }
 }
 
-#[test]
-fn fetch_killed_fifty_times_loses_and_duplicates_nothing() {
+/// The fetch test on the stores `stores` makes.
+fn fetch_killed_fifty_times(stores: &mut Stores, input_dir: &Path) {
     let items = corpus(60, 9);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let feeds = write_feeds(&items, dir.path());
+    let feeds = write_feeds(&items, input_dir);
     let args = ["fetch"];
-    let timing = dir.path().join("timing");
+    let timing = stores.fresh("timing");
     subscribe(&timing, &feeds);
     let span = full_run_time(&timing, &args);
-    let reference = dir.path().join("reference");
+    let reference = stores.fresh("reference");
     subscribe(&reference, &feeds);
     let expected = stored_ids(&items, &reference, &args);
 
-    let data_dir = dir.path().join("killed");
-    subscribe(&data_dir, &feeds);
+    let target = stores.fresh("killed");
+    subscribe(&target, &feeds);
     let mut rng = Rng(23);
     for round in 0..KILLS {
-        kill_and_check(&data_dir, &args, span, &mut rng, round);
+        kill_and_check(&target, &args, span, &mut rng, round);
     }
-    ok(&output(storyline(&data_dir, &args)));
-    assert_complete(&data_dir, &expected);
+    ok(&output(storyline(&target, &args)));
+    assert_complete(&target, &expected);
+}
+
+#[test]
+fn fetch_killed_fifty_times_loses_and_duplicates_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fetch_killed_fifty_times(&mut Stores::sqlite(dir.path()), dir.path());
+}
+
+#[test]
+fn fetch_killed_fifty_times_on_postgres_loses_and_duplicates_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    if let Some(mut stores) = Stores::postgres(dir.path(), "fetch") {
+        fetch_killed_fifty_times(&mut stores, dir.path());
+    }
 }

@@ -55,8 +55,12 @@ const RELATED_MIN_SCORE: f32 = 0.18;
 /// overlap alone (at least 0.3 of the weight) shares some of them.
 const INDEXED_TERMS: usize = 40;
 
-/// Stories sharing the most index keys with a story that are compared with it exactly.
-const RELATED_CANDIDATES: usize = 200;
+/// Stories sharing the most index keys with a story that are compared with it exactly (a
+/// brief links six at most).
+const RELATED_CANDIDATES: usize = 60;
+
+/// The rarest keys a story shares that its relatives are looked up by.
+const RELATED_LOOKUP_KEYS: usize = 24;
 
 /// Index keys: entity names and terms kept apart by a prefix.
 fn entity_key(name: &str) -> String {
@@ -86,14 +90,16 @@ impl Profile {
     fn row(&self, story: &StoryId) -> StoryProfileRow {
         StoryProfileRow {
             story: story.clone(),
-            // Maps of strings and numbers always encode.
-            profile: serde_json::to_vec(self).unwrap_or_default(),
+            // Maps of strings and numbers always encode; postcard, not JSON: a related-story
+            // search decodes dozens of profiles of thousands of terms each (JSON took a fifth
+            // of a refresh's time).
+            profile: postcard::to_stdvec(self).unwrap_or_default(),
             keys: self.keys(),
         }
     }
 
     fn from_row(row: &StoryProfileRow) -> Option<Profile> {
-        serde_json::from_slice(&row.profile).ok()
+        postcard::from_bytes(&row.profile).ok()
     }
 }
 
@@ -176,27 +182,50 @@ impl StoryProfiles {
         let Some(me) = self.profiles.get(story) else {
             return Ok(Vec::new());
         };
-        let candidates = store.story_profiles_by_keys(&me.keys(), RELATED_CANDIDATES)?;
-        let my_entities: Vec<String> = me.entities.keys().cloned().collect();
-        let entity_keys: Vec<String> = my_entities.iter().map(|k| entity_key(k)).collect();
-        let counts = store.story_profile_key_counts(&entity_keys)?;
-        let stories_naming: BTreeMap<String, usize> = my_entities
+        // The keys this story shares with the fewest others find its relatives: a key held
+        // by thousands of stories ("police") says little and would make the lookup read
+        // them all.
+        let keys = me.keys();
+        let counts = store.story_profile_key_counts(&keys)?;
+        let mut by_rarity: Vec<(u64, &String)> = counts
+            .iter()
+            .copied()
+            .zip(&keys)
+            .filter(|(count, _)| *count > 1)
+            .collect();
+        by_rarity.sort();
+        let lookup: Vec<String> = by_rarity
             .into_iter()
-            .zip(counts)
-            .map(|(key, count)| (key, usize::try_from(count).unwrap_or(usize::MAX)))
+            .take(RELATED_LOOKUP_KEYS)
+            .map(|(_, key)| key.clone())
+            .collect();
+        let candidates = store.story_profiles_by_keys(&lookup, RELATED_CANDIDATES)?;
+        let stories_naming: BTreeMap<String, usize> = keys
+            .iter()
+            .zip(&counts)
+            .filter_map(|(key, count)| {
+                let name = key.strip_prefix("e:")?;
+                Some((
+                    name.to_string(),
+                    usize::try_from(*count).unwrap_or(usize::MAX),
+                ))
+            })
             .collect();
         let mut related = Vec::new();
         for row in candidates {
             if &row.story == story {
                 continue;
             }
-            let Some(other) = self
-                .profiles
-                .get(&row.story)
-                .cloned()
-                .or_else(|| Profile::from_row(&row))
-            else {
-                continue;
+            let decoded;
+            let other = match self.profiles.get(&row.story) {
+                Some(profile) => profile,
+                None => match Profile::from_row(&row) {
+                    Some(profile) => {
+                        decoded = profile;
+                        &decoded
+                    }
+                    None => continue,
+                },
             };
             let Some(other_story) = store.story(&row.story)? else {
                 continue;
@@ -204,7 +233,7 @@ impl StoryProfiles {
             if other_story.merged_into.is_some() {
                 continue;
             }
-            if let Some(found) = compare(me, &other, other_story, &stories_naming)
+            if let Some(found) = compare(me, other, other_story, &stories_naming)
                 && found.score >= RELATED_MIN_SCORE
             {
                 related.push(found);

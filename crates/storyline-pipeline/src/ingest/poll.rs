@@ -107,14 +107,17 @@ pub async fn poll_feeds(
     now: DateTime<Utc>,
     progress: &dyn Fn(Progress),
 ) -> Result<FetchReport, PipelineError> {
-    let feeds = store.feeds()?;
+    let feeds = off_runtime(|| {
+        let store: &mut dyn Store = store;
+        store.feeds()
+    })?;
     let mut poll = Poll {
         feeds: feeds.into_iter().map(FeedPoll::new).collect(),
         limits: limits.clone(),
         now,
         run_deadline: Instant::now() + limits.run_budget,
         report: FetchReport::default(),
-        deduper: Deduper::for_store(store)?,
+        deduper: off_runtime(|| Deduper::for_store(store))?,
         taken: HashSet::new(),
         next_feed: 0,
         next_item_feed: 0,
@@ -233,7 +236,7 @@ impl Poll {
         &mut self,
         fetcher: &'a Fetcher,
         tasks: &mut FuturesUnordered<Task<'a>>,
-        store: &dyn Store,
+        store: &mut dyn Store,
     ) -> Result<(), PipelineError> {
         let now = Instant::now();
         self.defer_items_out_of_time(now);
@@ -331,14 +334,19 @@ impl Poll {
     fn take_new_item(
         &mut self,
         index: usize,
-        store: &dyn Store,
+        store: &mut dyn Store,
     ) -> Result<Option<FeedItem>, PipelineError> {
         let Some(item) = self.feeds[index].pending.pop_front() else {
             return Ok(None);
         };
         let ids = feed_item_ids(&item);
         for id in &ids {
-            if self.taken.contains(id) || store.has_article(id)? {
+            if self.taken.contains(id)
+                || off_runtime(|| {
+                    let store: &mut dyn Store = store;
+                    store.has_article(id)
+                })?
+            {
                 return Ok(None);
             }
         }
@@ -357,7 +365,7 @@ impl Poll {
     }
 
     /// Takes in what a task came back with.
-    fn task_done(&mut self, done: TaskDone, store: &dyn Store) -> Result<(), PipelineError> {
+    fn task_done(&mut self, done: TaskDone, store: &mut dyn Store) -> Result<(), PipelineError> {
         match done {
             TaskDone::Feed { feed, outcome } => self.feed_fetched(feed, outcome, store),
             TaskDone::Item {
@@ -402,7 +410,7 @@ impl Poll {
         &mut self,
         index: usize,
         outcome: Result<FetchOutcome, ItemFailure>,
-        store: &dyn Store,
+        store: &mut dyn Store,
     ) -> Result<(), PipelineError> {
         let state = &mut self.feeds[index];
         state.stage = Stage::Items;
@@ -502,12 +510,13 @@ impl Poll {
             })
             .collect();
         let articles: Vec<Article> = found.into_iter().map(|found| found.article).collect();
-        let (new, copies) = store_batch(store, &mut self.deduper, articles)?;
+        let deduper = &mut self.deduper;
+        let (new, copies) = off_runtime(|| store_batch(store, deduper, articles))?;
         self.report.new_articles += new;
         self.report.copies += copies;
         // The item's own link and guid become aliases of the stored article, so the next poll
         // knows the item even when its link is a tracking redirect to the canonical page.
-        store.add_article_aliases(&aliases)?;
+        off_runtime(|| store.add_article_aliases(&aliases))?;
 
         let state = &mut self.feeds[index];
         if state.deferred > 0 && state.failure.is_none() {
@@ -549,7 +558,7 @@ impl Poll {
         }
         // Saved after its articles: a crash in between means the next poll fetches the feed
         // again instead of skipping its items.
-        store.update_feed_state(feed)?;
+        off_runtime(|| store.update_feed_state(feed))?;
         progress(Progress::FeedDone {
             url: feed.url.clone(),
             new_articles: new,
@@ -610,9 +619,12 @@ fn feed_item_ids(item: &FeedItem) -> Vec<ArticleId> {
 
 /// True when the item's link or guid already names a stored article (directly or as an
 /// alias recorded by an earlier poll).
-fn already_stored(store: &dyn Store, item: &FeedItem) -> Result<bool, PipelineError> {
+fn already_stored(store: &mut dyn Store, item: &FeedItem) -> Result<bool, PipelineError> {
     for id in feed_item_ids(item) {
-        if store.has_article(&id)? {
+        if off_runtime(|| {
+            let store: &mut dyn Store = store;
+            store.has_article(&id)
+        })? {
             return Ok(true);
         }
     }
@@ -765,4 +777,13 @@ fn non_empty_or_host(name: &str, url: &str) -> String {
     } else {
         name.trim().to_string()
     }
+}
+
+/// Runs a store call off the thread that drives the poll's async runtime. A store call
+/// blocks (SQLite's disk I/O), and the PostgreSQL client drives a runtime of its own, which
+/// tokio refuses on a thread already driving one. A scoped thread costs some tens of
+/// microseconds, and a poll makes a few store calls per feed.
+fn off_runtime<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| scope.spawn(work).join())
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }

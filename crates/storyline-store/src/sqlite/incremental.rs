@@ -297,13 +297,19 @@ impl SqliteStore {
             move |e| sql_error(&label, op, e)
         };
         let tx = self.write_transaction("story profile")?;
-        let known = super::exists(&tx, "SELECT 1 FROM stories WHERE id = ?1", story)
+        let merged: Option<Option<String>> = tx
+            .query_row(
+                "SELECT merged_into FROM stories WHERE id = ?1",
+                [story],
+                |row| row.get(0),
+            )
+            .optional()
             .map_err(err(format!("look up story {story}")))?;
-        if !known {
+        let Some(merged_into) = merged else {
             return Err(StoreError::NotFound {
                 what: format!("story {story}"),
             });
-        }
+        };
         tx.execute(
             "INSERT INTO story_profiles (story_id, profile) VALUES (?1, ?2) \
              ON CONFLICT (story_id) DO UPDATE SET profile = excluded.profile",
@@ -315,7 +321,9 @@ impl SqliteStore {
             [story],
         )
         .map_err(err(format!("clear the profile keys of story {story}")))?;
-        {
+        // A merged story is no story of its own: its profile is kept, unindexed, so the key
+        // counts (kept by triggers) stay counts of live stories.
+        if merged_into.is_none() {
             let mut insert = tx
                 .prepare_cached(
                     "INSERT OR IGNORE INTO story_profile_keys (key, story_id) VALUES (?1, ?2)",
@@ -388,16 +396,17 @@ impl SqliteStore {
     ) -> Result<Vec<u64>, StoreError> {
         let mut counts = Vec::with_capacity(keys.len());
         for key in keys {
-            let count: i64 = self
+            // Kept by the triggers of migration 0006: one indexed read per key.
+            let count: Option<i64> = self
                 .conn
-                .prepare_cached(
-                    "SELECT COUNT(*) FROM story_profile_keys k \
-                     JOIN stories s ON s.id = k.story_id AND s.merged_into IS NULL \
-                     WHERE k.key = ?1",
-                )
-                .and_then(|mut stmt| stmt.query_row([key], |row| row.get(0)))
+                .prepare_cached("SELECT stories FROM story_profile_key_counts WHERE key = ?1")
+                .and_then(|mut stmt| stmt.query_row([key], |row| row.get(0)).optional())
                 .map_err(|e| self.sql_error("count stories by profile key", e))?;
-            counts.push(to_u64(&self.label, "profile key count", count)?);
+            counts.push(to_u64(
+                &self.label,
+                "profile key count",
+                count.unwrap_or(0),
+            )?);
         }
         Ok(counts)
     }

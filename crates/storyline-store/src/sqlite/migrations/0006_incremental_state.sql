@@ -156,3 +156,24 @@ CREATE TRIGGER story_change_after_brief_insert AFTER INSERT ON briefs BEGIN
     SELECT new.story_id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM story_changes)
     WHERE NOT EXISTS (SELECT 1 FROM story_changes WHERE story_id = new.story_id);
 END;
+
+-- How many live stories' profiles hold each key, kept by triggers, so a related-story search
+-- can pick the rarest keys it shares without counting long lists; a story merged into
+-- another loses its profile (it is no longer a story of its own).
+CREATE TABLE story_profile_key_counts (
+    key             TEXT PRIMARY KEY NOT NULL,
+    stories         INTEGER NOT NULL CHECK (stories >= 0)
+) WITHOUT ROWID;
+CREATE TRIGGER profile_key_count_after_insert AFTER INSERT ON story_profile_keys BEGIN
+    UPDATE story_profile_key_counts SET stories = stories + 1 WHERE key = new.key;
+    INSERT INTO story_profile_key_counts (key, stories) SELECT new.key, 1
+    WHERE NOT EXISTS (SELECT 1 FROM story_profile_key_counts WHERE key = new.key);
+END;
+CREATE TRIGGER profile_key_count_after_delete AFTER DELETE ON story_profile_keys BEGIN
+    UPDATE story_profile_key_counts SET stories = stories - 1 WHERE key = old.key;
+END;
+CREATE TRIGGER profile_dropped_after_merge AFTER UPDATE OF merged_into ON stories
+WHEN new.merged_into IS NOT NULL BEGIN
+    DELETE FROM story_profile_keys WHERE story_id = new.id;
+    DELETE FROM story_profiles WHERE story_id = new.id;
+END;
