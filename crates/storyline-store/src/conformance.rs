@@ -76,6 +76,10 @@ pub const CHECKS: &[(&str, Check)] = &[
         stories_upsert_and_list_most_recent_first,
     ),
     (
+        "renaming_changes_only_a_live_storys_headline",
+        renaming_changes_only_a_live_storys_headline,
+    ),
+    (
         "memberships_upsert_and_move_between_stories",
         memberships_upsert_and_move_between_stories,
     ),
@@ -713,6 +717,41 @@ fn marking_duplicates(store: &mut dyn Store) {
 
 // ---------------------------------------------------------------------------------------
 // Stories
+
+fn renaming_changes_only_a_live_storys_headline(store: &mut dyn Store) {
+    let live = story("s-live", "Strike begins", at(1, 9));
+    let mut merged = story("s-merged", "Ferries cancelled", at(2, 9));
+    merged.merged_into = Some(live.id.clone());
+    store
+        .save_stories(&[live.clone(), merged.clone()], &[])
+        .expect("save");
+    let generation = store.generation().expect("generation");
+    assert!(
+        store
+            .rename_story(&live.id, "Strike enters second week")
+            .expect("rename")
+    );
+    let mut renamed = live.clone();
+    renamed.headline = "Strike enters second week".to_string();
+    assert_eq!(store.story(&live.id).expect("story"), Some(renamed));
+    assert!(
+        store.generation().expect("generation") > generation,
+        "a rename is a change the web listing must see"
+    );
+    // A merged or unknown story is left alone.
+    assert!(
+        !store
+            .rename_story(&merged.id, "Ferries back")
+            .expect("rename")
+    );
+    assert_eq!(store.story(&merged.id).expect("story"), Some(merged));
+    assert!(
+        !store
+            .rename_story(&sid("s-missing"), "Nothing")
+            .expect("rename")
+    );
+    assert_eq!(store.story(&sid("s-missing")).expect("story"), None);
+}
 
 fn stories_upsert_and_list_most_recent_first(store: &mut dyn Store) {
     let older = story("s-older", "Strike begins", at(1, 9));

@@ -257,6 +257,10 @@ pub trait Store: Send {
         stories: &[Story],
         memberships: &[StoryArticle],
     ) -> Result<(), StoreError>;
+    /// Sets the headline of a live story and nothing else; false (changing nothing) when the
+    /// story is unknown or merged. How a brief names its story: saving the whole row the
+    /// writer read could undo what a clustering pass of another worker saved meanwhile.
+    fn rename_story(&mut self, id: &StoryId, headline: &str) -> Result<bool, StoreError>;
     /// Stories not merged into another, most recently updated first, then by id.
     fn stories(&self) -> Result<Vec<Story>, StoreError>;
     /// One story, merged or not.

@@ -153,6 +153,14 @@ pub struct RunArgs {
     /// Only poll and process; do not serve.
     #[arg(long)]
     pub no_serve: bool,
+    /// Run as one of several workers sharing the store (PostgreSQL, or one SQLite file on
+    /// one machine): each poll leases the feeds that are due, clusters when it holds the
+    /// clustering lease, and writes the briefs of the dirty stories it leases.
+    #[arg(long)]
+    pub worker: bool,
+    /// This worker's name in the store's leases (default: host name and process id).
+    #[arg(long, value_name = "NAME", requires = "worker")]
+    pub worker_id: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -17,7 +17,8 @@ pub use render::to_markdown;
 
 use crate::PipelineError;
 use chrono::{DateTime, Utc};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
 use storyline_model::{Article, ArticleId, Brief, BriefEngine, KbEntity, Story, StoryId};
 use storyline_store::Store;
 
@@ -61,6 +62,21 @@ pub struct BriefReport {
     pub write_seconds: Vec<f64>,
 }
 
+/// Which dirty stories a refresh visits.
+#[derive(Debug, Clone, Copy)]
+pub enum DirtyStories<'a> {
+    /// Every dirty story, read at once: one process owns the store.
+    All,
+    /// Stories leased to `worker`, `batch` at a time ([`Store::lease_dirty_stories`]), so
+    /// that workers sharing a store write different briefs. A batch is released once its
+    /// briefs are written; a lease not released (the worker died) lapses after `lease`.
+    Leased {
+        worker: &'a str,
+        batch: usize,
+        lease: Duration,
+    },
+}
+
 /// Writes a new brief version for every live story whose set of articles differs from the
 /// input of its latest brief (or that has none yet). Stories are handled oldest first, so a
 /// follow-up's "How we got here" can link to the earlier story's headline.
@@ -74,11 +90,84 @@ pub fn refresh_briefs(
     writer: &dyn Generator,
     now: DateTime<Utc>,
 ) -> Result<BriefReport, PipelineError> {
-    let dirty = store.dirty_stories(usize::MAX)?;
-    let mut report = BriefReport::default();
-    let mut written_ids = Vec::new();
-    let mut all_profiles = StoryProfiles::default();
-    for batch in dirty.chunks(PROFILE_BATCH) {
+    refresh_briefs_of(store, writer, now, DirtyStories::All)
+}
+
+/// [`refresh_briefs`] over the dirty stories `which` selects: all of them, or those this
+/// worker can lease, until none is left that it has not tried.
+pub fn refresh_briefs_of(
+    store: &mut dyn Store,
+    writer: &dyn Generator,
+    now: DateTime<Utc>,
+    which: DirtyStories<'_>,
+) -> Result<BriefReport, PipelineError> {
+    let mut refresh = Refresh::default();
+    match which {
+        DirtyStories::All => {
+            let dirty = store.dirty_stories(usize::MAX)?;
+            for batch in dirty.chunks(PROFILE_BATCH) {
+                refresh.write_batch(store, writer, now, batch)?;
+            }
+        }
+        DirtyStories::Leased {
+            worker,
+            batch,
+            lease,
+        } => {
+            // The mark each story had when this worker last tried it: a story that failed
+            // comes back in the next lease with the same mark and is not tried again (it
+            // stays dirty for the next refresh); one that changed meanwhile is.
+            let mut tried: HashMap<StoryId, u64> = HashMap::new();
+            loop {
+                let leased = store.lease_dirty_stories(worker, batch.max(1), lease, Utc::now())?;
+                let fresh: Vec<(StoryId, u64)> = leased
+                    .iter()
+                    .filter(|(id, mark)| tried.get(id) != Some(mark))
+                    .cloned()
+                    .collect();
+                let ids: Vec<StoryId> = leased.into_iter().map(|(id, _)| id).collect();
+                if fresh.is_empty() {
+                    store.release_stories(worker, &ids)?;
+                    break;
+                }
+                tried.extend(fresh.iter().cloned());
+                let written = refresh.write_batch(store, writer, now, &fresh);
+                // Released whatever happened: a store error ends the refresh, and the
+                // stories are better free for another worker than leased until expiry.
+                let released = store.release_stories(worker, &ids);
+                written?;
+                released?;
+            }
+        }
+    }
+    let Refresh {
+        report,
+        written_ids,
+        mut profiles,
+    } = refresh;
+    // Only now do the written stories' profiles take their new brief's lead: every brief of
+    // this refresh saw the others as they were when it began.
+    profiles.refresh_leads(store, &written_ids)?;
+    Ok(report)
+}
+
+/// What a refresh has done so far.
+#[derive(Default)]
+struct Refresh {
+    report: BriefReport,
+    written_ids: Vec<StoryId>,
+    profiles: StoryProfiles,
+}
+
+impl Refresh {
+    /// Writes the briefs of one batch of dirty stories (with their dirty marks).
+    fn write_batch(
+        &mut self,
+        store: &mut dyn Store,
+        writer: &dyn Generator,
+        now: DateTime<Utc>,
+        batch: &[(StoryId, u64)],
+    ) -> Result<(), PipelineError> {
         let mut stories = Vec::with_capacity(batch.len());
         for (id, mark) in batch {
             if let Some(story) = store.story(id)? {
@@ -87,6 +176,7 @@ pub fn refresh_briefs(
         }
         let rows: Vec<Story> = stories.iter().map(|(story, _)| story.clone()).collect();
         let profiles = StoryProfiles::update(store, &rows)?;
+        let report = &mut self.report;
         for (story, mark) in &stories {
             let Some(context) = story_context(&*store, story, &profiles, now, true)? else {
                 report.unchanged += 1;
@@ -102,24 +192,19 @@ pub fn refresh_briefs(
                     // A story is listed under its latest brief's headline (clustering names it
                     // after its first article until then).
                     if story.headline != brief.headline {
-                        let mut renamed = story.clone();
-                        renamed.headline = brief.headline.clone();
-                        store.save_stories(&[renamed], &[])?;
+                        store.rename_story(&story.id, &brief.headline)?;
                     }
                     store.mark_brief_current(&story.id, *mark)?;
                     report.written.push((story.id.clone(), version));
-                    written_ids.push(story.id.clone());
+                    self.written_ids.push(story.id.clone());
                 }
                 // Left dirty: tried again at the next refresh.
                 Err(err) => report.errors.push(format!("story {}: {err}", story.id)),
             }
         }
-        all_profiles.extend(profiles);
+        self.profiles.extend(profiles);
+        Ok(())
     }
-    // Only now do the written stories' profiles take their new brief's lead: every brief of
-    // this refresh saw the others as they were when it began.
-    all_profiles.refresh_leads(store, &written_ids)?;
-    Ok(report)
 }
 
 /// Dirty stories profiled together (profiles are made from the stories' articles).

@@ -18,7 +18,7 @@ mod import;
 mod poll;
 
 pub use import::{DEFAULT_MAX_TEXT_BYTES, ImportLimits, ImportLine, JsonlReader, MAX_TITLE_BYTES};
-pub use poll::{FetchReport, PollLimits, Progress, poll_feeds};
+pub use poll::{FetchReport, PollLimits, Progress, poll_feeds, poll_these_feeds};
 pub use storyline_fetch::{FailureKind, ItemFailure};
 
 use crate::PipelineError;

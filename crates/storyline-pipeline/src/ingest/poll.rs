@@ -111,6 +111,19 @@ pub async fn poll_feeds(
         let store: &mut dyn Store = store;
         store.feeds()
     })?;
+    poll_these_feeds(store, feeds, fetcher, limits, now, progress).await
+}
+
+/// [`poll_feeds`] for the given feeds only (the ones a worker leased): each is polled once,
+/// and its poll state stored, as [`poll_feeds`] does for every stored feed.
+pub async fn poll_these_feeds(
+    store: &mut dyn Store,
+    feeds: Vec<Feed>,
+    fetcher: &Fetcher,
+    limits: &PollLimits,
+    now: DateTime<Utc>,
+    progress: &dyn Fn(Progress),
+) -> Result<FetchReport, PipelineError> {
     let mut poll = Poll {
         feeds: feeds.into_iter().map(FeedPoll::new).collect(),
         limits: limits.clone(),

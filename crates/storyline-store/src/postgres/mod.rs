@@ -882,6 +882,18 @@ impl Store for PgStore {
         })
     }
 
+    fn rename_story(&mut self, id: &StoryId, headline: &str) -> Result<bool, StoreError> {
+        self.write("story rename", |s| {
+            lock_generation(s)?;
+            let live = s.execute(
+                &format!("rename story {id}"),
+                "UPDATE stories SET headline = $2 WHERE id = $1 AND merged_into IS NULL",
+                &[&id.as_str(), &headline],
+            )?;
+            Ok(live == 1)
+        })
+    }
+
     fn stories(&self) -> Result<Vec<Story>, StoreError> {
         self.query_stories(
             "list stories",

@@ -709,6 +709,18 @@ impl Store for SqliteStore {
             .map_err(|e| sql_error(&label, "commit story batch", e))
     }
 
+    fn rename_story(&mut self, id: &StoryId, headline: &str) -> Result<bool, StoreError> {
+        let op = format!("rename story {id}");
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE stories SET headline = ?2 WHERE id = ?1 AND merged_into IS NULL",
+            )
+            .and_then(|mut stmt| stmt.execute(params![id.as_str(), headline]))
+            .map_err(|e| self.sql_error(&op, e))?;
+        Ok(changed == 1)
+    }
+
     fn stories(&self) -> Result<Vec<Story>, StoreError> {
         self.query_stories(
             "list stories",

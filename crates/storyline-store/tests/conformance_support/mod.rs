@@ -76,6 +76,7 @@ macro_rules! conformance_tests {
             unclustered_articles_exclude_story_members,
             marking_duplicates,
             stories_upsert_and_list_most_recent_first,
+            renaming_changes_only_a_live_storys_headline,
             memberships_upsert_and_move_between_stories,
             a_failing_story_batch_leaves_nothing,
             resolving_story_ids_and_prefixes,

@@ -1,8 +1,10 @@
 //! `storyline fetch`, `storyline run` and `storyline import`: getting articles in, then
 //! clustering and briefing them. `run` also serves (see `serve.rs`) unless `--no-serve`, and
-//! records each poll's fetch and brief reports in the server's metrics.
+//! records each poll's fetch and brief reports in the server's metrics; `run --worker` polls
+//! as one of several workers sharing the store (see `worker.rs`).
 
 use super::serve::{RunningServer, server_runtime, start};
+use super::worker::{Worker, worker_poll};
 use super::{describe, open_store, process};
 use crate::cli::RunArgs;
 use crate::config::Config;
@@ -139,11 +141,27 @@ fn poll_loop(
 ) -> Result<()> {
     let interval = Duration::from_secs(args.interval.unwrap_or(config.run.interval_secs).max(1));
     let mut polls = 0u64;
-    // The clusterer stays in memory from poll to poll.
+    // The clusterer stays in memory from poll to poll (a worker's is reloaded when another
+    // worker clustered meanwhile: the saved state's version tells).
     let mut cache = ClusterCache::new();
+    let worker = args
+        .worker
+        .then(|| Worker::new(args.worker_id.clone(), interval));
+    if let Some(worker) = &worker {
+        outln!(
+            "worker {} polling every {} s",
+            worker.id,
+            interval.as_secs()
+        )?;
+    }
     loop {
         polls += 1;
-        match poll_and_process(config, store, fetcher, runtime, &mut cache, quiet) {
+        let polled = match &worker {
+            Some(worker) => worker_poll(config, store, fetcher, runtime, &mut cache, worker, quiet)
+                .map(|poll| (poll.fetched, poll.briefs)),
+            None => poll_and_process(config, store, fetcher, runtime, &mut cache, quiet),
+        };
+        match polled {
             Ok((fetched, briefs)) => {
                 metrics.record_poll(&fetched);
                 metrics.record_briefs(&briefs);

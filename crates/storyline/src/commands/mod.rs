@@ -9,6 +9,7 @@ mod kb;
 mod read;
 mod serve;
 mod tools;
+mod worker;
 
 use crate::cli::{Cli, Command};
 use crate::config::{Config, EngineKind};
