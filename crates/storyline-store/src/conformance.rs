@@ -9,7 +9,7 @@
 
 use crate::{
     ClusterStateChanges, ClusterStoryRow, ClusterTermRow, NearDuplicateKey, Store, StoreCounts,
-    StoreError, StoreErrorKind, StoryProfileRow,
+    StoreError, StoreErrorKind, StoryEntityRow, StoryProfileRow,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use storyline_model::{
@@ -205,6 +205,50 @@ pub const CHECKS: &[(&str, Check)] = &[
     (
         "the_clustering_lease_has_one_holder_until_it_expires",
         the_clustering_lease_has_one_holder_until_it_expires,
+    ),
+    (
+        "articles_are_listed_in_insertion_order_a_page_at_a_time",
+        articles_are_listed_in_insertion_order_a_page_at_a_time,
+    ),
+    (
+        "near_duplicate_keys_are_read_back_by_id",
+        near_duplicate_keys_are_read_back_by_id,
+    ),
+    (
+        "article_aliases_are_listed_by_alias",
+        article_aliases_are_listed_by_alias,
+    ),
+    (
+        "every_story_is_listed_by_id_merged_ones_too",
+        every_story_is_listed_by_id_merged_ones_too,
+    ),
+    (
+        "memberships_are_listed_by_article",
+        memberships_are_listed_by_article,
+    ),
+    (
+        "briefs_are_listed_by_story_and_version_and_imported_with_their_versions",
+        briefs_are_listed_by_story_and_version_and_imported_with_their_versions,
+    ),
+    (
+        "story_entities_are_listed_and_imported_as_rows",
+        story_entities_are_listed_and_imported_as_rows,
+    ),
+    (
+        "kb_entries_are_listed_by_source_and_id",
+        kb_entries_are_listed_by_source_and_id,
+    ),
+    (
+        "cluster_state_is_listed_in_parts_and_imported_with_its_version",
+        cluster_state_is_listed_in_parts_and_imported_with_its_version,
+    ),
+    (
+        "story_profiles_are_listed_with_their_keys",
+        story_profiles_are_listed_with_their_keys,
+    ),
+    (
+        "dirty_marks_are_listed_and_imported_exactly",
+        dirty_marks_are_listed_and_imported_exactly,
     ),
 ];
 
@@ -2494,5 +2538,639 @@ fn the_clustering_lease_has_one_holder_until_it_expires(store: &mut dyn Store) {
         !store
             .try_lock_clustering(WORKER_B, LEASE, expired)
             .expect("lock")
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Copying a store: every table a page at a time, and the imports of what no ordinary write
+// reproduces.
+
+fn articles_only(page: &[(u64, Article)]) -> Vec<Article> {
+    page.iter().map(|(_, article)| article.clone()).collect()
+}
+
+fn articles_are_listed_in_insertion_order_a_page_at_a_time(store: &mut dyn Store) {
+    assert!(store.articles_after(0, 10).expect("page").is_empty());
+    // Inserted out of publication order: the listing follows insertion.
+    let later = dated("later", 5, 9);
+    let full = full_article();
+    let earlier = dated("earlier", 1, 9);
+    insert(store, &[later.clone(), full.clone()]);
+    insert(store, &[earlier.clone(), later.clone()]);
+    let first = store.articles_after(0, 2).expect("first page");
+    assert_eq!(articles_only(&first), vec![later, full.clone()]);
+    assert!(first[0].0 < first[1].0, "numbers grow: {first:?}");
+    let second = store.articles_after(first[1].0, 2).expect("second page");
+    assert_eq!(articles_only(&second), vec![earlier.clone()]);
+    assert!(second[0].0 > first[1].0);
+    assert!(
+        store
+            .articles_after(second[0].0, 2)
+            .expect("past the end")
+            .is_empty()
+    );
+    let middle = store
+        .articles_after(first[0].0, 10)
+        .expect("from the middle");
+    assert_eq!(articles_only(&middle), vec![full, earlier]);
+    assert!(store.articles_after(0, 0).expect("limit 0").is_empty());
+}
+
+fn near_duplicate_keys_are_read_back_by_id(store: &mut dyn Store) {
+    let short_key = NearDuplicateKey {
+        signature: None,
+        bands: vec![5],
+    };
+    store
+        .insert_articles_indexed(
+            &[dated("a", 1, 8), dated("b", 1, 9), dated("short", 1, 10)],
+            &[key(b"sig-a", &[30, -4, 7]), key(b"sig-b", &[7]), short_key],
+        )
+        .expect("insert indexed");
+    insert(store, &[dated("unindexed", 1, 11)]);
+    let wanted = [
+        aid("b"),
+        aid("missing"),
+        aid("a"),
+        aid("unindexed"),
+        aid("short"),
+        aid("a"),
+    ];
+    let no_signature = NearDuplicateKey {
+        signature: None,
+        bands: Vec::new(),
+    };
+    assert_eq!(
+        store.near_duplicate_keys(&wanted).expect("keys"),
+        vec![
+            Some(key(b"sig-b", &[7])),
+            None,
+            Some(key(b"sig-a", &[-4, 7, 30])),
+            None,
+            Some(no_signature),
+            Some(key(b"sig-a", &[-4, 7, 30])),
+        ],
+        "in the order asked, bands ascending, none kept without a signature"
+    );
+    assert!(store.near_duplicate_keys(&[]).expect("none").is_empty());
+}
+
+fn article_aliases_are_listed_by_alias(store: &mut dyn Store) {
+    assert!(
+        store
+            .article_aliases_after(None, 10)
+            .expect("aliases")
+            .is_empty()
+    );
+    insert(store, &[dated("one", 1, 8), dated("two", 1, 9)]);
+    store
+        .add_article_aliases(&[
+            (aid("z-link"), aid("one")),
+            (aid("b-link"), aid("two")),
+            (aid("m-link"), aid("one")),
+        ])
+        .expect("aliases");
+    assert_eq!(
+        store.article_aliases_after(None, 2).expect("first page"),
+        vec![(aid("b-link"), aid("two")), (aid("m-link"), aid("one"))]
+    );
+    assert_eq!(
+        store
+            .article_aliases_after(Some(&aid("m-link")), 2)
+            .expect("second page"),
+        vec![(aid("z-link"), aid("one"))]
+    );
+    assert!(
+        store
+            .article_aliases_after(Some(&aid("z-link")), 2)
+            .expect("past the end")
+            .is_empty()
+    );
+    assert!(
+        store
+            .article_aliases_after(None, 0)
+            .expect("limit 0")
+            .is_empty()
+    );
+}
+
+fn every_story_is_listed_by_id_merged_ones_too(store: &mut dyn Store) {
+    assert!(store.stories_after(None, 10).expect("stories").is_empty());
+    let live = story("s-c", "Strike", at(2, 9));
+    let mut merged = story("s-a", "Walkout", at(1, 9));
+    merged.merged_into = Some(sid("s-c"));
+    let other = story("s-b", "Ferries", at(3, 9));
+    store
+        .save_stories(&[live.clone(), merged.clone(), other.clone()], &[])
+        .expect("save");
+    assert_eq!(
+        store.stories_after(None, 2).expect("first page"),
+        vec![merged, other]
+    );
+    assert_eq!(
+        store.stories_after(Some(&sid("s-b")), 2).expect("second"),
+        vec![live]
+    );
+    assert!(
+        store
+            .stories_after(Some(&sid("s-c")), 2)
+            .expect("past the end")
+            .is_empty()
+    );
+}
+
+fn memberships_are_listed_by_article(store: &mut dyn Store) {
+    insert(
+        store,
+        &[
+            dated("one", 1, 8),
+            dated("two", 1, 9),
+            dated("three", 1, 10),
+        ],
+    );
+    let two = member("s-y", "two", 0.25, &["dock", "Ellery"]);
+    let one = member("s-x", "one", 1.0, &[]);
+    let three = member("s-x", "three", 0.123_456_79, &["x"]);
+    store
+        .save_stories(
+            &[story("s-x", "X", at(1, 9)), story("s-y", "Y", at(1, 9))],
+            &[two.clone(), one.clone(), three.clone()],
+        )
+        .expect("save");
+    assert!(
+        store
+            .memberships_after(None, 0)
+            .expect("limit 0")
+            .is_empty()
+    );
+    // By article id: a-one, a-three, a-two.
+    assert_eq!(
+        store.memberships_after(None, 2).expect("first page"),
+        vec![one, three]
+    );
+    assert_eq!(
+        store
+            .memberships_after(Some(&aid("three")), 2)
+            .expect("second page"),
+        vec![two]
+    );
+    assert!(
+        store
+            .memberships_after(Some(&aid("two")), 2)
+            .expect("past the end")
+            .is_empty()
+    );
+}
+
+fn briefs_are_listed_by_story_and_version_and_imported_with_their_versions(store: &mut dyn Store) {
+    store
+        .save_stories(
+            &[
+                story("s-a", "A", at(1, 9)),
+                story("s-b", "B", at(1, 9)),
+                story("s-c", "C", at(1, 9)),
+            ],
+            &[],
+        )
+        .expect("stories");
+    store
+        .save_brief(&brief("s-b", "B one", at(2, 9)))
+        .expect("b1");
+    store
+        .save_brief(&brief("s-a", "A one", at(2, 9)))
+        .expect("a1");
+    store
+        .save_brief(&brief("s-a", "A two", at(3, 9)))
+        .expect("a2");
+    let stored = |story: &str, version: u32| {
+        store
+            .brief(&sid(story), version)
+            .expect("brief")
+            .expect("stored")
+    };
+    let (a1, a2, b1) = (stored("s-a", 1), stored("s-a", 2), stored("s-b", 1));
+    assert_eq!(
+        store.briefs_after(None, 2).expect("first page"),
+        vec![a1, a2.clone()]
+    );
+    assert_eq!(
+        store
+            .briefs_after(Some((&sid("s-a"), 2)), 2)
+            .expect("second page"),
+        vec![b1.clone()]
+    );
+    assert_eq!(
+        store
+            .briefs_after(Some((&sid("s-a"), 1)), 10)
+            .expect("from the middle"),
+        vec![a2, b1]
+    );
+    assert!(
+        store
+            .briefs_after(Some((&sid("s-b"), 1)), 10)
+            .expect("past the end")
+            .is_empty()
+    );
+
+    // Imported versions keep their numbers, their JSON and their times; the search index
+    // holds the story's latest.
+    let with_version = |headline: &str, version: u32, day: u32| {
+        let mut copied = brief("s-c", headline, at(day, 9));
+        copied.version = version;
+        copied
+    };
+    let v3 = with_version("Ferry talks resume", 3, 4);
+    let v7 = with_version("Harbour reopens", 7, 5);
+    store
+        .import_briefs(&[v3.clone(), v7.clone()])
+        .expect("import");
+    assert_eq!(
+        store.brief_versions(&sid("s-c")).expect("versions"),
+        vec![(3, at(4, 9)), (7, at(5, 9))]
+    );
+    assert_eq!(store.brief(&sid("s-c"), 3).expect("v3"), Some(v3));
+    assert_eq!(store.latest_brief(&sid("s-c")).expect("latest"), Some(v7));
+    assert_eq!(
+        brief_hits(store, "reopens", 10),
+        vec![("s-c".to_string(), 7)]
+    );
+    assert!(brief_hits(store, "resume", 10).is_empty());
+    assert_eq!(
+        store
+            .save_brief(&brief("s-c", "C next", at(6, 9)))
+            .expect("save after import"),
+        8
+    );
+
+    // A version not above the story's latest, or 0, or of a missing story, stores nothing.
+    let mut fine = brief("s-a", "A three", at(6, 9));
+    fine.version = 3;
+    let refused = [
+        with_version("Too old", 5, 6),
+        with_version("Zero", 0, 6),
+        brief("s-missing", "Nobody's", at(6, 9)),
+    ];
+    for bad in refused {
+        let err = store
+            .import_briefs(&[fine.clone(), bad.clone()])
+            .expect_err("refused");
+        let expected = if bad.story_id == sid("s-missing") {
+            matches!(err, StoreError::NotFound { .. })
+        } else {
+            matches!(err, StoreError::Invalid { .. })
+        };
+        assert!(
+            expected,
+            "version {} of {}: {err}",
+            bad.version, bad.story_id
+        );
+    }
+    let mut backwards = brief("s-b", "B three", at(6, 9));
+    backwards.version = 3;
+    let mut then_two = backwards.clone();
+    then_two.version = 2;
+    let err = store
+        .import_briefs(&[backwards, then_two])
+        .expect_err("a story's versions must rise within a batch too");
+    assert!(matches!(err, StoreError::Invalid { .. }), "{err}");
+    assert_eq!(
+        store.brief_versions(&sid("s-a")).expect("versions").len(),
+        2
+    );
+    assert_eq!(store.counts().expect("counts").briefs, 6);
+}
+
+fn entity_row(
+    story: &str,
+    id: &str,
+    name: &str,
+    kind: EntityKind,
+    mentions: u32,
+) -> StoryEntityRow {
+    StoryEntityRow {
+        story: sid(story),
+        entity_id: id.to_string(),
+        name: name.to_string(),
+        kind,
+        mentions,
+    }
+}
+
+fn story_entities_are_listed_and_imported_as_rows(store: &mut dyn Store) {
+    store
+        .save_stories(
+            &[story("s-a", "A", at(1, 9)), story("s-b", "B", at(1, 9))],
+            &[],
+        )
+        .expect("stories");
+    store
+        .set_story_entities(
+            &sid("s-b"),
+            &[
+                card("li-qiang", "Li Qiang", EntityKind::Person, 3),
+                card("port-ellery", "Port Ellery", EntityKind::Place, 2),
+            ],
+        )
+        .expect("b cards");
+    store
+        .set_story_entities(
+            &sid("s-a"),
+            &[card("port-ellery", "Port Ellery", EntityKind::Place, 1)],
+        )
+        .expect("a cards");
+    let ellery_a = entity_row("s-a", "port-ellery", "Port Ellery", EntityKind::Place, 1);
+    let li = entity_row("s-b", "li-qiang", "Li Qiang", EntityKind::Person, 3);
+    let ellery_b = entity_row("s-b", "port-ellery", "Port Ellery", EntityKind::Place, 2);
+    assert_eq!(
+        store.story_entities_after(None, 2).expect("first page"),
+        vec![ellery_a, li.clone()]
+    );
+    assert_eq!(
+        store
+            .story_entities_after(Some((&sid("s-b"), "li-qiang")), 2)
+            .expect("second page"),
+        vec![ellery_b.clone()]
+    );
+    assert!(
+        store
+            .story_entities_after(Some((&sid("s-b"), "port-ellery")), 2)
+            .expect("past the end")
+            .is_empty()
+    );
+
+    // Imported rows join the story's others; a row with the same slug is replaced.
+    let board = entity_row(
+        "s-a",
+        "harbour-board",
+        "Harbour Board",
+        EntityKind::Organisation,
+        4,
+    );
+    let ellery_a = entity_row("s-a", "port-ellery", "Port Ellery", EntityKind::Place, 5);
+    store
+        .import_story_entities(&[board.clone(), ellery_a.clone()])
+        .expect("import");
+    assert_eq!(
+        store.story_entities_after(None, 10).expect("all"),
+        vec![board.clone(), ellery_a, li.clone(), ellery_b.clone()]
+    );
+    assert_eq!(
+        store.stories_mentioning("port-ellery").expect("mentioning"),
+        vec![(sid("s-a"), 5), (sid("s-b"), 2)]
+    );
+    assert_eq!(
+        store.entity("harbour-board").expect("entity"),
+        Some(("Harbour Board".to_string(), EntityKind::Organisation))
+    );
+    let err = store
+        .import_story_entities(&[
+            entity_row("s-b", "new", "New", EntityKind::Place, 1),
+            entity_row("s-missing", "x", "X", EntityKind::Place, 1),
+        ])
+        .expect_err("needs its story");
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err}");
+    assert_eq!(store.story_entities_after(None, 10).expect("all").len(), 4);
+}
+
+fn kb_entries_are_listed_by_source_and_id(store: &mut dyn Store) {
+    assert!(store.kb_entities_after(None, 10).expect("kb").is_empty());
+    let paris = kb(
+        "Wikidata",
+        "Q90",
+        "Paris",
+        &["Paree"],
+        Some(EntityKind::Place),
+    );
+    let gandhi = kb(
+        "Wikidata",
+        "Q1001",
+        "Mahatma Gandhi",
+        &[],
+        Some(EntityKind::Person),
+    );
+    let local = kb("local", "Q90", "Paris, the local one", &[], None);
+    store
+        .upsert_kb_entities(&[local.clone(), paris.clone(), gandhi.clone()])
+        .expect("upsert");
+    // Byte order: "Q1001" < "Q90", "Wikidata" < "local".
+    assert_eq!(
+        store.kb_entities_after(None, 2).expect("first page"),
+        vec![gandhi, paris]
+    );
+    assert_eq!(
+        store
+            .kb_entities_after(Some(("Wikidata", "Q90")), 2)
+            .expect("second page"),
+        vec![local]
+    );
+    assert!(
+        store
+            .kb_entities_after(Some(("local", "Q90")), 2)
+            .expect("past the end")
+            .is_empty()
+    );
+}
+
+fn cluster_state_is_listed_in_parts_and_imported_with_its_version(store: &mut dyn Store) {
+    assert_eq!(store.cluster_state_meta().expect("meta"), None);
+    assert!(
+        store
+            .cluster_terms_after(None, 10)
+            .expect("terms")
+            .is_empty()
+    );
+    assert!(
+        store
+            .cluster_story_states_after(None, 10)
+            .expect("states")
+            .is_empty()
+    );
+    assert_eq!(first_clustering(store), 1);
+    assert_eq!(
+        store.cluster_state_meta().expect("meta"),
+        Some((1, b"counters v1".to_vec()))
+    );
+    assert_eq!(
+        store.cluster_terms_after(None, 1).expect("first term"),
+        vec![term(0, "dock", 2)]
+    );
+    assert_eq!(
+        store.cluster_terms_after(Some(0), 5).expect("the rest"),
+        vec![term(1, "strike", 2)]
+    );
+    assert!(
+        store
+            .cluster_terms_after(Some(1), 5)
+            .expect("past the end")
+            .is_empty()
+    );
+    // Resident or not, by story id.
+    assert_eq!(
+        store.cluster_story_states_after(None, 1).expect("first"),
+        vec![state_row("s-old", 1, false, &[9])]
+    );
+    assert_eq!(
+        store
+            .cluster_story_states_after(Some(&sid("s-old")), 5)
+            .expect("the rest"),
+        vec![state_row("s-strike", 0, true, &[1, 2, 3])]
+    );
+    assert!(
+        store
+            .cluster_story_states_after(Some(&sid("s-strike")), 5)
+            .expect("past the end")
+            .is_empty()
+    );
+
+    // Parts without counters leave the version alone.
+    store
+        .import_cluster_state(
+            &[term(2, "ferry", 1), term(1, "strike", 5)],
+            &[state_row("s-new", 7, false, &[8])],
+            None,
+        )
+        .expect("import parts");
+    assert_eq!(store.cluster_state_version().expect("version"), 1);
+    let saved = store.cluster_state().expect("state").expect("saved");
+    assert_eq!(
+        saved.terms,
+        vec![
+            term(0, "dock", 2),
+            term(1, "strike", 5),
+            term(2, "ferry", 1)
+        ]
+    );
+    assert_eq!(
+        store.cluster_story_state(&sid("s-new")).expect("state"),
+        Some(state_row("s-new", 7, false, &[8]))
+    );
+    // Counters set the version exactly; the next save builds on it.
+    store
+        .import_cluster_state(&[], &[], Some((41, b"copied counters")))
+        .expect("import counters");
+    assert_eq!(
+        store.cluster_state_meta().expect("meta"),
+        Some((41, b"copied counters".to_vec()))
+    );
+    let next = ClusterStateChanges {
+        base_version: 41,
+        meta: b"next".to_vec(),
+        ..ClusterStateChanges::default()
+    };
+    assert_eq!(store.save_clustering(&[], &[], &next).expect("save"), 42);
+    let err = store
+        .import_cluster_state(&[term(9, "x", 1)], &[], Some((0, b"")))
+        .expect_err("version 0");
+    assert!(matches!(err, StoreError::Invalid { .. }), "{err}");
+    assert_eq!(store.cluster_state_version().expect("version"), 42);
+    assert_eq!(
+        store.cluster_terms_after(Some(2), 5).expect("terms"),
+        vec![]
+    );
+}
+
+fn story_profiles_are_listed_with_their_keys(store: &mut dyn Store) {
+    assert!(
+        store
+            .story_profiles_after(None, 10)
+            .expect("profiles")
+            .is_empty()
+    );
+    store
+        .save_stories(
+            &[
+                story("s-a", "A", at(1, 9)),
+                story("s-b", "B", at(1, 9)),
+                story("s-c", "C", at(1, 9)),
+            ],
+            &[],
+        )
+        .expect("stories");
+    for row in [
+        profile("s-c", &["t:strike", "e:ellery"]),
+        profile("s-a", &["t:dock"]),
+        profile("s-b", &["e:ellery"]),
+    ] {
+        store.save_story_profile(&row).expect("profile");
+    }
+    assert_eq!(
+        store.story_profiles_after(None, 2).expect("first page"),
+        vec![profile("s-a", &["t:dock"]), profile("s-b", &["e:ellery"])]
+    );
+    assert_eq!(
+        store
+            .story_profiles_after(Some(&sid("s-b")), 2)
+            .expect("second page"),
+        vec![profile("s-c", &["e:ellery", "t:strike"])],
+        "keys in ascending order"
+    );
+    assert!(
+        store
+            .story_profiles_after(Some(&sid("s-c")), 2)
+            .expect("past the end")
+            .is_empty()
+    );
+}
+
+fn dirty_marks_are_listed_and_imported_exactly(store: &mut dyn Store) {
+    insert(store, &[dated("one", 1, 8), dated("two", 1, 9)]);
+    let mut merged = story("s-c", "C", at(1, 9));
+    merged.merged_into = Some(sid("s-a"));
+    store
+        .save_stories(
+            &[
+                story("s-a", "A", at(1, 9)),
+                story("s-b", "B", at(1, 9)),
+                merged,
+            ],
+            &[
+                member("s-a", "one", 1.0, &[]),
+                member("s-b", "two", 1.0, &[]),
+            ],
+        )
+        .expect("save");
+    let marks = store.brief_dirty_marks_after(None, 10).expect("marks");
+    let dirty = store.dirty_stories(10).expect("dirty");
+    assert_eq!(
+        &marks[..2],
+        &dirty[..],
+        "the live stories' marks as dirty_stories has them"
+    );
+    assert_eq!(
+        marks[2],
+        (sid("s-c"), 0),
+        "a story with no members is current"
+    );
+    assert_eq!(
+        store.brief_dirty_marks_after(None, 1).expect("first page"),
+        marks[..1].to_vec()
+    );
+    assert_eq!(
+        store
+            .brief_dirty_marks_after(Some(&sid("s-a")), 5)
+            .expect("the rest"),
+        marks[1..].to_vec()
+    );
+
+    store
+        .import_brief_dirty_marks(&[(sid("s-a"), 0), (sid("s-b"), 17), (sid("s-c"), 3)])
+        .expect("import");
+    assert_eq!(
+        store.brief_dirty_marks_after(None, 10).expect("marks"),
+        vec![(sid("s-a"), 0), (sid("s-b"), 17), (sid("s-c"), 3)]
+    );
+    assert_eq!(
+        store.dirty_stories(10).expect("dirty"),
+        vec![(sid("s-b"), 17)],
+        "a current story and a merged one are not listed"
+    );
+    assert!(store.mark_brief_current(&sid("s-b"), 17).expect("mark"));
+    let err = store
+        .import_brief_dirty_marks(&[(sid("s-a"), 5), (sid("s-missing"), 1)])
+        .expect_err("needs its story");
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err}");
+    assert_eq!(
+        store.brief_dirty_marks_after(None, 1).expect("marks"),
+        vec![(sid("s-a"), 0)]
     );
 }

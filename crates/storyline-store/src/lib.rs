@@ -15,6 +15,10 @@
 //! a generation number that grows with every story or brief write from any process
 //! ([`Store::generation`]), on which a server keys its caches.
 //!
+//! Every table can also be read a page at a time in key order (`articles_after`,
+//! `stories_after`, ...) and the rows no ordinary write reproduces written back as given
+//! (`import_*`): [`migrate`] copies a whole store into an empty one, whatever the backends.
+//!
 //! A new backend lives in its own module beside `sqlite/`, implements [`Store`], and calls
 //! `conformance::run_all` from its integration test with a factory of fresh stores.
 //!
@@ -38,6 +42,7 @@ use storyline_model::{
 pub mod conformance;
 mod incremental;
 mod location;
+mod migrate;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod sqlite;
@@ -47,6 +52,10 @@ pub use incremental::{
     NearDuplicateKey, SavedClusterState, StoryProfileRow, Violation,
 };
 pub use location::StoreLocation;
+pub use migrate::{
+    DEFAULT_BATCH, MigrateError, MigrationProgress, MigrationReport, migrate, migrate_in_batches,
+    target_contents, verify_copy,
+};
 #[cfg(feature = "postgres")]
 pub use postgres::PgStore;
 pub use sqlite::{AppliedMigration, DB_FILE_NAME, SqliteStore};
@@ -471,6 +480,128 @@ pub trait Store: Send {
     ) -> Result<bool, StoreError>;
     /// Ends `worker`'s clustering lease; a lease held by another worker is left as it is.
     fn unlock_clustering(&mut self, worker: &str) -> Result<(), StoreError>;
+
+    // The whole store, a page at a time, and rows written back exactly as another store held
+    // them: what `migrate` (a store copied to another backend) is built on. Each listing is
+    // keyset-paginated: at most `limit` rows whose key comes after `after` (`None`: from the
+    // first), in key order, read through the key's index, so a page costs the same at the
+    // start and at the end of any archive and a reader holds one page. Key orders are byte
+    // orders, the same on every backend. Pages are separate reads: a row written between two
+    // pages may or may not be seen, so a copy is taken of a store that no one writes to.
+    // (Leases and story change numbers are the store's own bookkeeping and are not listed.)
+
+    /// Up to `limit` articles inserted after the one numbered `after` (0: from the first), in
+    /// insertion order, each with its insertion number. The numbers are this store's own:
+    /// they grow with every insert and may skip; a store that was given the same articles in
+    /// the same order numbers them its own way but orders them the same.
+    fn articles_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, Article)>, StoreError>;
+    /// The near-duplicate index entry of each of `ids`, in the order of `ids`: `None` for an
+    /// article that has none (stored before the index, or unknown); an entry without a
+    /// signature has no bands; bands come in ascending order.
+    fn near_duplicate_keys(
+        &self,
+        ids: &[ArticleId],
+    ) -> Result<Vec<Option<NearDuplicateKey>>, StoreError>;
+    /// Up to `limit` recorded aliases after the alias `after`, by alias, as `(alias,
+    /// article)` pairs ([`Store::add_article_aliases`]).
+    fn article_aliases_after(
+        &self,
+        after: Option<&ArticleId>,
+        limit: usize,
+    ) -> Result<Vec<(ArticleId, ArticleId)>, StoreError>;
+    /// Up to `limit` stories after the story `after`, by id, merged ones included.
+    fn stories_after(
+        &self,
+        after: Option<&StoryId>,
+        limit: usize,
+    ) -> Result<Vec<Story>, StoreError>;
+    /// Up to `limit` memberships after the one of article `after`, by article id.
+    fn memberships_after(
+        &self,
+        after: Option<&ArticleId>,
+        limit: usize,
+    ) -> Result<Vec<StoryArticle>, StoreError>;
+    /// Up to `limit` brief versions after `after` (story, version), by story id, then
+    /// version: every version of every story, merged ones included.
+    fn briefs_after(
+        &self,
+        after: Option<(&StoryId, u32)>,
+        limit: usize,
+    ) -> Result<Vec<Brief>, StoreError>;
+    /// Up to `limit` rows of the entity index after `after` (story, slug), by story id, then
+    /// slug.
+    fn story_entities_after(
+        &self,
+        after: Option<(&StoryId, &str)>,
+        limit: usize,
+    ) -> Result<Vec<StoryEntityRow>, StoreError>;
+    /// Up to `limit` knowledge-base entries after `after` (source, id), by source, then id.
+    fn kb_entities_after(
+        &self,
+        after: Option<(&str, &str)>,
+        limit: usize,
+    ) -> Result<Vec<KbEntity>, StoreError>;
+    /// The saved clustering state's version and counters, without its vocabulary and story
+    /// states ([`Store::cluster_state`] reads those too); `None` when none is saved.
+    fn cluster_state_meta(&self) -> Result<Option<(u64, Vec<u8>)>, StoreError>;
+    /// Up to `limit` terms of the saved vocabulary with an id above `after`, by id.
+    fn cluster_terms_after(
+        &self,
+        after: Option<u32>,
+        limit: usize,
+    ) -> Result<Vec<ClusterTermRow>, StoreError>;
+    /// Up to `limit` saved story states after the story `after`, by story id, resident or
+    /// not.
+    fn cluster_story_states_after(
+        &self,
+        after: Option<&StoryId>,
+        limit: usize,
+    ) -> Result<Vec<ClusterStoryRow>, StoreError>;
+    /// Up to `limit` related-story profiles after the story `after`, by story id, each with
+    /// its keys as stored, in ascending order (a backend may keep none for a merged story:
+    /// [`Store::story_profiles_by_keys`] never finds one).
+    fn story_profiles_after(
+        &self,
+        after: Option<&StoryId>,
+        limit: usize,
+    ) -> Result<Vec<StoryProfileRow>, StoreError>;
+    /// Up to `limit` stories after the story `after`, by id, merged ones included, each with
+    /// its dirty mark (0: its brief is current; see [`Store::dirty_stories`]).
+    fn brief_dirty_marks_after(
+        &self,
+        after: Option<&StoryId>,
+        limit: usize,
+    ) -> Result<Vec<(StoryId, u64)>, StoreError>;
+
+    /// Stores brief versions as another store held them, in one transaction: each under its
+    /// own `version` (where [`Store::save_brief`] assigns latest + 1), JSON and generation
+    /// time as given. A story's versions must come in ascending order, each above the latest
+    /// it already has, so that the search index holds its latest; a version that is 0 or not
+    /// above the story's latest is [`StoreError::Invalid`], a story that does not exist
+    /// [`StoreError::NotFound`], and nothing is stored then.
+    fn import_briefs(&mut self, briefs: &[Brief]) -> Result<(), StoreError>;
+    /// Writes entity index rows as another store held them, in one transaction: each row
+    /// upserted by (story, slug), the story's other rows kept (where
+    /// [`Store::set_story_entities`] replaces a story's rows with what it derives from whole
+    /// cards). [`StoreError::NotFound`] when a story does not exist; nothing is written then.
+    fn import_story_entities(&mut self, rows: &[StoryEntityRow]) -> Result<(), StoreError>;
+    /// Writes saved clustering state as another store held it, in one transaction: `terms`
+    /// upserted by id and `stories` by story (as [`Store::save_clustering`] does), and with
+    /// `meta`, the version and counters set to exactly `(version, meta)`. Unlike
+    /// [`Store::save_clustering`] it checks no base version, bumps none and writes no story
+    /// rows, so a state copied in parts, its counters last, ends with the source's version.
+    /// A version of 0 is [`StoreError::Invalid`].
+    fn import_cluster_state(
+        &mut self,
+        terms: &[ClusterTermRow],
+        stories: &[ClusterStoryRow],
+        meta: Option<(u64, &[u8])>,
+    ) -> Result<(), StoreError>;
+    /// Sets stories' dirty marks to exactly these values (0: brief current), in one
+    /// transaction: membership writes only ever bump a mark and [`Store::mark_brief_current`]
+    /// only clears one it read, so neither can reproduce another store's marks.
+    /// [`StoreError::NotFound`] when a story does not exist; nothing is written then.
+    fn import_brief_dirty_marks(&mut self, marks: &[(StoryId, u64)]) -> Result<(), StoreError>;
 }
 
 /// A lease's end, in milliseconds since the Unix epoch, as the backends store it.
@@ -506,6 +637,18 @@ pub struct BriefHit {
     pub headline: String,
     /// A plain-text passage around the matching words.
     pub snippet: String,
+}
+
+/// One row of the entity index: how a story's latest cards name an entity
+/// ([`Store::set_story_entities`] writes them, [`Store::story_entities_after`] lists them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoryEntityRow {
+    pub story: StoryId,
+    /// The card's slug (`li-qiang`).
+    pub entity_id: String,
+    pub name: String,
+    pub kind: EntityKind,
+    pub mentions: u32,
 }
 
 /// What [`Store::counts`] reports.

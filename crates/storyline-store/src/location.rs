@@ -1,6 +1,7 @@
 //! Where a store lives, as a user names it: a data directory (the embedded SQLite file, the
-//! default, no server needed) or a PostgreSQL URL. The one place that turns that name into
-//! an open [`Store`], so the binary and the web server pick backends the same way.
+//! default, no server needed), a SQLite database file of any name, or a PostgreSQL URL. The
+//! one place that turns that name into an open [`Store`], so the binary and the web server
+//! pick backends the same way.
 
 use crate::{SqliteStore, Store, StoreError};
 use std::path::{Path, PathBuf};
@@ -10,6 +11,8 @@ use std::path::{Path, PathBuf};
 pub enum StoreLocation {
     /// `storyline.db` in this data directory.
     Sqlite(PathBuf),
+    /// A SQLite database file, whatever its name (a backup, a copy's source).
+    SqliteFile(PathBuf),
     /// A `postgres://` or `postgresql://` URL.
     Postgres(String),
 }
@@ -34,10 +37,58 @@ impl StoreLocation {
         })
     }
 
+    /// A store named on a command line by path or by URL (`storyline migrate --from`,
+    /// `--to`): a `postgres://` URL or `sqlite:DIR` as in [`StoreLocation::from_parts`];
+    /// else a path: an existing directory is a data directory, an existing file a SQLite
+    /// database file (its data directory when it is named `storyline.db`); a path that does
+    /// not exist yet is a database file when its name has an extension (`news.db`), else a
+    /// data directory.
+    pub fn from_path_or_url(input: &str) -> Result<StoreLocation, StoreError> {
+        let input = input.trim();
+        if input.is_empty() {
+            return Err(StoreError::Invalid {
+                what: "store location \"\"".to_string(),
+                cause: "expected a data directory, a SQLite file or a postgres:// URL".to_string(),
+            });
+        }
+        if input.contains("://") || input.starts_with("sqlite:") {
+            return StoreLocation::from_parts(Some(input), Path::new("."));
+        }
+        let path = PathBuf::from(input);
+        if path.is_dir() {
+            return Ok(StoreLocation::Sqlite(path));
+        }
+        if path
+            .file_name()
+            .is_some_and(|name| name == crate::DB_FILE_NAME)
+        {
+            let dir = path
+                .parent()
+                .filter(|dir| !dir.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            return Ok(StoreLocation::Sqlite(dir.to_path_buf()));
+        }
+        if path.is_file() || path.extension().is_some() {
+            return Ok(StoreLocation::SqliteFile(path));
+        }
+        Ok(StoreLocation::Sqlite(path))
+    }
+
+    /// The database file of a SQLite store (`None` for PostgreSQL): whether it exists tells
+    /// a store that holds something from one that opening would create.
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        match self {
+            StoreLocation::Sqlite(dir) => Some(dir.join(crate::DB_FILE_NAME)),
+            StoreLocation::SqliteFile(path) => Some(path.clone()),
+            StoreLocation::Postgres(_) => None,
+        }
+    }
+
     /// Opens (creating or migrating as needed) the store.
     pub fn open(&self) -> Result<Box<dyn Store>, StoreError> {
         match self {
             StoreLocation::Sqlite(dir) => Ok(Box::new(SqliteStore::open(dir)?)),
+            StoreLocation::SqliteFile(path) => Ok(Box::new(SqliteStore::open_file(path)?)),
             #[cfg(feature = "postgres")]
             StoreLocation::Postgres(url) => Ok(Box::new(crate::PgStore::connect(url)?)),
             #[cfg(not(feature = "postgres"))]
@@ -52,7 +103,10 @@ impl StoreLocation {
 
     /// Whether this is the embedded SQLite store.
     pub fn is_sqlite(&self) -> bool {
-        matches!(self, StoreLocation::Sqlite(_))
+        matches!(
+            self,
+            StoreLocation::Sqlite(_) | StoreLocation::SqliteFile(_)
+        )
     }
 }
 
@@ -61,6 +115,7 @@ impl std::fmt::Display for StoreLocation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             StoreLocation::Sqlite(dir) => write!(f, "{}", dir.join(crate::DB_FILE_NAME).display()),
+            StoreLocation::SqliteFile(path) => write!(f, "{}", path.display()),
             StoreLocation::Postgres(url) => f.write_str(&without_password(url)),
         }
     }
@@ -114,5 +169,52 @@ mod tests {
         let err = StoreLocation::from_parts(Some("mysql://u:pw@h/db"), dir).expect_err("unknown");
         assert!(!err.to_string().contains("pw"), "{err}");
         assert!(err.to_string().contains("expected postgres://"), "{err}");
+    }
+
+    #[test]
+    fn command_line_inputs_are_paths_or_urls() {
+        let scratch = std::env::temp_dir();
+        let check = |input: &str, expected: StoreLocation| {
+            assert_eq!(
+                StoreLocation::from_path_or_url(input).expect("location"),
+                expected,
+                "{input:?}"
+            );
+        };
+        check(
+            "postgres://news@db/storyline",
+            StoreLocation::Postgres("postgres://news@db/storyline".into()),
+        );
+        check(
+            "sqlite:/srv/news",
+            StoreLocation::Sqlite("/srv/news".into()),
+        );
+        check(
+            &scratch.display().to_string(),
+            StoreLocation::Sqlite(scratch.clone()),
+        );
+        check(
+            "/srv/news/storyline.db",
+            StoreLocation::Sqlite("/srv/news".into()),
+        );
+        check("storyline.db", StoreLocation::Sqlite(".".into()));
+        check(
+            "/backups/news-2024.db",
+            StoreLocation::SqliteFile("/backups/news-2024.db".into()),
+        );
+        check(
+            "/nowhere/new-data",
+            StoreLocation::Sqlite("/nowhere/new-data".into()),
+        );
+        assert!(StoreLocation::from_path_or_url("  ").is_err());
+        assert!(StoreLocation::from_path_or_url("mysql://h/db").is_err());
+        assert_eq!(
+            StoreLocation::SqliteFile("/b/x.db".into()).sqlite_file(),
+            Some(PathBuf::from("/b/x.db"))
+        );
+        assert_eq!(
+            StoreLocation::Postgres("postgres://h/d".into()).sqlite_file(),
+            None
+        );
     }
 }

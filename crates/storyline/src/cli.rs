@@ -92,6 +92,19 @@ pub enum Command {
     /// Verify the store's invariants (memberships, merges, briefs current or marked dirty,
     /// no orphan rows, search indexes in step); exits 1 naming what is wrong.
     Check,
+    /// Copy a whole store into an empty one (the SQLite file into PostgreSQL, or any other
+    /// way): feeds, articles, stories, every brief version, the knowledge base and the
+    /// clustering state; then compare the two and check the copy. Stop writers first.
+    Migrate {
+        /// The store to copy: a SQLite file, a data directory, or a store URL
+        /// (postgres://..., sqlite:DIR).
+        #[arg(long, value_name = "PATH|URL")]
+        from: String,
+        /// The empty store to copy into: a postgres:// URL, a SQLite file or a data
+        /// directory.
+        #[arg(long, value_name = "PATH|URL")]
+        to: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -214,6 +214,34 @@ pub(super) fn lookup<C: GenericClient>(
     raws.into_iter().map(|raw| raw.decode(session.db)).collect()
 }
 
+/// Up to `limit` entries after `after` (source, id), in primary-key order.
+pub(super) fn entries_after<C: GenericClient>(
+    session: &mut Session<'_, C>,
+    after: Option<(&str, &str)>,
+    limit: usize,
+) -> Result<Vec<KbEntity>, StoreError> {
+    let op = "list knowledge-base entries";
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let raws = match after {
+        Some((source, id)) => session.query_map(
+            op,
+            &format!(
+                "SELECT {KB_COLUMNS} FROM kb_entities e WHERE (e.source, e.id) > ($1, $2) \
+                 ORDER BY e.source, e.id LIMIT $3"
+            ),
+            &[&source, &id, &limit],
+            RawKbEntity::from_row,
+        )?,
+        None => session.query_map(
+            op,
+            &format!("SELECT {KB_COLUMNS} FROM kb_entities e ORDER BY e.source, e.id LIMIT $1"),
+            &[&limit],
+            RawKbEntity::from_row,
+        )?,
+    };
+    raws.into_iter().map(|raw| raw.decode(session.db)).collect()
+}
+
 pub(super) fn count<C: GenericClient>(session: &mut Session<'_, C>) -> Result<usize, StoreError> {
     let count: i64 = session.query_value(
         "count knowledge-base entries",

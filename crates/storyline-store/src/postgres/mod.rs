@@ -27,6 +27,7 @@
 
 mod check;
 mod codec;
+mod copy;
 mod error;
 mod incremental;
 mod kb;
@@ -36,9 +37,9 @@ mod search;
 mod session;
 
 use crate::{
-    AppliedMigration, BriefHit, ClusterStateChanges, ClusterStoryRow, KbSourceSummary,
-    NearDuplicateCandidate, NearDuplicateKey, SavedClusterState, Store, StoreCounts, StoreError,
-    StoryProfileRow, Violation,
+    AppliedMigration, BriefHit, ClusterStateChanges, ClusterStoryRow, ClusterTermRow,
+    KbSourceSummary, NearDuplicateCandidate, NearDuplicateKey, SavedClusterState, Store,
+    StoreCounts, StoreError, StoryEntityRow, StoryProfileRow, Violation,
 };
 use chrono::{DateTime, Utc};
 use codec::{
@@ -1326,6 +1327,131 @@ impl Store for PgStore {
 
     fn unlock_clustering(&mut self, worker: &str) -> Result<(), StoreError> {
         self.write_clustering_unlock(worker)
+    }
+
+    fn articles_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, Article)>, StoreError> {
+        self.run(|s| copy::articles_after(s, after, limit))
+    }
+
+    fn near_duplicate_keys(
+        &self,
+        ids: &[ArticleId],
+    ) -> Result<Vec<Option<NearDuplicateKey>>, StoreError> {
+        self.run(|s| copy::near_duplicate_keys(s, ids))
+    }
+
+    fn article_aliases_after(
+        &self,
+        after: Option<&ArticleId>,
+        limit: usize,
+    ) -> Result<Vec<(ArticleId, ArticleId)>, StoreError> {
+        self.run(|s| copy::article_aliases_after(s, after, limit))
+    }
+
+    fn stories_after(
+        &self,
+        after: Option<&StoryId>,
+        limit: usize,
+    ) -> Result<Vec<Story>, StoreError> {
+        self.run(|s| copy::stories_after(s, after, limit))
+    }
+
+    fn memberships_after(
+        &self,
+        after: Option<&ArticleId>,
+        limit: usize,
+    ) -> Result<Vec<StoryArticle>, StoreError> {
+        self.run(|s| copy::memberships_after(s, after, limit))
+    }
+
+    fn briefs_after(
+        &self,
+        after: Option<(&StoryId, u32)>,
+        limit: usize,
+    ) -> Result<Vec<Brief>, StoreError> {
+        let op = "list brief versions";
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        match after {
+            Some((story, version)) => self.query_briefs(
+                op,
+                "(story_id, version) > ($1, $2) ORDER BY story_id, version LIMIT $3",
+                &[&story.as_str(), &i64::from(version), &limit],
+            ),
+            None => self.query_briefs(op, "true ORDER BY story_id, version LIMIT $1", &[&limit]),
+        }
+    }
+
+    fn story_entities_after(
+        &self,
+        after: Option<(&StoryId, &str)>,
+        limit: usize,
+    ) -> Result<Vec<StoryEntityRow>, StoreError> {
+        self.run(|s| copy::story_entities_after(s, after, limit))
+    }
+
+    fn kb_entities_after(
+        &self,
+        after: Option<(&str, &str)>,
+        limit: usize,
+    ) -> Result<Vec<KbEntity>, StoreError> {
+        self.run(|s| kb::entries_after(s, after, limit))
+    }
+
+    fn cluster_state_meta(&self) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
+        self.run(copy::cluster_state_meta)
+    }
+
+    fn cluster_terms_after(
+        &self,
+        after: Option<u32>,
+        limit: usize,
+    ) -> Result<Vec<ClusterTermRow>, StoreError> {
+        self.run(|s| copy::cluster_terms_after(s, after, limit))
+    }
+
+    fn cluster_story_states_after(
+        &self,
+        after: Option<&StoryId>,
+        limit: usize,
+    ) -> Result<Vec<ClusterStoryRow>, StoreError> {
+        self.run(|s| copy::cluster_story_states_after(s, after, limit))
+    }
+
+    fn story_profiles_after(
+        &self,
+        after: Option<&StoryId>,
+        limit: usize,
+    ) -> Result<Vec<StoryProfileRow>, StoreError> {
+        self.run(|s| copy::story_profiles_after(s, after, limit))
+    }
+
+    fn brief_dirty_marks_after(
+        &self,
+        after: Option<&StoryId>,
+        limit: usize,
+    ) -> Result<Vec<(StoryId, u64)>, StoreError> {
+        self.run(|s| copy::brief_dirty_marks_after(s, after, limit))
+    }
+
+    fn import_briefs(&mut self, briefs: &[Brief]) -> Result<(), StoreError> {
+        copy::import_briefs(self, briefs)
+    }
+
+    fn import_story_entities(&mut self, rows: &[StoryEntityRow]) -> Result<(), StoreError> {
+        copy::import_story_entities(self, rows)
+    }
+
+    fn import_cluster_state(
+        &mut self,
+        terms: &[ClusterTermRow],
+        stories: &[ClusterStoryRow],
+        meta: Option<(u64, &[u8])>,
+    ) -> Result<(), StoreError> {
+        copy::import_cluster_state(self, terms, stories, meta)
+    }
+
+    fn import_brief_dirty_marks(&mut self, marks: &[(StoryId, u64)]) -> Result<(), StoreError> {
+        copy::import_brief_dirty_marks(self, marks)
     }
 }
 

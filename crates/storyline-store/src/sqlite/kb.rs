@@ -154,6 +154,36 @@ impl SqliteStore {
             .collect()
     }
 
+    /// Up to `limit` entries after `after` (source, id), in primary-key order.
+    pub(super) fn list_kb_entities_after(
+        &self,
+        after: Option<(&str, &str)>,
+        limit: usize,
+    ) -> Result<Vec<KbEntity>, StoreError> {
+        let op = "list knowledge-base entries";
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let raws = match after {
+            Some((source, id)) => self.query_rows(
+                op,
+                &format!(
+                    "SELECT {KB_COLUMNS} FROM kb_entities e WHERE (e.source, e.id) > (?1, ?2) \
+                     ORDER BY e.source, e.id LIMIT ?3"
+                ),
+                params![source, id, limit],
+                RawKbEntity::from_row,
+            )?,
+            None => self.query_rows(
+                op,
+                &format!("SELECT {KB_COLUMNS} FROM kb_entities e ORDER BY e.source, e.id LIMIT ?1"),
+                [limit],
+                RawKbEntity::from_row,
+            )?,
+        };
+        raws.into_iter()
+            .map(|raw| raw.decode(&self.label))
+            .collect()
+    }
+
     pub(super) fn count_kb_entities(&self) -> Result<usize, StoreError> {
         let count: i64 = self
             .conn

@@ -7,15 +7,16 @@
 
 mod check;
 mod codec;
+mod copy;
 mod incremental;
 mod kb;
 mod lease;
 mod migrate;
 
 use crate::{
-    BriefHit, ClusterStateChanges, ClusterStoryRow, KbSourceSummary, NearDuplicateCandidate,
-    NearDuplicateKey, SavedClusterState, Store, StoreCounts, StoreError, StoreErrorKind,
-    StoryProfileRow, Violation,
+    BriefHit, ClusterStateChanges, ClusterStoryRow, ClusterTermRow, KbSourceSummary,
+    NearDuplicateCandidate, NearDuplicateKey, SavedClusterState, Store, StoreCounts, StoreError,
+    StoreErrorKind, StoryEntityRow, StoryProfileRow, Violation,
 };
 use chrono::{DateTime, Utc};
 use codec::{
@@ -53,7 +54,23 @@ impl SqliteStore {
             path: data_dir.to_path_buf(),
             source,
         })?;
-        let path = data_dir.join(DB_FILE_NAME);
+        Self::open_path(data_dir.join(DB_FILE_NAME))
+    }
+
+    /// Opens (creating if needed) the database file at `path`, whatever its name, creating
+    /// its directory too, and brings its schema up to date: a store kept outside a data
+    /// directory (a backup, `storyline migrate --from old.db`).
+    pub fn open_file(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        Self::open_path(path.to_path_buf())
+    }
+
+    fn open_path(path: PathBuf) -> Result<Self, StoreError> {
         let open_error = |source| open_error(&path.display().to_string(), source);
         let conn = Connection::open(&path).map_err(open_error)?;
         conn.busy_timeout(Duration::from_secs(5))
@@ -1130,6 +1147,122 @@ impl Store for SqliteStore {
 
     fn unlock_clustering(&mut self, worker: &str) -> Result<(), StoreError> {
         self.write_clustering_unlock(worker)
+    }
+
+    fn articles_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, Article)>, StoreError> {
+        self.list_articles_after(after, limit)
+    }
+
+    fn near_duplicate_keys(
+        &self,
+        ids: &[ArticleId],
+    ) -> Result<Vec<Option<NearDuplicateKey>>, StoreError> {
+        self.read_near_duplicate_keys(ids)
+    }
+
+    fn article_aliases_after(
+        &self,
+        after: Option<&ArticleId>,
+        limit: usize,
+    ) -> Result<Vec<(ArticleId, ArticleId)>, StoreError> {
+        self.list_article_aliases_after(after, limit)
+    }
+
+    fn stories_after(
+        &self,
+        after: Option<&StoryId>,
+        limit: usize,
+    ) -> Result<Vec<Story>, StoreError> {
+        self.list_stories_after(after, limit)
+    }
+
+    fn memberships_after(
+        &self,
+        after: Option<&ArticleId>,
+        limit: usize,
+    ) -> Result<Vec<StoryArticle>, StoreError> {
+        self.list_memberships_after(after, limit)
+    }
+
+    fn briefs_after(
+        &self,
+        after: Option<(&StoryId, u32)>,
+        limit: usize,
+    ) -> Result<Vec<Brief>, StoreError> {
+        self.list_briefs_after(after, limit)
+    }
+
+    fn story_entities_after(
+        &self,
+        after: Option<(&StoryId, &str)>,
+        limit: usize,
+    ) -> Result<Vec<StoryEntityRow>, StoreError> {
+        self.list_story_entities_after(after, limit)
+    }
+
+    fn kb_entities_after(
+        &self,
+        after: Option<(&str, &str)>,
+        limit: usize,
+    ) -> Result<Vec<KbEntity>, StoreError> {
+        self.list_kb_entities_after(after, limit)
+    }
+
+    fn cluster_state_meta(&self) -> Result<Option<(u64, Vec<u8>)>, StoreError> {
+        self.read_cluster_state_meta()
+    }
+
+    fn cluster_terms_after(
+        &self,
+        after: Option<u32>,
+        limit: usize,
+    ) -> Result<Vec<ClusterTermRow>, StoreError> {
+        self.list_cluster_terms_after(after, limit)
+    }
+
+    fn cluster_story_states_after(
+        &self,
+        after: Option<&StoryId>,
+        limit: usize,
+    ) -> Result<Vec<ClusterStoryRow>, StoreError> {
+        self.list_cluster_story_states_after(after, limit)
+    }
+
+    fn story_profiles_after(
+        &self,
+        after: Option<&StoryId>,
+        limit: usize,
+    ) -> Result<Vec<StoryProfileRow>, StoreError> {
+        self.list_story_profiles_after(after, limit)
+    }
+
+    fn brief_dirty_marks_after(
+        &self,
+        after: Option<&StoryId>,
+        limit: usize,
+    ) -> Result<Vec<(StoryId, u64)>, StoreError> {
+        self.list_brief_dirty_marks_after(after, limit)
+    }
+
+    fn import_briefs(&mut self, briefs: &[Brief]) -> Result<(), StoreError> {
+        self.write_imported_briefs(briefs)
+    }
+
+    fn import_story_entities(&mut self, rows: &[StoryEntityRow]) -> Result<(), StoreError> {
+        self.write_imported_story_entities(rows)
+    }
+
+    fn import_cluster_state(
+        &mut self,
+        terms: &[ClusterTermRow],
+        stories: &[ClusterStoryRow],
+        meta: Option<(u64, &[u8])>,
+    ) -> Result<(), StoreError> {
+        self.write_imported_cluster_state(terms, stories, meta)
+    }
+
+    fn import_brief_dirty_marks(&mut self, marks: &[(StoryId, u64)]) -> Result<(), StoreError> {
+        self.write_imported_dirty_marks(marks)
     }
 }
 

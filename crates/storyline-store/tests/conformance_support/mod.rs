@@ -111,6 +111,17 @@ macro_rules! conformance_tests {
             dirty_story_leases_exclude_other_workers_until_they_expire,
             only_a_workers_own_story_leases_are_released,
             the_clustering_lease_has_one_holder_until_it_expires,
+            articles_are_listed_in_insertion_order_a_page_at_a_time,
+            near_duplicate_keys_are_read_back_by_id,
+            article_aliases_are_listed_by_alias,
+            every_story_is_listed_by_id_merged_ones_too,
+            memberships_are_listed_by_article,
+            briefs_are_listed_by_story_and_version_and_imported_with_their_versions,
+            story_entities_are_listed_and_imported_as_rows,
+            kb_entries_are_listed_by_source_and_id,
+            cluster_state_is_listed_in_parts_and_imported_with_its_version,
+            story_profiles_are_listed_with_their_keys,
+            dirty_marks_are_listed_and_imported_exactly,
         );
     };
     (@tests $make:expr; $($check:ident),+ $(,)?) => {

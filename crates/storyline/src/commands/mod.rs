@@ -6,6 +6,7 @@ mod demo;
 mod feeds;
 mod ingest;
 mod kb;
+mod migrate;
 mod read;
 mod serve;
 mod tools;
@@ -56,6 +57,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Demo(args) => demo::run(&config, args, quiet),
         Command::Kb(command) => kb::run(&config, command, quiet),
         Command::Check => check::run(&config, quiet),
+        Command::Migrate { from, to } => migrate::run(&from, &to, quiet),
     }
 }
 
