@@ -26,8 +26,13 @@ use storyline_store::Store;
 #[derive(Debug, Clone)]
 pub struct BriefContext {
     pub story: Story,
-    /// The story's articles, wire copies included, in publication order.
+    /// The articles the brief is written from, in publication order: every article of the
+    /// story, wire copies included, up to [`BRIEF_ARTICLES`]; beyond that a selection (see
+    /// [`brief_articles`]).
     pub articles: Vec<Article>,
+    /// Every article of the story, selected or not: what the brief covers
+    /// (`Brief::input_articles`), so that it is current until the membership changes.
+    pub members: Vec<ArticleId>,
     /// Other stories that share entities and terms with this one, most related first.
     pub related: Vec<RelatedStory>,
     /// The time written into `generated_at` (injected so tests are reproducible).
@@ -235,6 +240,7 @@ pub fn story_context(
             .cmp(&b.effective_time())
             .then(a.id.cmp(&b.id))
     });
+    let articles = brief_articles(articles);
     // Most-mentioned names first; a story names a few dozen at most, and each lookup is one
     // indexed query.
     let mut knowledge: Vec<KbEntity> = Vec::new();
@@ -255,10 +261,87 @@ pub fn story_context(
     Ok(Some(BriefContext {
         story: story.clone(),
         articles,
+        members: ids,
         related: profiles.related_to(store, &story.id, 6)?,
         now,
         knowledge,
     }))
+}
+
+/// Most articles a brief is written from. A long-running story gathers hundreds (the
+/// synthetic stream of `bench/scale.sh` has events of 400 and more); reading them all would
+/// make a story's every update cost more than the last, and a poll touching the big stories
+/// of the day cost what the archive holds of them.
+pub const BRIEF_ARTICLES: usize = 64;
+/// Of those, the first reports of the story: how it began.
+const FIRST_REPORTS: usize = 4;
+
+/// The articles a brief is written from, out of a story's articles in publication order:
+/// all of them up to [`BRIEF_ARTICLES`]; beyond, the originals before wire copies, and of
+/// them the first reports, the latest report of each outlet (what each paper says now), the
+/// newest reports, then reports spread evenly over the rest (how the story developed),
+/// returned in publication order. Deterministic: the same articles give the same selection.
+pub fn brief_articles(articles: Vec<Article>) -> Vec<Article> {
+    if articles.len() <= BRIEF_ARTICLES {
+        return articles;
+    }
+    let originals: Vec<usize> = (0..articles.len())
+        .filter(|&i| articles[i].duplicate_of.is_none())
+        .collect();
+    let mut chosen = vec![false; articles.len()];
+    if originals.len() <= BRIEF_ARTICLES {
+        // Every original, then the newest copies.
+        originals.iter().for_each(|&i| chosen[i] = true);
+        let room = BRIEF_ARTICLES - originals.len();
+        let newest_copies: Vec<usize> = (0..articles.len())
+            .rev()
+            .filter(|&i| !chosen[i])
+            .take(room)
+            .collect();
+        newest_copies.into_iter().for_each(|i| chosen[i] = true);
+    } else {
+        // Marks article `i` chosen; true if it was not already.
+        let take = |i: usize, chosen: &mut [bool]| !std::mem::replace(&mut chosen[i], true);
+        let mut count = 0;
+        for &i in originals.iter().take(FIRST_REPORTS) {
+            count += usize::from(take(i, &mut chosen));
+        }
+        let mut outlets: BTreeSet<String> = BTreeSet::new();
+        for &i in originals.iter().rev() {
+            if count >= BRIEF_ARTICLES / 2 {
+                break;
+            }
+            if outlets.insert(outlet_of(&articles[i])) {
+                count += usize::from(take(i, &mut chosen));
+            }
+        }
+        for &i in originals.iter().rev() {
+            if count >= BRIEF_ARTICLES * 3 / 4 {
+                break;
+            }
+            count += usize::from(take(i, &mut chosen));
+        }
+        let rest: Vec<usize> = originals.iter().copied().filter(|&i| !chosen[i]).collect();
+        let spread = BRIEF_ARTICLES.saturating_sub(count).min(rest.len());
+        for step in 0..spread {
+            chosen[rest[step * rest.len() / spread]] = true;
+        }
+    }
+    articles
+        .into_iter()
+        .zip(chosen)
+        .filter_map(|(article, keep)| keep.then_some(article))
+        .collect()
+}
+
+/// Who published an article: its publisher's name, or its URL's host.
+fn outlet_of(article: &Article) -> String {
+    let name = article.publisher.trim().to_lowercase();
+    if name.is_empty() {
+        article.host().unwrap_or_default()
+    } else {
+        name
+    }
 }
 
 /// Writes one brief and runs the trust checks on it: failing sentences are removed and
@@ -270,9 +353,112 @@ pub fn write_checked(
     context: &BriefContext,
 ) -> Result<Brief, PipelineError> {
     let mut brief = writer.write(context)?;
+    // A brief covers the whole story, though written from a selection of a long one.
+    brief.input_articles = context.members.clone();
     let known_stories: BTreeSet<StoryId> = std::iter::once(context.story.id.clone())
         .chain(context.related.iter().map(|r| r.story.id.clone()))
         .collect();
     crate::checks::enforce(&mut brief, &context.articles, &known_stories);
     Ok(brief)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use storyline_model::ExtractionStatus;
+
+    /// Report `n` of a story, by one of `outlets` outlets, `n` hours after the first; a wire
+    /// copy of report 0 when `copy`.
+    fn report(n: usize, outlets: usize, copy: bool) -> Article {
+        let url = format!("https://outlet{}.example/news/{n}", n % outlets);
+        Article {
+            id: ArticleId::from_url(&url),
+            url,
+            headline: format!("Report {n}"),
+            article_body: format!("Report {n} of the story."),
+            description: None,
+            author: Vec::new(),
+            date_published: Some(
+                Utc.with_ymd_and_hms(2025, 3, 1, 0, 0, 0).unwrap()
+                    + chrono::Duration::hours(n as i64),
+            ),
+            date_modified: None,
+            date_fetched: Utc.with_ymd_and_hms(2025, 4, 1, 0, 0, 0).unwrap(),
+            in_language: Some("en".into()),
+            publisher: format!("Outlet {}", n % outlets),
+            image: None,
+            feed_url: None,
+            content_hash: format!("hash-{n}"),
+            duplicate_of: copy.then(|| ArticleId::from_url("https://outlet0.example/news/0")),
+            extraction: ExtractionStatus::Imported,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    fn numbers(articles: &[Article]) -> Vec<usize> {
+        articles
+            .iter()
+            .map(|a| a.headline["Report ".len()..].parse().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_short_story_is_written_from_every_article() {
+        let articles: Vec<Article> = (0..BRIEF_ARTICLES)
+            .map(|n| report(n, 5, n % 7 == 3))
+            .collect();
+        assert_eq!(
+            numbers(&brief_articles(articles)),
+            (0..BRIEF_ARTICLES).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_long_story_keeps_its_first_reports_every_outlets_latest_and_the_newest() {
+        // 300 reports by 40 outlets, every tenth a wire copy.
+        let articles: Vec<Article> = (0..300).map(|n| report(n, 40, n % 10 == 9)).collect();
+        let chosen = brief_articles(articles.clone());
+        let picked = numbers(&chosen);
+        assert_eq!(chosen.len(), BRIEF_ARTICLES);
+        assert!(
+            picked.windows(2).all(|w| w[0] < w[1]),
+            "in publication order"
+        );
+        assert!(
+            chosen.iter().all(|a| a.duplicate_of.is_none()),
+            "no wire copies"
+        );
+        assert_eq!(picked[..FIRST_REPORTS], [0, 1, 2, 3]);
+        assert!(
+            picked.contains(&298) && picked.contains(&297),
+            "the newest reports"
+        );
+        // The newest original of each of the 32 outlets taken (half the selection).
+        let latest_of_outlets: BTreeSet<String> = chosen
+            .iter()
+            .filter(|a| numbers(std::slice::from_ref(a))[0] >= 300 - 40)
+            .map(|a| a.publisher.clone())
+            .collect();
+        assert!(latest_of_outlets.len() >= 28, "{latest_of_outlets:?}");
+        // Spread over the middle: something from each third of the story.
+        for third in 0..3 {
+            assert!(picked.iter().any(|n| n / 100 == third), "{picked:?}");
+        }
+        assert_eq!(brief_articles(articles), chosen, "deterministic");
+    }
+
+    #[test]
+    fn copies_fill_what_the_originals_leave() {
+        // 70 reports, 60 of them copies: the 10 originals and the 54 newest copies.
+        let articles: Vec<Article> = (0..70).map(|n| report(n, 5, n % 7 != 0)).collect();
+        let chosen = brief_articles(articles);
+        assert_eq!(chosen.len(), BRIEF_ARTICLES);
+        assert_eq!(
+            chosen.iter().filter(|a| a.duplicate_of.is_none()).count(),
+            10
+        );
+        let picked = numbers(&chosen);
+        assert!(!picked.contains(&1) && picked.contains(&69));
+    }
 }
