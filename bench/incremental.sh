@@ -10,6 +10,10 @@
 # Environment:
 #   STORYLINE_BENCH_DIR   the shared bench folder (default ../shared/bench)
 #   PEER_BIN              a second storyline binary measured the same way (default: none)
+#   INCREMENTAL_BACKENDS  which stores, in order (default "sqlite postgres"); each run uses
+#                         fresh ones: data directories, or databases created on
+#   STORYLINE_BENCH_POSTGRES  a PostgreSQL server URL whose user may create databases
+#                         (default postgres://postgres@127.0.0.1:5432/postgres; psql needed)
 #   CARGO_TARGET_DIR      as usual (default target/)
 #
 # Inputs (converted with the bench folder's to_import.py, gold labels dropped):
@@ -23,8 +27,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bench_dir="${STORYLINE_BENCH_DIR:-../shared/bench}"
 target_dir="${CARGO_TARGET_DIR:-target}"
+backends="${INCREMENTAL_BACKENDS:-sqlite postgres}"
+server="${STORYLINE_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432/postgres}"
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+cleanup() {
+    # The databases this run created (made in subshells, so found by their prefix).
+    if [[ " $backends " == *" postgres "* ]]; then
+        local database
+        for database in $(psql "$server" -qtAX -c \
+            "SELECT datname FROM pg_database WHERE datname LIKE 'storyline_incremental_$$\_%'" 2>/dev/null); do
+            psql "$server" -qX -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" >/dev/null 2>&1 ||
+                echo "warning: could not drop database $database" >&2
+        done
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
 
 if ! command -v /usr/bin/time >/dev/null 2>&1 || ! /usr/bin/time -f %e true 2>/dev/null; then
     echo "== installing GNU time" >&2
@@ -44,11 +62,17 @@ tail -n 100 "$work/wn.jsonl" >"$work/new.jsonl"
 cat "$work/ecb.jsonl" "$work/headlines.jsonl" "$work/wn-base.jsonl" >"$work/base.jsonl"
 cat "$work/ecb.jsonl" "$work/headlines.jsonl" >"$work/bulk.jsonl"
 
-# timed NAME BIN DATA_DIR FILE: one import, its seconds and peak KiB on one line.
+# timed NAME BIN STORE FILE LABEL: one import into STORE (a data directory, or a
+# postgres:// URL), its seconds and peak KiB (of storyline, not of a PostgreSQL server) on
+# one line.
 timed() {
-    local name="$1" bin="$2" data="$3" file="$4"
+    local name="$1" bin="$2" store="$3" file="$4"
+    local where=(--data-dir "$store")
+    if [[ "$store" == postgres://* || "$store" == postgresql://* ]]; then
+        where=(--data-dir "$work/unused" --database "$store")
+    fi
     /usr/bin/time -f "%e %M" -o "$work/time" \
-        "$bin" --data-dir "$data" import "$file" >"$work/out" 2>"$work/err" || {
+        "$bin" "${where[@]}" import "$file" >"$work/out" 2>"$work/err" || {
         cat "$work/err" >&2
         return 1
     }
@@ -58,9 +82,23 @@ timed() {
     echo "$seconds"  >"$work/last"
 }
 
+# store NAME: a fresh store called NAME: a data directory, or with BACKEND=postgres a fresh
+# database on the benchmark server.
+store() {
+    if [[ "$BACKEND" == postgres ]]; then
+        local database="storyline_incremental_$$_${1//-/_}"
+        psql "$server" -qX -v ON_ERROR_STOP=1 -c "CREATE DATABASE $database" >/dev/null
+        local url="${server%%\?*}"
+        echo "${url%/*}/$database"
+    else
+        echo "$work/$1"
+    fi
+}
+
 measure() {
     local name="$1" bin="$2"
-    local empty="$work/$name-empty" big="$work/$name-big" bulk="$work/$name-bulk"
+    local empty big bulk
+    empty="$(store "$name-empty")" big="$(store "$name-big")" bulk="$(store "$name-bulk")"
     timed "$name" "$bin" "$empty" "$work/new.jsonl" "100 new into an empty store"
     local into_empty; into_empty="$(cat "$work/last")"
     timed "$name" "$bin" "$big" "$work/base.jsonl" "7,378 articles into an empty store"
@@ -80,7 +118,10 @@ PY
 
 echo
 echo "machine: $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)"
-measure storyline "$ours"
-if [[ -n "${PEER_BIN:-}" ]]; then
-    measure peer "$PEER_BIN"
-fi
+for BACKEND in $backends; do
+    echo "# $BACKEND"
+    measure storyline "$ours"
+    if [[ -n "${PEER_BIN:-}" ]]; then
+        measure peer "$PEER_BIN"
+    fi
+done
