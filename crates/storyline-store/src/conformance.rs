@@ -167,6 +167,10 @@ pub const CHECKS: &[(&str, Check)] = &[
         story_profiles_are_found_by_shared_keys,
     ),
     (
+        "profile_key_counts_stop_at_the_cap",
+        profile_key_counts_stop_at_the_cap,
+    ),
+    (
         "near_duplicate_index_is_written_with_the_articles",
         near_duplicate_index_is_written_with_the_articles,
     ),
@@ -2047,6 +2051,28 @@ fn story_profiles_are_found_by_shared_keys(store: &mut dyn Store) {
         .save_story_profile(&profile("s-missing", &["t:x"]))
         .expect_err("needs its story");
     assert!(matches!(err, StoreError::NotFound { .. }), "{err}");
+}
+
+fn profile_key_counts_stop_at_the_cap(store: &mut dyn Store) {
+    let cap = crate::PROFILE_KEY_COUNT_CAP as usize;
+    let stories: Vec<Story> = (0..=cap)
+        .map(|n| story(&format!("s-{n:04}"), "Story", at(1, 9)))
+        .collect();
+    store.save_stories(&stories, &[]).expect("stories");
+    for (n, story) in stories.iter().enumerate() {
+        let mut keys = vec!["t:common"];
+        if n < 3 {
+            keys.push("t:rare");
+        }
+        store
+            .save_story_profile(&profile(story.id.as_str(), &keys))
+            .expect("profile");
+    }
+    let keys: Vec<String> = ["t:common", "t:rare"].iter().map(|k| k.to_string()).collect();
+    assert_eq!(
+        store.story_profile_key_counts(&keys).expect("counts"),
+        vec![crate::PROFILE_KEY_COUNT_CAP, 3]
+    );
 }
 
 fn key(signature: &[u8], bands: &[i64]) -> NearDuplicateKey {

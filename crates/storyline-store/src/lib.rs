@@ -382,7 +382,10 @@ pub trait Store: Send {
         keys: &[String],
         limit: usize,
     ) -> Result<Vec<StoryProfileRow>, StoreError>;
-    /// For each of `keys`, how many live stories' profiles hold it.
+    /// For each of `keys`, how many live stories' profiles hold it, counted up to
+    /// [`PROFILE_KEY_COUNT_CAP`] (a key held by more is as common as one held by that many:
+    /// the count only ranks keys by rarity, and counting a common key's whole list would
+    /// make the call cost what the archive holds).
     fn story_profile_key_counts(&self, keys: &[String]) -> Result<Vec<u64>, StoreError>;
 
     /// [`Store::insert_articles`], writing each inserted article's near-duplicate index
@@ -603,6 +606,9 @@ pub trait Store: Send {
     /// [`StoreError::NotFound`] when a story does not exist; nothing is written then.
     fn import_brief_dirty_marks(&mut self, marks: &[(StoryId, u64)]) -> Result<(), StoreError>;
 }
+
+/// Where [`Store::story_profile_key_counts`] stops counting.
+pub const PROFILE_KEY_COUNT_CAP: u64 = 256;
 
 /// A lease's end, in milliseconds since the Unix epoch, as the backends store it.
 pub(crate) fn lease_until_ms(now: DateTime<Utc>, lease: std::time::Duration) -> i64 {

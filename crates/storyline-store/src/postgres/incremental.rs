@@ -392,13 +392,17 @@ pub(super) fn story_profile_key_counts<C: GenericClient>(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
+    // No count table here (SQLite keeps one by triggers): concurrent workers writing
+    // profiles would queue, or deadlock, on the rows of common keys. Each count reads at most
+    // the cap's worth of the key's index entries instead.
+    let cap = i64::try_from(crate::PROFILE_KEY_COUNT_CAP).unwrap_or(i64::MAX);
     let counts = session.query_map(
         "count stories by profile key",
-        "SELECT (SELECT COUNT(*) FROM story_profile_keys k \
+        "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM story_profile_keys k \
                  JOIN stories s ON s.id = k.story_id AND s.merged_into IS NULL \
-                 WHERE k.key = u.key) \
+                 WHERE k.key = u.key LIMIT $2) AS held) \
          FROM unnest($1::text[]) WITH ORDINALITY AS u(key, n) ORDER BY u.n",
-        &[&keys],
+        &[&keys, &cap],
         |row| row.try_get::<_, i64>(0),
     )?;
     counts

@@ -402,11 +402,8 @@ impl SqliteStore {
                 .prepare_cached("SELECT stories FROM story_profile_key_counts WHERE key = ?1")
                 .and_then(|mut stmt| stmt.query_row([key], |row| row.get(0)).optional())
                 .map_err(|e| self.sql_error("count stories by profile key", e))?;
-            counts.push(to_u64(
-                &self.label,
-                "profile key count",
-                count.unwrap_or(0),
-            )?);
+            let count = to_u64(&self.label, "profile key count", count.unwrap_or(0))?;
+            counts.push(count.min(crate::PROFILE_KEY_COUNT_CAP));
         }
         Ok(counts)
     }

@@ -101,6 +101,7 @@ macro_rules! conformance_tests {
             a_replacing_cluster_save_drops_the_old_state,
             membership_changes_mark_stories_dirty_until_marked_current,
             story_profiles_are_found_by_shared_keys,
+            profile_key_counts_stop_at_the_cap,
             near_duplicate_index_is_written_with_the_articles,
             articles_stored_before_the_index_can_be_indexed_later,
             changed_stories_are_listed_after_a_change_number,
