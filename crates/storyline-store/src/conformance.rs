@@ -2068,7 +2068,10 @@ fn profile_key_counts_stop_at_the_cap(store: &mut dyn Store) {
             .save_story_profile(&profile(story.id.as_str(), &keys))
             .expect("profile");
     }
-    let keys: Vec<String> = ["t:common", "t:rare"].iter().map(|k| k.to_string()).collect();
+    let keys: Vec<String> = ["t:common", "t:rare"]
+        .iter()
+        .map(|k| k.to_string())
+        .collect();
     assert_eq!(
         store.story_profile_key_counts(&keys).expect("counts"),
         vec![crate::PROFILE_KEY_COUNT_CAP, 3]
