@@ -608,7 +608,7 @@ pub trait Store: Send {
 }
 
 /// Where [`Store::story_profile_key_counts`] stops counting.
-pub const PROFILE_KEY_COUNT_CAP: u64 = 256;
+pub const PROFILE_KEY_COUNT_CAP: u64 = 64;
 
 /// A lease's end, in milliseconds since the Unix epoch, as the backends store it.
 pub(crate) fn lease_until_ms(now: DateTime<Utc>, lease: std::time::Duration) -> i64 {

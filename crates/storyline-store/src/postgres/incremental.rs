@@ -311,11 +311,19 @@ pub(super) fn save_story_profile(
         .into_iter()
         .collect();
     store.write("story profile", |s| {
-        if !super::story_exists(s, story, false)? {
+        // Shared lock: a merge of this story waits for this write, and its trigger then
+        // drops the keys written here; a merge committed before is seen here.
+        let merged: Vec<bool> = s.query_map(
+            &format!("look up story {story}"),
+            "SELECT merged_into IS NOT NULL FROM stories WHERE id = $1 FOR SHARE",
+            &[&story],
+            |row| row.try_get(0),
+        )?;
+        let Some(&merged) = merged.first() else {
             return Err(StoreError::NotFound {
                 what: format!("story {story}"),
             });
-        }
+        };
         s.execute(
             &format!("save the profile of story {story}"),
             "INSERT INTO story_profiles (story_id, profile) VALUES ($1, $2) \
@@ -327,11 +335,15 @@ pub(super) fn save_story_profile(
             "DELETE FROM story_profile_keys WHERE story_id = $1",
             &[&story],
         )?;
-        s.execute(
-            &format!("save the profile keys of story {story}"),
-            "INSERT INTO story_profile_keys (key, story_id) SELECT key, $2 FROM unnest($1::text[]) AS u(key)",
-            &[&keys, &story],
-        )?;
+        // A merged story is no story of its own: its profile is kept, unindexed (migration
+        // 0007 keeps the index to live stories).
+        if !merged {
+            s.execute(
+                &format!("save the profile keys of story {story}"),
+                "INSERT INTO story_profile_keys (key, story_id) SELECT key, $2 FROM unnest($1::text[]) AS u(key)",
+                &[&keys, &story],
+            )?;
+        }
         Ok(())
     })
 }
@@ -347,7 +359,6 @@ pub(super) fn story_profiles_by_keys<C: GenericClient>(
     let ranked: Vec<String> = session.query_map(
         "find related stories",
         "SELECT k.story_id FROM story_profile_keys k \
-         JOIN stories s ON s.id = k.story_id AND s.merged_into IS NULL \
          WHERE k.key = ANY($1) GROUP BY k.story_id \
          ORDER BY COUNT(*) DESC, k.story_id LIMIT $2",
         &[&keys, &i64::try_from(limit).unwrap_or(i64::MAX)],
@@ -394,12 +405,12 @@ pub(super) fn story_profile_key_counts<C: GenericClient>(
     }
     // No count table here (SQLite keeps one by triggers): concurrent workers writing
     // profiles would queue, or deadlock, on the rows of common keys. Each count reads at most
-    // the cap's worth of the key's index entries instead.
+    // the cap's worth of the key's index entries instead (live stories' only: migration
+    // 0007).
     let cap = i64::try_from(crate::PROFILE_KEY_COUNT_CAP).unwrap_or(i64::MAX);
     let counts = session.query_map(
         "count stories by profile key",
         "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM story_profile_keys k \
-                 JOIN stories s ON s.id = k.story_id AND s.merged_into IS NULL \
                  WHERE k.key = u.key LIMIT $2) AS held) \
          FROM unnest($1::text[]) WITH ORDINALITY AS u(key, n) ORDER BY u.n",
         &[&keys, &cap],

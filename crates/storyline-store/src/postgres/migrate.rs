@@ -53,6 +53,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "leases",
         sql: include_str!("migrations/0006_leases.sql"),
     },
+    Migration {
+        version: 7,
+        name: "live_profile_keys",
+        sql: include_str!("migrations/0007_live_profile_keys.sql"),
+    },
 ];
 
 /// The highest schema version this build understands.
