@@ -13,7 +13,7 @@
 //! it catches what small language models get wrong most (a sentence stitched from another
 //! story, a fact moved to the wrong source). See [`support_score`].
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
 use storyline_model::{Article, Brief, CheckFailure, CheckReport, Citation, Sentence, StoryId};
 use storyline_nlp::facts;
@@ -85,41 +85,86 @@ fn frame_stems() -> &'static BTreeSet<String> {
 }
 
 /// An article cut into the passages that support is measured against: its headline, and
-/// every run of up to [`SUPPORT_WINDOW`] consecutive body sentences, each as a set of stems.
+/// every run of up to [`SUPPORT_WINDOW`] consecutive body sentences.
+///
+/// Kept as each sentence's stems (numbered within the article), so that a passage's overlap
+/// with a claim is the union of a few sentences' matches, not a set of strings built per
+/// passage.
 #[derive(Debug, Clone)]
 pub struct ArticlePassages {
-    passages: Vec<BTreeSet<String>>,
+    /// The article's stems, numbered.
+    ids: HashMap<String, u32>,
+    /// The headline's stem numbers, sorted, each once.
+    headline: Vec<u32>,
+    /// Each body sentence's stem numbers, sorted, each once.
+    sentences: Vec<Vec<u32>>,
 }
 
 impl ArticlePassages {
     pub fn new(article: &Article) -> Self {
         let lang = article.in_language.as_deref();
-        let stems_of = |text: &str| -> BTreeSet<String> {
-            analyze(text, lang).into_iter().map(|t| t.stem).collect()
+        let mut ids: HashMap<String, u32> = HashMap::new();
+        let mut stems_of = |text: &str| -> Vec<u32> {
+            let mut numbers: Vec<u32> = analyze(text, lang)
+                .into_iter()
+                .map(|t| {
+                    let next = ids.len() as u32;
+                    *ids.entry(t.stem).or_insert(next)
+                })
+                .collect();
+            numbers.sort_unstable();
+            numbers.dedup();
+            numbers
         };
-        let mut passages: Vec<BTreeSet<String>> = vec![stems_of(&article.headline)];
-        let body_sentences: Vec<BTreeSet<String>> = split_sentences(&article.article_body)
+        let headline = stems_of(&article.headline);
+        let sentences = split_sentences(&article.article_body)
             .iter()
             .map(|s| stems_of(&s.text))
             .collect();
-        for start in 0..body_sentences.len() {
-            let end = (start + SUPPORT_WINDOW).min(body_sentences.len());
-            let mut passage = BTreeSet::new();
-            for stems in &body_sentences[start..end] {
-                passage.extend(stems.iter().cloned());
-            }
-            passages.push(passage);
+        ArticlePassages {
+            ids,
+            headline,
+            sentences,
         }
-        ArticlePassages { passages }
     }
 
     /// How many of `wanted` the best passage holds.
     fn best_overlap(&self, wanted: &BTreeSet<String>) -> usize {
-        self.passages
+        // The wanted stems this article has at all, by number; the others no passage holds.
+        let mut present: Vec<u32> = wanted
             .iter()
-            .map(|passage| wanted.iter().filter(|s| passage.contains(*s)).count())
-            .max()
-            .unwrap_or(0)
+            .filter_map(|stem| self.ids.get(stem).copied())
+            .collect();
+        if present.is_empty() {
+            return 0;
+        }
+        present.sort_unstable();
+        // Which of them each sentence holds, as bits.
+        let words = present.len().div_ceil(64);
+        let bits_of = |stems: &[u32]| -> Vec<u64> {
+            let mut bits = vec![0u64; words];
+            for stem in stems {
+                if let Ok(at) = present.binary_search(stem) {
+                    bits[at / 64] |= 1 << (at % 64);
+                }
+            }
+            bits
+        };
+        let count = |bits: &[u64]| bits.iter().map(|w| w.count_ones() as usize).sum::<usize>();
+        let mut best = count(&bits_of(&self.headline));
+        let held: Vec<Vec<u64>> = self.sentences.iter().map(|s| bits_of(s)).collect();
+        let mut passage = vec![0u64; words];
+        for start in 0..held.len() {
+            let end = (start + SUPPORT_WINDOW).min(held.len());
+            passage.fill(0);
+            for bits in &held[start..end] {
+                for (p, b) in passage.iter_mut().zip(bits) {
+                    *p |= b;
+                }
+            }
+            best = best.max(count(&passage));
+        }
+        best
     }
 }
 
@@ -557,7 +602,107 @@ fn is_from_outlet(article: &Article, outlet: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{outlet_claims, outlet_position};
+    use super::{ArticlePassages, SUPPORT_WINDOW, analyze, outlet_claims, outlet_position};
+    use chrono::{TimeZone, Utc};
+    use std::collections::BTreeSet;
+    use storyline_model::{Article, ArticleId, ExtractionStatus};
+    use storyline_nlp::sentences::split_sentences;
+
+    fn article(headline: &str, body: &str) -> Article {
+        let url = "https://harbour-times.example/news/strike".to_string();
+        Article {
+            id: ArticleId::from_url(&url),
+            url,
+            headline: headline.into(),
+            article_body: body.into(),
+            description: None,
+            author: Vec::new(),
+            date_published: None,
+            date_modified: None,
+            date_fetched: Utc.with_ymd_and_hms(2025, 4, 1, 0, 0, 0).unwrap(),
+            in_language: Some("en".into()),
+            publisher: "Harbour Times".into(),
+            image: None,
+            feed_url: None,
+            content_hash: String::new(),
+            duplicate_of: None,
+            extraction: ExtractionStatus::Imported,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// The best overlap as first written: every passage a set of stems.
+    fn best_overlap_of_sets(article: &Article, wanted: &BTreeSet<String>) -> usize {
+        let stems_of = |text: &str| -> BTreeSet<String> {
+            analyze(text, Some("en"))
+                .into_iter()
+                .map(|t| t.stem)
+                .collect()
+        };
+        let sentences: Vec<BTreeSet<String>> = split_sentences(&article.article_body)
+            .iter()
+            .map(|s| stems_of(&s.text))
+            .collect();
+        let mut passages = vec![stems_of(&article.headline)];
+        for start in 0..sentences.len() {
+            let end = (start + SUPPORT_WINDOW).min(sentences.len());
+            passages.push(sentences[start..end].iter().flatten().cloned().collect());
+        }
+        passages
+            .iter()
+            .map(|p| wanted.iter().filter(|s| p.contains(*s)).count())
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn passages_overlap_as_sets_of_stems_would() {
+        let body = "Dock workers at Ellery walked out on Monday. The union wants a 6% raise. \
+                    Ships queued outside the harbour overnight. The port authority said talks \
+                    would resume. Ferries to Arvana were cancelled. Shipping firms warned of \
+                    delays, and the minister urged both sides to return to talks.";
+        let articles = [
+            article("Ellery dock strike halts ships", body),
+            article("Strike", ""),
+            article("", body),
+        ];
+        let claims = [
+            "Dock workers at Ellery walked out.",
+            "Ships queued while the union wants a raise and ferries were cancelled.",
+            "The minister urged talks as ferries to Arvana were cancelled.",
+            "Ellery strike",
+            "Nothing here matches anything whatsoever.",
+            "",
+        ];
+        for article in &articles {
+            let passages = ArticlePassages::new(article);
+            for claim in claims {
+                let wanted: BTreeSet<String> =
+                    analyze(claim, None).into_iter().map(|t| t.stem).collect();
+                assert_eq!(
+                    passages.best_overlap(&wanted),
+                    best_overlap_of_sets(article, &wanted),
+                    "{claim:?} against {:?}",
+                    article.headline
+                );
+            }
+        }
+        // Claims wider than one word of bits.
+        let long_body: String = (0..40)
+            .map(|i| format!("Harbour{i} crews unloaded cargo{i} from vessel{i} at berth{i}. "))
+            .collect();
+        let long = article("Cargo", &long_body);
+        let passages = ArticlePassages::new(&long);
+        for claim in [long_body.as_str(), &long_body[long_body.len() / 3..]] {
+            let wanted: BTreeSet<String> =
+                analyze(claim, None).into_iter().map(|t| t.stem).collect();
+            assert!(wanted.len() > 64, "{}", wanted.len());
+            assert_eq!(
+                passages.best_overlap(&wanted),
+                best_overlap_of_sets(&long, &wanted)
+            );
+        }
+    }
 
     #[test]
     fn outlets_are_named_as_whole_phrases() {

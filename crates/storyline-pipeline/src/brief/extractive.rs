@@ -23,6 +23,7 @@ use super::{BriefContext, Generator, RelatedStory};
 use crate::PipelineError;
 use crate::checks::{ArticlePassages, SUPPORT_THRESHOLD, claim_stems, support_of_claim};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 use storyline_model::{
     Article, BRIEF_SCHEMA_VERSION, Brief, BriefEngine, CheckReport, Citation, DatePrecision,
@@ -138,6 +139,9 @@ struct Analysis<'a> {
     /// For each candidate: doc index → best similarity, for docs of other outlets that
     /// support it.
     support: Vec<BTreeMap<usize, f32>>,
+    /// For each candidate: the number of distinct outlets among its `support` (read by every
+    /// section's scoring, for every candidate, at every pick).
+    support_outlets: Vec<usize>,
     /// Lowercase words seen lowercased in the coverage: safe to lowercase at a sentence start.
     common_words: BTreeSet<String>,
     /// Lowercased words seen capitalised inside a sentence: names, which keep their capital
@@ -165,9 +169,14 @@ impl<'a> Analysis<'a> {
             for word in article.article_body.split_whitespace() {
                 let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
                 if word.chars().next().is_some_and(char::is_lowercase) {
-                    common_words.insert(bare.to_string());
+                    if !common_words.contains(bare) {
+                        common_words.insert(bare.to_string());
+                    }
                 } else if !sentence_start && bare.chars().next().is_some_and(char::is_uppercase) {
-                    named_words.insert(bare.to_lowercase());
+                    let lower = bare.to_lowercase();
+                    if !named_words.contains(&lower) {
+                        named_words.insert(lower);
+                    }
                 }
                 sentence_start = word.ends_with(['.', '!', '?', ':', '"', '”']);
             }
@@ -238,10 +247,18 @@ impl<'a> Analysis<'a> {
             .collect();
         let count = candidates.len();
         let mut similarity = vec![0.0f32; count * count];
+        // `SparseVector::cosine`, with each vector's norm computed once rather than once
+        // per pair.
+        let norms: Vec<f32> = candidates.iter().map(|c| c.vector.norm()).collect();
         for i in 0..count {
             similarity[i * count + i] = 1.0;
             for j in (i + 1)..count {
-                let s = candidates[i].vector.cosine(&candidates[j].vector);
+                let norm = norms[i] * norms[j];
+                let s = if norm > 0.0 {
+                    (candidates[i].vector.dot(&candidates[j].vector) / norm).clamp(-1.0, 1.0)
+                } else {
+                    0.0
+                };
                 similarity[i * count + j] = s;
                 similarity[j * count + i] = s;
             }
@@ -252,15 +269,17 @@ impl<'a> Analysis<'a> {
         // ... and when that article, on its own, passes the trust checks' support test for
         // the sentence: "A and B both report that ..." must hold for B's own words.
         let no_stems = BTreeSet::new();
-        let passages: Vec<std::cell::OnceCell<ArticlePassages>> = articles
-            .iter()
-            .map(|_| std::cell::OnceCell::new())
-            .collect();
+        let passages: Vec<OnceCell<ArticlePassages>> =
+            articles.iter().map(|_| OnceCell::new()).collect();
+        // Each article's text as the facts are looked up in, made once.
+        let texts: Vec<OnceCell<String>> = articles.iter().map(|_| OnceCell::new()).collect();
         let mut support = vec![BTreeMap::new(); count];
         let mut carries_facts: BTreeMap<(usize, usize), bool> = BTreeMap::new();
         for i in 0..count {
-            // The candidate's claim words, cut once for all the articles it is tried against.
+            // The candidate's claim words and facts, cut once for all the articles it is
+            // tried against.
             let mut claim: Option<BTreeSet<String>> = None;
+            let mut sentence_facts: Option<SentenceFacts> = None;
             for j in 0..count {
                 let (di, dj) = (candidates[i].doc, candidates[j].doc);
                 if outlets[di] == outlets[dj] {
@@ -271,7 +290,9 @@ impl<'a> Analysis<'a> {
                     continue;
                 }
                 let carries = *carries_facts.entry((i, dj)).or_insert_with(|| {
-                    article_carries_facts(&articles[dj], &candidates[i].text)
+                    sentence_facts
+                        .get_or_insert_with(|| SentenceFacts::of(&candidates[i].text))
+                        .all_in(texts[dj].get_or_init(|| article_text(&articles[dj])))
                         && support_of_claim(
                             claim
                                 .get_or_insert_with(|| claim_stems(&candidates[i].text, &no_stems)),
@@ -284,12 +305,22 @@ impl<'a> Analysis<'a> {
                 }
             }
         }
+        let support_outlets = support
+            .iter()
+            .map(|docs| {
+                docs.keys()
+                    .map(|&d| outlets[d].as_str())
+                    .collect::<BTreeSet<&str>>()
+                    .len()
+            })
+            .collect();
         Analysis {
             articles,
             outlets,
             candidates,
             similarity,
             support,
+            support_outlets,
             common_words,
             named_words,
             vocabulary,
@@ -357,11 +388,7 @@ impl<'a> Analysis<'a> {
 
     /// Number of distinct other outlets that carry the candidate's fact.
     fn support_outlets(&self, candidate: usize) -> usize {
-        let outlets: BTreeSet<&str> = self.support[candidate]
-            .keys()
-            .map(|&d| self.outlets[d].as_str())
-            .collect();
-        outlets.len()
+        self.support_outlets[candidate]
     }
 
     /// The candidate's own source plus, per supporting outlet, its best-matching article.
@@ -1058,15 +1085,33 @@ fn speaks_of_the_future(sentence: &str) -> bool {
     .any(|marker| lower.contains(marker))
 }
 
-/// True when every number and quotation of `sentence` appears in `article`.
-fn article_carries_facts(article: &Article, sentence: &str) -> bool {
-    let text = format!("{}\n{}", article.headline, article.article_body);
-    facts::numbers(sentence)
-        .iter()
-        .all(|n| facts::contains_number(&text, n))
-        && facts::quoted_spans(sentence)
-            .iter()
-            .all(|q| facts::contains_verbatim(&text, q))
+/// The text an article's facts are looked up in: its headline and its body.
+fn article_text(article: &Article) -> String {
+    format!("{}\n{}", article.headline, article.article_body)
+}
+
+/// The numbers and quotations of a sentence: what an article citing it must carry.
+struct SentenceFacts {
+    numbers: Vec<String>,
+    quotes: Vec<String>,
+}
+
+impl SentenceFacts {
+    fn of(sentence: &str) -> Self {
+        SentenceFacts {
+            numbers: facts::numbers(sentence),
+            quotes: facts::quoted_spans(sentence),
+        }
+    }
+
+    /// True when every number and quotation appears in `text` (from [`article_text`]).
+    fn all_in(&self, text: &str) -> bool {
+        self.numbers.iter().all(|n| facts::contains_number(text, n))
+            && self
+                .quotes
+                .iter()
+                .all(|q| facts::contains_verbatim(text, q))
+    }
 }
 
 /// Honorifics say nothing about who someone is.

@@ -8,7 +8,7 @@
 use crate::PipelineError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use storyline_model::{ArticleId, Story, StoryId};
 use storyline_nlp::{entities, sentences, terms};
 use storyline_store::{Store, StoryProfileRow};
@@ -74,16 +74,19 @@ fn term_key(stem: &str) -> String {
 impl Profile {
     fn keys(&self) -> Vec<String> {
         let mut terms: Vec<(&String, f32)> = self.terms.iter().map(|(t, w)| (t, *w)).collect();
-        terms.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+        let heaviest =
+            |a: &(&String, f32), b: &(&String, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(b.0));
+        // The heaviest few of thousands: select them, then sort only those (the order is
+        // total, stems being distinct, so they are the ones a full sort puts first).
+        if terms.len() > INDEXED_TERMS {
+            terms.select_nth_unstable_by(INDEXED_TERMS, heaviest);
+            terms.truncate(INDEXED_TERMS);
+        }
+        terms.sort_by(heaviest);
         self.entities
             .keys()
             .map(|key| entity_key(key))
-            .chain(
-                terms
-                    .into_iter()
-                    .take(INDEXED_TERMS)
-                    .map(|(stem, _)| term_key(stem)),
-            )
+            .chain(terms.into_iter().map(|(stem, _)| term_key(stem)))
             .collect()
     }
 
@@ -97,9 +100,110 @@ impl Profile {
             keys: self.keys(),
         }
     }
+}
 
-    fn from_row(row: &StoryProfileRow) -> Option<Profile> {
-        postcard::from_bytes(&row.profile).ok()
+/// A profile as a comparison reads it: entities and terms in key order, borrowing their
+/// keys, either from a [`Profile`] or straight from a stored row's bytes. A related-story
+/// search compares each brief's story with dozens of stored profiles of thousands of terms;
+/// decoding them into maps of owned strings was most of its time. Keys are compared as
+/// bytes (their order is the strings' order), so only the lead is checked as UTF-8.
+#[derive(Debug, Deserialize)]
+struct ProfileView<'a> {
+    /// Lowercased name → (name as written, mentions), by key.
+    #[serde(borrow)]
+    entities: Vec<StoredEntity<'a>>,
+    /// Stem → weight, by stem.
+    #[serde(borrow)]
+    terms: Vec<(&'a [u8], f32)>,
+    /// A stored profile's term surfaces, read past.
+    _surfaces: Skipped,
+    lead: &'a str,
+}
+
+/// An entity of a stored profile: lowercased name, then the name as written and its
+/// mentions.
+type StoredEntity<'a> = (&'a [u8], (&'a [u8], u32));
+
+/// A map of strings read past without keeping or checking it.
+#[derive(Debug, Default)]
+struct Skipped;
+
+impl<'de> Deserialize<'de> for Skipped {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> serde::de::Visitor<'de> for Entries {
+            type Value = Skipped;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map of strings")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Skipped, A::Error> {
+                while seq.next_element::<(&'de [u8], &'de [u8])>()?.is_some() {}
+                Ok(Skipped)
+            }
+        }
+        deserializer.deserialize_seq(Entries)
+    }
+}
+
+impl<'a> ProfileView<'a> {
+    /// Reads a stored [`Profile`] in place. Postcard writes a map as its length and then its
+    /// entries in key order, which is what a sequence of pairs reads; a profile written some
+    /// other way is put in key order here.
+    fn decode(bytes: &'a [u8]) -> Option<Self> {
+        let mut view: ProfileView<'a> = postcard::from_bytes(bytes).ok()?;
+        if !view.entities.is_sorted_by(|a, b| a.0 < b.0) {
+            view.entities.sort_by(|a, b| a.0.cmp(b.0));
+        }
+        if !view.terms.is_sorted_by(|a, b| a.0 < b.0) {
+            view.terms.sort_by(|a, b| a.0.cmp(b.0));
+        }
+        Some(view)
+    }
+}
+
+/// What a comparison reads of a story's profile, whether it is held ([`Profile`]) or read in
+/// place from the store ([`ProfileView`]): keys as bytes, in key order.
+trait ProfileSide {
+    fn entity_count(&self) -> usize;
+    /// Entity key → mentions.
+    fn entities(&self) -> impl Iterator<Item = (&[u8], u32)>;
+    /// Stem → weight.
+    fn terms(&self) -> impl Iterator<Item = (&[u8], f32)>;
+    fn lead(&self) -> &str;
+}
+
+impl ProfileSide for Profile {
+    fn entity_count(&self) -> usize {
+        self.entities.len()
+    }
+    fn entities(&self) -> impl Iterator<Item = (&[u8], u32)> {
+        self.entities
+            .iter()
+            .map(|(key, (_, n))| (key.as_bytes(), *n))
+    }
+    fn terms(&self) -> impl Iterator<Item = (&[u8], f32)> {
+        self.terms.iter().map(|(stem, w)| (stem.as_bytes(), *w))
+    }
+    fn lead(&self) -> &str {
+        &self.lead
+    }
+}
+
+impl ProfileSide for ProfileView<'_> {
+    fn entity_count(&self) -> usize {
+        self.entities.len()
+    }
+    fn entities(&self) -> impl Iterator<Item = (&[u8], u32)> {
+        self.entities.iter().map(|&(key, (_, n))| (key, n))
+    }
+    fn terms(&self) -> impl Iterator<Item = (&[u8], f32)> {
+        self.terms.iter().copied()
+    }
+    fn lead(&self) -> &str {
+        self.lead
     }
 }
 
@@ -136,12 +240,17 @@ impl StoryProfiles {
                 continue;
             };
             if let Some(brief) = store.latest_brief(id)? {
-                profile.lead = brief
+                let lead = brief
                     .whats_happened
                     .sentences
                     .first()
                     .map(|s| s.text.clone())
                     .unwrap_or_default();
+                // The stored profile already says this: nothing to write.
+                if lead == profile.lead {
+                    continue;
+                }
+                profile.lead = lead;
                 store.save_story_profile(&profile.row(id))?;
             }
         }
@@ -216,16 +325,21 @@ impl StoryProfiles {
             if &row.story == story {
                 continue;
             }
-            let decoded;
-            let other = match self.profiles.get(&row.story) {
-                Some(profile) => profile,
-                None => match Profile::from_row(&row) {
-                    Some(profile) => {
-                        decoded = profile;
-                        &decoded
-                    }
+            // Only a story related enough is read.
+            let found = match self.profiles.get(&row.story) {
+                Some(profile) => compare(me, profile, &stories_naming),
+                None => match ProfileView::decode(&row.profile) {
+                    Some(view) => compare(me, &view, &stories_naming),
                     None => continue,
                 },
+            };
+            let Some(Likeness {
+                score,
+                shared,
+                lead,
+            }) = found
+            else {
+                continue;
             };
             let Some(other_story) = store.story(&row.story)? else {
                 continue;
@@ -233,11 +347,13 @@ impl StoryProfiles {
             if other_story.merged_into.is_some() {
                 continue;
             }
-            if let Some(found) = compare(me, other, other_story, &stories_naming)
-                && found.score >= RELATED_MIN_SCORE
-            {
-                related.push(found);
-            }
+            related.push(RelatedStory {
+                began: other_story.created_at,
+                story: other_story,
+                shared,
+                score,
+                lead,
+            });
         }
         related.sort_by(|a, b| {
             b.score
@@ -264,16 +380,19 @@ fn profile_story(store: &dyn Store, story: &Story) -> Result<Profile, PipelineEr
     let mut total = 0.0f32;
     for article in &originals {
         let text = format!("{}\n{}", article.headline, article.article_body);
-        for mention in entities::mentions(&text) {
-            let key = mention.surface.to_lowercase();
-            let entry = entity_counts
-                .entry(key)
-                .or_insert((0, mention.surface.clone()));
-            entry.0 += 1;
+        // Names only: a profile needs no kinds.
+        for name in entities::mention_names(&text) {
+            let key = name.to_lowercase();
+            entity_counts.entry(key).or_insert((0, name)).0 += 1;
         }
         for term in terms::analyze(&text, article.in_language.as_deref()) {
-            *term_counts.entry(term.stem.clone()).or_insert(0.0) += 1.0;
-            surfaces.entry(term.stem).or_insert(term.surface);
+            // A stem's surface is the first one seen.
+            if let Some(count) = term_counts.get_mut(&term.stem) {
+                *count += 1.0;
+            } else {
+                surfaces.insert(term.stem.clone(), term.surface);
+                term_counts.insert(term.stem, 1.0);
+            }
             total += 1.0;
         }
     }
@@ -313,61 +432,197 @@ fn profile_story(store: &dyn Store, story: &Story) -> Result<Profile, PipelineEr
     })
 }
 
-fn compare(
-    me: &Profile,
-    other: &Profile,
-    other_story: Story,
-    stories_naming: &BTreeMap<String, usize>,
-) -> Option<RelatedStory> {
-    // Shared names, the most specific first (named by the fewest stories: "Arvana" before
-    // "Europe"), then the most mentioned on both sides: they say what links the stories.
-    let mut shared_weighted: Vec<(usize, u32, String)> = me
-        .entities
-        .iter()
-        .filter_map(|(key, (surface, mine))| {
-            other.entities.get(key).map(|(_, theirs)| {
-                let naming = stories_naming.get(key).copied().unwrap_or(0);
-                (naming, (*mine).min(*theirs), surface.clone())
-            })
-        })
-        .collect();
-    shared_weighted.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
-    let shared_entities: Vec<String> = shared_weighted.into_iter().map(|(_, _, s)| s).collect();
-    // Weighted term overlap: the sum over shared stems of the smaller weight (a histogram
-    // intersection), in [0, 1].
-    let mut overlap = 0.0f32;
-    let mut shared_terms: Vec<(f32, String)> = Vec::new();
-    for (stem, weight) in &me.terms {
-        if let Some(theirs) = other.terms.get(stem) {
-            let common = weight.min(*theirs);
-            overlap += common;
-            if let Some(surface) = me.surfaces.get(stem) {
-                shared_terms.push((common, surface.clone()));
+/// The keys of `mine` that `theirs` holds too (both in key order), in `mine`'s order, with
+/// both values: one walk over both, one comparison per step.
+fn merge<'m, 't, M, T>(
+    mine: &'m BTreeMap<String, M>,
+    theirs: &mut impl Iterator<Item = (&'t [u8], T)>,
+) -> Vec<(&'m String, &'m M, T)> {
+    let mut shared = Vec::new();
+    let mut next = theirs.next();
+    for (key, value) in mine {
+        while let Some((their_key, _)) = &next {
+            match their_key.cmp(&key.as_bytes()) {
+                std::cmp::Ordering::Less => next = theirs.next(),
+                std::cmp::Ordering::Equal => {
+                    if let Some((_, their_value)) = next.take() {
+                        shared.push((key, value, their_value));
+                    }
+                    next = theirs.next();
+                    break;
+                }
+                std::cmp::Ordering::Greater => break,
             }
         }
-    }
-    let entity_union: BTreeSet<&String> = me.entities.keys().chain(other.entities.keys()).collect();
-    let entity_score = if entity_union.is_empty() {
-        0.0
-    } else {
-        shared_entities.len() as f32 / entity_union.len() as f32
-    };
-    let score = 0.6 * entity_score + 0.4 * overlap;
-    if shared_entities.is_empty() && overlap < 0.3 {
-        return None;
-    }
-    shared_terms.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    let mut shared = shared_entities;
-    for (_, surface) in shared_terms.into_iter().take(5) {
-        if !shared.iter().any(|s| s.eq_ignore_ascii_case(&surface)) {
-            shared.push(surface);
+        if next.is_none() {
+            break;
         }
     }
-    Some(RelatedStory {
-        began: other_story.created_at,
-        story: other_story,
-        shared,
+    shared
+}
+
+/// What a related story shares with the story being written.
+struct Likeness {
+    score: f32,
+    /// Shared entity names, then shared key terms.
+    shared: Vec<String>,
+    /// The related story's lead.
+    lead: String,
+}
+
+/// How related the story of `other` is to `me`, or `None` below [`RELATED_MIN_SCORE`].
+fn compare(
+    me: &Profile,
+    other: &impl ProfileSide,
+    stories_naming: &BTreeMap<String, usize>,
+) -> Option<Likeness> {
+    // Shared names, the most specific first (named by the fewest stories: "Arvana" before
+    // "Europe"), then the most mentioned on both sides: they say what links the stories.
+    // Both sides are in key order, so one merged walk finds them.
+    let mut shared_weighted: Vec<(usize, u32, &str)> = Vec::new();
+    let mut theirs = other.entities();
+    for (key, (surface, mine), n) in merge(&me.entities, &mut theirs) {
+        let naming = stories_naming.get(key).copied().unwrap_or(0);
+        shared_weighted.push((naming, (*mine).min(n), surface.as_str()));
+    }
+    // Weighted term overlap: the sum over shared stems of the smaller weight (a histogram
+    // intersection), in [0, 1]; summed in `me`'s stem order.
+    let mut overlap = 0.0f32;
+    let mut shared_terms: Vec<(f32, &str)> = Vec::new();
+    let mut theirs = other.terms();
+    for (stem, weight, w) in merge(&me.terms, &mut theirs) {
+        let common = weight.min(w);
+        overlap += common;
+        if let Some(surface) = me.surfaces.get(stem) {
+            shared_terms.push((common, surface.as_str()));
+        }
+    }
+    // Distinct names of both (each side's keys are distinct).
+    let entity_union = me.entities.len() + other.entity_count() - shared_weighted.len();
+    let entity_score = if entity_union == 0 {
+        0.0
+    } else {
+        shared_weighted.len() as f32 / entity_union as f32
+    };
+    let score = 0.6 * entity_score + 0.4 * overlap;
+    if shared_weighted.is_empty() && overlap < 0.3 {
+        return None;
+    }
+    if score < RELATED_MIN_SCORE {
+        return None;
+    }
+    shared_weighted.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(b.2)));
+    let mut shared: Vec<String> = shared_weighted
+        .into_iter()
+        .map(|(_, _, s)| s.to_string())
+        .collect();
+    shared_terms.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    for (_, surface) in shared_terms.into_iter().take(5) {
+        if !shared.iter().any(|s| s.eq_ignore_ascii_case(surface)) {
+            shared.push(surface.to_string());
+        }
+    }
+    Some(Likeness {
         score,
-        lead: other.lead.clone(),
+        shared,
+        lead: other.lead().to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile() -> Profile {
+        let entities = [
+            ("ellery dock", ("Ellery Dock", 3)),
+            ("arvana", ("Arvana", 2)),
+        ]
+        .into_iter()
+        .map(|(k, (name, n))| (k.to_string(), (name.to_string(), n)))
+        .collect();
+        let terms: BTreeMap<String, f32> = [("strike", 0.25), ("dock", 0.5), ("ärger", 0.125)]
+            .into_iter()
+            .map(|(t, w)| (t.to_string(), w))
+            .collect();
+        let surfaces = terms
+            .keys()
+            .map(|t| (t.clone(), t.to_uppercase()))
+            .collect();
+        Profile {
+            entities,
+            terms,
+            surfaces,
+            lead: "Dock workers struck in Arvana.".into(),
+        }
+    }
+
+    #[test]
+    fn a_stored_profile_reads_in_place_as_it_was_written() {
+        let profile = profile();
+        let bytes = postcard::to_stdvec(&profile).unwrap();
+        let stored = ProfileView::decode(&bytes).unwrap();
+        assert_eq!(
+            stored.entities().collect::<Vec<_>>(),
+            profile.entities().collect::<Vec<_>>()
+        );
+        assert_eq!(
+            stored.terms().collect::<Vec<_>>(),
+            profile.terms().collect::<Vec<_>>()
+        );
+        assert_eq!(stored.entity_count(), 2);
+        assert_eq!(stored.lead(), profile.lead());
+        assert_eq!(
+            stored.terms.iter().map(|(t, _)| *t).collect::<Vec<_>>(),
+            ["dock".as_bytes(), b"strike", "ärger".as_bytes()]
+        );
+        assert!(ProfileView::decode(&bytes[..bytes.len() - 3]).is_none());
+    }
+
+    #[test]
+    fn merging_finds_the_keys_both_hold() {
+        let mine: BTreeMap<String, u32> = ["a", "c", "e", "g"]
+            .into_iter()
+            .enumerate()
+            .map(|(i, k)| (k.to_string(), i as u32))
+            .collect();
+        let check = |theirs: &[&str], expected: &[(&str, u32, usize)]| {
+            let mut iter = theirs.iter().enumerate().map(|(i, k)| (k.as_bytes(), i));
+            let shared: Vec<(&str, u32, usize)> = merge(&mine, &mut iter)
+                .into_iter()
+                .map(|(k, m, t)| (k.as_str(), *m, t))
+                .collect();
+            assert_eq!(shared, expected, "{theirs:?}");
+        };
+        check(&["b", "c", "d", "g", "h"], &[("c", 1, 1), ("g", 3, 3)]);
+        check(
+            &["a", "c", "e", "g"],
+            &[("a", 0, 0), ("c", 1, 1), ("e", 2, 2), ("g", 3, 3)],
+        );
+        check(&[], &[]);
+        check(&["0", "h"], &[]);
+        check(&["g"], &[("g", 3, 0)]);
+    }
+
+    #[test]
+    fn a_story_shares_its_names_and_terms() {
+        let me = profile();
+        let mut other = profile();
+        other.entities.remove("arvana");
+        other.terms.insert("ferry".into(), 0.125);
+        let naming = BTreeMap::from([("ellery dock".to_string(), 2)]);
+        let bytes = postcard::to_stdvec(&other).unwrap();
+        let stored = ProfileView::decode(&bytes).unwrap();
+        for found in [
+            compare(&me, &other, &naming),
+            compare(&me, &stored, &naming),
+        ] {
+            let found = found.unwrap();
+            // One of two names shared; terms overlap 0.875.
+            let expected = 0.6 * 0.5 + 0.4 * 0.875;
+            assert!((found.score - expected).abs() < 1e-6, "{}", found.score);
+            assert_eq!(found.shared, ["Ellery Dock", "DOCK", "STRIKE", "ÄRGER"]);
+            assert_eq!(found.lead, other.lead);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! Small text helpers for composing brief sentences around real sentences of the coverage:
 //! attribution ("The Harbour Times notes that ..."), outlet lists and sentence filters.
 
+use std::sync::OnceLock;
 use storyline_nlp::terms;
 
 /// Words that mark analysis rather than report: significance, motives, consequences.
@@ -175,10 +176,19 @@ pub fn opens_with_quote(sentence: &str) -> bool {
 /// True when the sentence carries analysis cues.
 pub fn is_analysis(text: &str) -> bool {
     let lower = format!(" {} ", text.to_lowercase());
-    ANALYSIS_CUES.iter().any(|cue| {
-        lower.contains(&format!(" {cue} "))
-            || lower.contains(&format!(" {cue},"))
-            || lower.contains(&format!(" {cue}."))
+    analysis_patterns()
+        .iter()
+        .any(|pattern| lower.contains(pattern.as_str()))
+}
+
+/// Each cue of [`ANALYSIS_CUES`] as a whole word: followed by a space, a comma or a full stop.
+fn analysis_patterns() -> &'static [String] {
+    static PATTERNS: OnceLock<Vec<String>> = OnceLock::new();
+    PATTERNS.get_or_init(|| {
+        ANALYSIS_CUES
+            .iter()
+            .flat_map(|cue| [format!(" {cue} "), format!(" {cue},"), format!(" {cue}.")])
+            .collect()
     })
 }
 
