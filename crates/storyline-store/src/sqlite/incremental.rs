@@ -344,12 +344,14 @@ impl SqliteStore {
         keys: &[String],
         limit: usize,
     ) -> Result<Vec<StoryProfileRow>, StoreError> {
-        // Shared keys per story, summed over the chunks of `keys`.
+        // Shared keys per story, summed over the chunks of `keys`. The index holds live
+        // stories only (a merge drops the keys, and a merged story's profile is saved
+        // unindexed), so it is read alone: joined to `stories`, SQLite scanned every live
+        // story for each key (2.9 ms a lookup at 480 stories, 0.19 ms without).
         let mut shared: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
         for chunk in keys.chunks(KEYS_PER_QUERY) {
             let sql = format!(
                 "SELECT k.story_id, COUNT(*) FROM story_profile_keys k \
-                 JOIN stories s ON s.id = k.story_id AND s.merged_into IS NULL \
                  WHERE k.key IN ({}) GROUP BY k.story_id",
                 placeholders(chunk.len())
             );
