@@ -16,7 +16,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use storyline_store::StoreError;
+use storyline_store::{StoreError, StoreErrorKind};
 
 /// A stable error code with its status and meaning, for the OpenAPI document.
 #[derive(Debug, Clone, Copy)]
@@ -231,7 +231,14 @@ impl From<StoreError> for ApiError {
             | StoreError::WalUnavailable { .. }
             | StoreError::Migration { .. }
             | StoreError::SchemaTooNew { .. } => ApiError::Unavailable(error.to_string()),
-            StoreError::Database { .. } if error.is_busy() => {
+            // A lock held past the wait, a lost connection or a full disk, a write that
+            // collided with another worker's: the same request may succeed a moment later.
+            StoreError::Database { .. }
+                if matches!(
+                    error.kind(),
+                    StoreErrorKind::Busy | StoreErrorKind::Io | StoreErrorKind::Conflict
+                ) =>
+            {
                 ApiError::Unavailable(error.to_string())
             }
             StoreError::Database { .. }
