@@ -1,3 +1,4 @@
+-- 0007: live profile keys.
 -- A story merged into another loses its profile's keys, as on SQLite (migration 0006
 -- there): the key index then holds live stories only, so counting a key's stories and
 -- finding stories by keys read the index alone, with no join to `stories` (whose plan, on
