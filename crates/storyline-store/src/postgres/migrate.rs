@@ -58,6 +58,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "live_profile_keys",
         sql: include_str!("migrations/0007_live_profile_keys.sql"),
     },
+    Migration {
+        version: 8,
+        name: "one_generation_per_transaction",
+        sql: include_str!("migrations/0008_one_generation_per_transaction.sql"),
+    },
 ];
 
 /// The highest schema version this build understands.
