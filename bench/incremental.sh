@@ -25,6 +25,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/postgres.sh
+source bench/postgres.sh
 bench_dir="${STORYLINE_BENCH_DIR:-../shared/bench}"
 target_dir="${CARGO_TARGET_DIR:-target}"
 backends="${INCREMENTAL_BACKENDS:-sqlite postgres}"
@@ -88,8 +90,7 @@ store() {
     if [[ "$BACKEND" == postgres ]]; then
         local database="storyline_incremental_$$_${1//-/_}"
         psql "$server" -qX -v ON_ERROR_STOP=1 -c "CREATE DATABASE $database" >/dev/null
-        local url="${server%%\?*}"
-        echo "${url%/*}/$database"
+        database_url "$server" "$database"
     else
         echo "$work/$1"
     fi

@@ -29,6 +29,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/postgres.sh
+source bench/postgres.sh
 total="${SCALE_TOTAL:-200000}"
 poll="${SCALE_POLL:-1000}"
 per_day="${SCALE_PER_DAY:-10000}"
@@ -49,17 +51,6 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-
-# database_url URL NAME: URL with its database (path) replaced by NAME, query kept.
-database_url() {
-    local url="$1" name="$2" query=""
-    if [[ "$url" == *\?* ]]; then
-        query="?${url#*\?}"
-        url="${url%%\?*}"
-    fi
-    local scheme="${url%%://*}" rest="${url#*://}"
-    echo "$scheme://${rest%%/*}/$name$query"
-}
 
 for backend in $backends; do
     case "$backend" in

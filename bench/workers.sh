@@ -26,6 +26,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/postgres.sh
+source bench/postgres.sh
 articles="${WORKERS_ARTICLES:-3000}"
 counts="${WORKERS_COUNTS:-1 2 4}"
 latency="${WORKERS_LATENCY_MS:-100}"
@@ -53,17 +55,6 @@ fi
 command -v psql >/dev/null || {
     echo "workers.sh: needs psql (apt-get install postgresql-client)" >&2
     exit 2
-}
-
-# database_url URL NAME: URL with its database (path) replaced by NAME, query kept.
-database_url() {
-    local url="$1" name="$2" query=""
-    if [[ "$url" == *\?* ]]; then
-        query="?${url#*\?}"
-        url="${url%%\?*}"
-    fi
-    local scheme="${url%%://*}" rest="${url#*://}"
-    echo "$scheme://${rest%%/*}/$name$query"
 }
 
 echo "== building the release binary and the generator" >&2

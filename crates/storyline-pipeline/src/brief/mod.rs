@@ -311,7 +311,7 @@ pub fn brief_articles(articles: Vec<Article>) -> Vec<Article> {
             if count >= BRIEF_ARTICLES / 2 {
                 break;
             }
-            if outlets.insert(outlet_of(&articles[i])) {
+            if outlets.insert(crate::cluster::outlet_key(&articles[i])) {
                 count += usize::from(take(i, &mut chosen));
             }
         }
@@ -332,16 +332,6 @@ pub fn brief_articles(articles: Vec<Article>) -> Vec<Article> {
         .zip(chosen)
         .filter_map(|(article, keep)| keep.then_some(article))
         .collect()
-}
-
-/// Who published an article: its publisher's name, or its URL's host.
-fn outlet_of(article: &Article) -> String {
-    let name = article.publisher.trim().to_lowercase();
-    if name.is_empty() {
-        article.host().unwrap_or_default()
-    } else {
-        name
-    }
 }
 
 /// Writes one brief and runs the trust checks on it: failing sentences are removed and

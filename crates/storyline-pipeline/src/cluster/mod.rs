@@ -2332,8 +2332,9 @@ pub fn story_row(
     })
 }
 
-/// Publisher name, or the URL's host when the name is missing.
-fn outlet_key(article: &Article) -> String {
+/// Publisher name, or the URL's host when the name is missing: who published an article,
+/// for a story's outlet count and a brief's choice of each outlet's latest report.
+pub(crate) fn outlet_key(article: &Article) -> String {
     let name = article.publisher.trim().to_lowercase();
     if name.is_empty() {
         article.host().unwrap_or_default()
