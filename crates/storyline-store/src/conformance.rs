@@ -167,6 +167,14 @@ pub const CHECKS: &[(&str, Check)] = &[
         story_profiles_are_found_by_shared_keys,
     ),
     (
+        "story_profiles_save_together_or_not_at_all",
+        story_profiles_save_together_or_not_at_all,
+    ),
+    (
+        "a_written_brief_saves_everything_in_one_go",
+        a_written_brief_saves_everything_in_one_go,
+    ),
+    (
         "profile_key_counts_stop_at_the_cap",
         profile_key_counts_stop_at_the_cap,
     ),
@@ -298,6 +306,14 @@ fn article_aliases_are_known_ids(store: &mut dyn Store) {
         .expect_err("unknown article");
     assert!(matches!(err, StoreError::NotFound { .. }), "{err}");
     assert!(!store.has_article(&other).expect("has_article"));
+    // Asked in a batch, the same answers, in the order asked.
+    assert_eq!(
+        store
+            .known_articles(&[other.clone(), stored.id.clone(), link.clone(), other, link])
+            .expect("known_articles"),
+        vec![false, true, true, false, true]
+    );
+    assert!(store.known_articles(&[]).expect("none asked").is_empty());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1978,6 +1994,145 @@ fn profile(story: &str, keys: &[&str]) -> StoryProfileRow {
         profile: format!("profile of {story}").into_bytes(),
         keys: keys.iter().map(|k| k.to_string()).collect(),
     }
+}
+
+fn story_profiles_save_together_or_not_at_all(store: &mut dyn Store) {
+    store
+        .save_stories(
+            &[story("s-a", "A", at(1, 9)), story("s-b", "B", at(1, 9))],
+            &[],
+        )
+        .expect("stories");
+    store
+        .save_story_profiles(&[
+            profile("s-a", &["union"]),
+            profile("s-b", &["union", "ferry"]),
+        ])
+        .expect("profiles");
+    let found = store
+        .story_profiles_by_keys(&["union".to_string()], 10)
+        .expect("by keys");
+    let ids: Vec<&str> = found.iter().map(|p| p.story.as_str()).collect();
+    assert_eq!(ids, vec!["s-a", "s-b"]);
+    // One unknown story refuses the whole batch: s-a keeps its keys.
+    let err = store
+        .save_story_profiles(&[
+            profile("s-a", &["harbour"]),
+            profile("s-gone", &["harbour"]),
+        ])
+        .expect_err("unknown story");
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err}");
+    assert!(
+        store
+            .story_profiles_by_keys(&["harbour".to_string()], 10)
+            .expect("by keys")
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .story_profile_key_counts(&["union".to_string()])
+            .expect("counts"),
+        vec![2]
+    );
+    store.save_story_profiles(&[]).expect("nothing to save");
+}
+
+fn a_written_brief_saves_everything_in_one_go(store: &mut dyn Store) {
+    insert(store, &[dated("one", 1, 8), dated("two", 1, 9)]);
+    store
+        .save_stories(
+            &[story("s-strike", "Port Ellery dockworkers: one", at(1, 9))],
+            &[member("s-strike", "one", 1.0, &[])],
+        )
+        .expect("save");
+    let (_, mark) = store.dirty_stories(10).expect("dirty")[0].clone();
+    let mut written = brief("s-strike", "Dockworkers walk out", at(1, 10));
+    written.more_on_these_topics = vec![card("port-ellery", "Port Ellery", EntityKind::Place, 3)];
+    assert_eq!(store.save_written_brief(&written, mark).expect("save"), 1);
+    let saved = store
+        .latest_brief(&sid("s-strike"))
+        .expect("read")
+        .expect("saved");
+    assert_eq!(
+        (saved.version, saved.headline.as_str()),
+        (1, "Dockworkers walk out")
+    );
+    let renamed = store.story(&sid("s-strike")).expect("read").expect("story");
+    assert_eq!(renamed.headline, "Dockworkers walk out");
+    assert_eq!(
+        store.stories_mentioning("port-ellery").expect("entities"),
+        vec![(sid("s-strike"), 3)]
+    );
+    assert!(store.dirty_stories(10).expect("dirty").is_empty());
+
+    // A membership change after the mark was read: the brief is saved, the story stays
+    // dirty, and the entity rows are replaced.
+    let (_, stale) = {
+        store
+            .save_stories(&[], &[member("s-strike", "two", 1.0, &[])])
+            .expect("grow");
+        store.dirty_stories(10).expect("dirty")[0].clone()
+    };
+    store
+        .save_stories(&[], &[member("s-strike", "two", 0.5, &[])])
+        .expect("save again");
+    let mut second = brief("s-strike", "Dockworkers walk out", at(1, 11));
+    second.more_on_these_topics = vec![card(
+        "harbour-board",
+        "Harbour Board",
+        EntityKind::Organisation,
+        2,
+    )];
+    assert_eq!(store.save_written_brief(&second, stale).expect("save"), 2);
+    assert_eq!(
+        store.dirty_stories(10).expect("dirty").len(),
+        1,
+        "still dirty"
+    );
+    assert!(
+        store
+            .stories_mentioning("port-ellery")
+            .expect("entities")
+            .is_empty()
+    );
+    assert_eq!(
+        store.stories_mentioning("harbour-board").expect("entities"),
+        vec![(sid("s-strike"), 2)]
+    );
+
+    // A merged story keeps its headline.
+    let mut merged = story("s-old", "Old strike", at(1, 9));
+    store
+        .save_stories(std::slice::from_ref(&merged), &[])
+        .expect("old");
+    merged.merged_into = Some(sid("s-strike"));
+    store.save_stories(&[merged], &[]).expect("merge");
+    store
+        .save_written_brief(&brief("s-old", "Renamed", at(1, 12)), 0)
+        .expect("save");
+    assert_eq!(
+        store
+            .story(&sid("s-old"))
+            .expect("read")
+            .expect("story")
+            .headline,
+        "Old strike"
+    );
+
+    // An unknown story: nothing saved.
+    let mut unknown = brief("s-gone", "Gone", at(1, 12));
+    unknown.more_on_these_topics = vec![card("ghost-town", "Ghost Town", EntityKind::Place, 1)];
+    let err = store
+        .save_written_brief(&unknown, 1)
+        .expect_err("unknown story");
+    assert!(matches!(err, StoreError::NotFound { .. }), "{err}");
+    assert!(store.latest_brief(&sid("s-gone")).expect("read").is_none());
+    assert!(
+        store
+            .stories_mentioning("ghost-town")
+            .expect("entities")
+            .is_empty()
+    );
 }
 
 fn story_profiles_are_found_by_shared_keys(store: &mut dyn Store) {

@@ -235,6 +235,11 @@ pub trait Store: Send {
     fn articles(&self, ids: &[ArticleId]) -> Result<Vec<Article>, StoreError>;
     /// True when an article with this id is stored, or when the id is an alias of one.
     fn has_article(&self, id: &ArticleId) -> Result<bool, StoreError>;
+    /// [`Store::has_article`] for each of `ids`, in their order. A backend behind a network
+    /// answers a batch in one query (an import asks this of every line it reads).
+    fn known_articles(&self, ids: &[ArticleId]) -> Result<Vec<bool>, StoreError> {
+        ids.iter().map(|id| self.has_article(id)).collect()
+    }
     /// Records other ids of stored articles, as `(alias, article)` pairs, in one transaction.
     /// An alias that is already recorded, or that is itself a stored article's id, is left
     /// as it is. [`StoreError::NotFound`] when an article is unknown (nothing is recorded).
@@ -375,6 +380,17 @@ pub trait Store: Send {
     /// Replaces a story's related-story profile and its keys.
     /// [`StoreError::NotFound`] when the story does not exist.
     fn save_story_profile(&mut self, profile: &StoryProfileRow) -> Result<(), StoreError>;
+    /// [`Store::save_story_profile`] for each of `profiles`, in one transaction: all are
+    /// saved or, on any error, none.
+    fn save_story_profiles(&mut self, profiles: &[StoryProfileRow]) -> Result<(), StoreError>;
+    /// Everything a newly written brief changes, in one transaction: saves `brief` as its
+    /// story's next version ([`Store::save_brief`]), replaces the story's entity index rows
+    /// with the brief's cards ([`Store::set_story_entities`]), renames the story after the
+    /// brief's headline when it is live and named otherwise ([`Store::rename_story`]), and
+    /// marks its brief current if its dirty mark is still `mark`
+    /// ([`Store::mark_brief_current`]). Returns the version saved. On any error (the story is
+    /// unknown: [`StoreError::NotFound`]) nothing is saved.
+    fn save_written_brief(&mut self, brief: &Brief, mark: u64) -> Result<u32, StoreError>;
     /// The profiles of live stories (not merged into another) holding any of `keys`: those
     /// holding the most of them first (ties by story id), at most `limit`.
     fn story_profiles_by_keys(

@@ -192,14 +192,10 @@ impl Refresh {
             match write_checked(writer, &context) {
                 Ok(brief) => {
                     report.write_seconds.push(started.elapsed().as_secs_f64());
-                    let version = store.save_brief(&brief)?;
-                    store.set_story_entities(&story.id, &brief.more_on_these_topics)?;
-                    // A story is listed under its latest brief's headline (clustering names it
-                    // after its first article until then).
-                    if story.headline != brief.headline {
-                        store.rename_story(&story.id, &brief.headline)?;
-                    }
-                    store.mark_brief_current(&story.id, *mark)?;
+                    // The brief, its entity rows, the story named after its headline
+                    // (clustering names a story after its first article until then) and
+                    // the dirty mark cleared, in one transaction.
+                    let version = store.save_written_brief(&brief, *mark)?;
                     report.written.push((story.id.clone(), version));
                     self.written_ids.push(story.id.clone());
                 }

@@ -222,9 +222,12 @@ impl StoryProfiles {
     /// store's index, so the others find them.
     pub fn update(store: &mut dyn Store, stories: &[Story]) -> Result<Self, PipelineError> {
         let built = StoryProfiles::build(&*store, stories)?;
-        for (id, profile) in &built.profiles {
-            store.save_story_profile(&profile.row(id))?;
-        }
+        let rows: Vec<StoryProfileRow> = built
+            .profiles
+            .iter()
+            .map(|(id, profile)| profile.row(id))
+            .collect();
+        store.save_story_profiles(&rows)?;
         Ok(built)
     }
 
@@ -235,6 +238,7 @@ impl StoryProfiles {
         store: &mut dyn Store,
         stories: &[StoryId],
     ) -> Result<(), PipelineError> {
+        let mut changed = Vec::new();
         for id in stories {
             let Some(profile) = self.profiles.get_mut(id) else {
                 continue;
@@ -251,10 +255,10 @@ impl StoryProfiles {
                     continue;
                 }
                 profile.lead = lead;
-                store.save_story_profile(&profile.row(id))?;
+                changed.push(profile.row(id));
             }
         }
-        Ok(())
+        Ok(store.save_story_profiles(&changed)?)
     }
 
     /// Takes in the profiles of `other`.

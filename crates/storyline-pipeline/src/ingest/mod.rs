@@ -111,8 +111,10 @@ pub fn store_batch(
     let mut keys = Vec::with_capacity(articles.len());
     let mut seen: HashSet<ArticleId> = HashSet::new();
     let mut swaps = Vec::new();
-    for article in articles {
-        if store.has_article(&article.id)? || !seen.insert(article.id.clone()) {
+    let ids: Vec<ArticleId> = articles.iter().map(|a| a.id.clone()).collect();
+    let known = store.known_articles(&ids)?;
+    for (article, known) in articles.into_iter().zip(known) {
+        if known || !seen.insert(article.id.clone()) {
             continue;
         }
         let (article, demoted, key) = finish_article(&*store, article, deduper)?;

@@ -15,7 +15,7 @@ use crate::{
     SavedClusterState, StoreError, StoreErrorKind, StoryProfileRow,
 };
 use postgres::{GenericClient, Transaction};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use storyline_model::{Article, ArticleId, Story, StoryArticle, StoryId};
 
 fn to_u64(db: &str, what: &str, value: i64) -> Result<u64, StoreError> {
@@ -298,8 +298,9 @@ pub(super) fn mark_brief_current<C: GenericClient>(
     Ok(changed == 1)
 }
 
-pub(super) fn save_story_profile(
-    store: &mut PgStore,
+/// Replaces a story's profile and its keys, within a transaction.
+pub(super) fn write_story_profile(
+    s: &mut Session<'_, Transaction<'_>>,
     profile: &StoryProfileRow,
 ) -> Result<(), StoreError> {
     let story = profile.story.as_str();
@@ -310,42 +311,40 @@ pub(super) fn save_story_profile(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    store.write("story profile", |s| {
-        // Shared lock: a merge of this story waits for this write, and its trigger then
-        // drops the keys written here; a merge committed before is seen here.
-        let merged: Vec<bool> = s.query_map(
-            &format!("look up story {story}"),
-            "SELECT merged_into IS NOT NULL FROM stories WHERE id = $1 FOR SHARE",
-            &[&story],
-            |row| row.try_get(0),
-        )?;
-        let Some(&merged) = merged.first() else {
-            return Err(StoreError::NotFound {
-                what: format!("story {story}"),
-            });
-        };
+    // Shared lock: a merge of this story waits for this write, and its trigger then
+    // drops the keys written here; a merge committed before is seen here.
+    let merged: Vec<bool> = s.query_map(
+        &format!("look up story {story}"),
+        "SELECT merged_into IS NOT NULL FROM stories WHERE id = $1 FOR SHARE",
+        &[&story],
+        |row| row.try_get(0),
+    )?;
+    let Some(&merged) = merged.first() else {
+        return Err(StoreError::NotFound {
+            what: format!("story {story}"),
+        });
+    };
+    s.execute(
+        &format!("save the profile of story {story}"),
+        "INSERT INTO story_profiles (story_id, profile) VALUES ($1, $2) \
+         ON CONFLICT (story_id) DO UPDATE SET profile = excluded.profile",
+        &[&story, &profile.profile],
+    )?;
+    s.execute(
+        &format!("clear the profile keys of story {story}"),
+        "DELETE FROM story_profile_keys WHERE story_id = $1",
+        &[&story],
+    )?;
+    // A merged story is no story of its own: its profile is kept, unindexed (migration
+    // 0007 keeps the index to live stories).
+    if !merged {
         s.execute(
-            &format!("save the profile of story {story}"),
-            "INSERT INTO story_profiles (story_id, profile) VALUES ($1, $2) \
-             ON CONFLICT (story_id) DO UPDATE SET profile = excluded.profile",
-            &[&story, &profile.profile],
+            &format!("save the profile keys of story {story}"),
+            "INSERT INTO story_profile_keys (key, story_id) SELECT key, $2 FROM unnest($1::text[]) AS u(key)",
+            &[&keys, &story],
         )?;
-        s.execute(
-            &format!("clear the profile keys of story {story}"),
-            "DELETE FROM story_profile_keys WHERE story_id = $1",
-            &[&story],
-        )?;
-        // A merged story is no story of its own: its profile is kept, unindexed (migration
-        // 0007 keeps the index to live stories).
-        if !merged {
-            s.execute(
-                &format!("save the profile keys of story {story}"),
-                "INSERT INTO story_profile_keys (key, story_id) SELECT key, $2 FROM unnest($1::text[]) AS u(key)",
-                &[&keys, &story],
-            )?;
-        }
-        Ok(())
-    })
+    }
+    Ok(())
 }
 
 pub(super) fn story_profiles_by_keys<C: GenericClient>(
@@ -504,29 +503,55 @@ pub(super) fn index_near_duplicates(
     })
 }
 
-/// Writes near-duplicate index entries within a transaction; an article already indexed
-/// keeps its entry.
+/// Writes near-duplicate index entries within a transaction, in two statements whatever
+/// their number; an article already indexed keeps its entry.
 fn write_index_entries(
     s: &mut Session<'_, Transaction<'_>>,
     entries: &[(&ArticleId, &NearDuplicateKey)],
 ) -> Result<(), StoreError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<&str> = entries.iter().map(|(id, _)| id.as_str()).collect();
+    let signatures: Vec<Option<&[u8]>> = entries
+        .iter()
+        .map(|(_, key)| key.signature.as_deref())
+        .collect();
+    let op = super::batch_op(
+        "index",
+        "article",
+        "articles",
+        entries.len(),
+        entries[0].0.as_str(),
+    );
+    let new: Vec<String> = s.query_map(
+        &op,
+        "INSERT INTO article_signatures (article_id, signature) \
+         SELECT article_id, signature FROM unnest($1::text[], $2::bytea[]) \
+             AS u(article_id, signature) \
+         ON CONFLICT (article_id) DO NOTHING RETURNING article_id",
+        &[&ids, &signatures],
+        |row| row.try_get(0),
+    )?;
+    // Bands only for the entries written now, with a signature to compare.
+    // An id repeated among the entries was written by its first occurrence only.
+    let mut new: HashSet<&str> = new.iter().map(String::as_str).collect();
+    let mut band_keys: Vec<i64> = Vec::new();
+    let mut band_articles: Vec<&str> = Vec::new();
     for (id, key) in entries {
-        let op = format!("index article {id}");
-        let new = s.execute(
-            &op,
-            "INSERT INTO article_signatures (article_id, signature) VALUES ($1, $2) \
-             ON CONFLICT (article_id) DO NOTHING",
-            &[&id.as_str(), &key.signature],
-        )?;
-        if new == 0 || key.signature.is_none() || key.bands.is_empty() {
+        if !new.remove(id.as_str()) || key.signature.is_none() {
             continue;
         }
+        band_keys.extend(&key.bands);
+        band_articles.extend(std::iter::repeat_n(id.as_str(), key.bands.len()));
+    }
+    if !band_keys.is_empty() {
         s.execute(
             &op,
             "INSERT INTO article_bands (band_key, article_id) \
-             SELECT band_key, $2 FROM unnest($1::bigint[]) AS u(band_key) \
+             SELECT * FROM unnest($1::bigint[], $2::text[]) \
              ON CONFLICT DO NOTHING",
-            &[&key.bands, &id.as_str()],
+            &[&band_keys, &band_articles],
         )?;
     }
     Ok(())

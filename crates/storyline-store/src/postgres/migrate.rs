@@ -63,6 +63,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "one_generation_per_transaction",
         sql: include_str!("migrations/0008_one_generation_per_transaction.sql"),
     },
+    Migration {
+        version: 9,
+        name: "statement_triggers",
+        sql: include_str!("migrations/0009_statement_triggers.sql"),
+    },
 ];
 
 /// The highest schema version this build understands.

@@ -50,7 +50,7 @@ use error::{open_error, redact};
 use postgres::{NoTls, Row};
 use session::{Connection, Session};
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 use storyline_model::{
     Article, ArticleId, Brief, EntityCard, EntityKind, Feed, KbEntity, Story, StoryArticle, StoryId,
@@ -287,6 +287,64 @@ fn lock_generation(s: &mut Session<'_, postgres::Transaction<'_>>) -> Result<(),
     Ok(())
 }
 
+/// Saves `brief` as its story's next version and indexes it for search, within a
+/// transaction that holds the data generation lock. Returns the version.
+fn write_brief(
+    s: &mut Session<'_, postgres::Transaction<'_>>,
+    brief: &Brief,
+) -> Result<u32, StoreError> {
+    let story = brief.story_id.as_str();
+    // Locking the story row makes "latest + 1" safe against a concurrent writer.
+    if !story_exists(s, story, true)? {
+        return Err(StoreError::NotFound {
+            what: format!("story {story} (of a brief)"),
+        });
+    }
+    let latest: i64 = s.query_value(
+        &format!("read brief versions of story {story}"),
+        "SELECT COALESCE(MAX(version), 0) FROM briefs WHERE story_id = $1",
+        &[&story],
+    )?;
+    let what = format!("brief versions of story {story}");
+    let version = decode_count(s.db, &what, latest)?
+        .checked_add(1)
+        .ok_or_else(|| corrupt(s.db, &what, "the version counter is exhausted".into()))?;
+    let mut stored = brief.clone();
+    stored.version = version;
+    let json = encode_json(&format!("brief of story {story}"), &stored)?;
+    let (generated, generated_ns) = encode_time(&stored.generated_at);
+    s.execute(
+        &format!("save brief {version} of story {story}"),
+        "INSERT INTO briefs (story_id, version, generated_at, generated_at_ns, json) \
+         VALUES ($1, $2, $3, $4, $5::text::json)",
+        &[
+            &story,
+            &i64::from(version),
+            &generated,
+            &generated_ns,
+            &json,
+        ],
+    )?;
+    search::index_brief(s, &stored)?;
+    Ok(version)
+}
+
+/// Names a live story after its brief's headline; false when it is unknown, merged, or so
+/// named already (an unchanged row is not written again).
+fn write_story_name(
+    s: &mut Session<'_, postgres::Transaction<'_>>,
+    id: &StoryId,
+    headline: &str,
+) -> Result<bool, StoreError> {
+    let renamed = s.execute(
+        &format!("rename story {id}"),
+        "UPDATE stories SET headline = $2 \
+         WHERE id = $1 AND merged_into IS NULL AND headline IS DISTINCT FROM $2",
+        &[&id.as_str(), &headline],
+    )?;
+    Ok(renamed == 1)
+}
+
 const ARTICLE_COLUMNS: &str = "id, url, headline, article_body, description, author::text, \
     date_published, date_published_ns, date_modified, date_modified_ns, date_fetched, \
     date_fetched_ns, in_language, publisher, image, feed_url, content_hash, duplicate_of, \
@@ -451,46 +509,108 @@ fn write_articles(
     s: &mut Session<'_, postgres::Transaction<'_>>,
     articles: &[Article],
 ) -> Result<Vec<bool>, StoreError> {
-    let mut inserted = Vec::with_capacity(articles.len());
+    if articles.is_empty() {
+        return Ok(Vec::new());
+    }
+    // One statement for the batch (a row-by-row insert spent its time in round trips):
+    // the rows go in as parallel arrays, in batch order, so `seq` follows the batch.
+    let count = articles.len();
+    let mut ids = Vec::with_capacity(count);
+    let mut urls = Vec::with_capacity(count);
+    let mut headlines = Vec::with_capacity(count);
+    let mut bodies = Vec::with_capacity(count);
+    let mut descriptions = Vec::with_capacity(count);
+    let mut authors = Vec::with_capacity(count);
+    let (mut published, mut published_ns) = (Vec::with_capacity(count), Vec::with_capacity(count));
+    let (mut modified, mut modified_ns) = (Vec::with_capacity(count), Vec::with_capacity(count));
+    let (mut fetched, mut fetched_ns) = (Vec::with_capacity(count), Vec::with_capacity(count));
+    let mut languages = Vec::with_capacity(count);
+    let mut publishers = Vec::with_capacity(count);
+    let mut images = Vec::with_capacity(count);
+    let mut feed_urls = Vec::with_capacity(count);
+    let mut hashes = Vec::with_capacity(count);
+    let mut originals = Vec::with_capacity(count);
+    let mut extractions = Vec::with_capacity(count);
+    let mut extras = Vec::with_capacity(count);
     for article in articles {
         let what = |column: &str| format!("article {} {column}", article.id);
-        let (published, published_ns) = encode_optional_time(article.date_published.as_ref());
-        let (modified, modified_ns) = encode_optional_time(article.date_modified.as_ref());
-        let (fetched, fetched_ns) = encode_time(&article.date_fetched);
-        let changed = s.execute(
-            &format!("insert article {}", article.id),
-            "INSERT INTO articles (id, url, headline, article_body, description, \
-                 author, date_published, date_published_ns, date_modified, \
-                 date_modified_ns, date_fetched, date_fetched_ns, in_language, publisher, \
-                 image, feed_url, content_hash, duplicate_of, extraction, extra) \
-                 VALUES ($1, $2, $3, $4, $5, $6::text::json, $7, $8, $9, $10, $11, $12, \
-                 $13, $14, $15, $16, $17, $18, $19::text::json, $20::text::json) \
-                 ON CONFLICT (id) DO NOTHING",
-            &[
-                &article.id.as_str(),
-                &article.url,
-                &article.headline,
-                &article.article_body,
-                &article.description,
-                &encode_json(&what("author"), &article.author)?,
-                &published,
-                &published_ns,
-                &modified,
-                &modified_ns,
-                &fetched,
-                &fetched_ns,
-                &article.in_language,
-                &article.publisher,
-                &article.image,
-                &article.feed_url,
-                &article.content_hash,
-                &article.duplicate_of.as_ref().map(ArticleId::as_str),
-                &encode_json(&what("extraction"), &article.extraction)?,
-                &encode_json(&what("extra"), &article.extra)?,
-            ],
-        )?;
-        inserted.push(changed == 1);
+        let (at, ns) = encode_optional_time(article.date_published.as_ref());
+        published.push(at);
+        published_ns.push(ns);
+        let (at, ns) = encode_optional_time(article.date_modified.as_ref());
+        modified.push(at);
+        modified_ns.push(ns);
+        let (at, ns) = encode_time(&article.date_fetched);
+        fetched.push(at);
+        fetched_ns.push(ns);
+        ids.push(article.id.as_str());
+        urls.push(article.url.as_str());
+        headlines.push(article.headline.as_str());
+        bodies.push(article.article_body.as_str());
+        descriptions.push(article.description.as_deref());
+        authors.push(encode_json(&what("author"), &article.author)?);
+        languages.push(article.in_language.as_deref());
+        publishers.push(article.publisher.as_str());
+        images.push(article.image.as_deref());
+        feed_urls.push(article.feed_url.as_deref());
+        hashes.push(article.content_hash.as_str());
+        originals.push(article.duplicate_of.as_ref().map(ArticleId::as_str));
+        extractions.push(encode_json(&what("extraction"), &article.extraction)?);
+        extras.push(encode_json(&what("extra"), &article.extra)?);
     }
+    let new_ids: Vec<String> = s.query_map(
+        &batch_op(
+            "insert",
+            "article",
+            "articles",
+            count,
+            articles[0].id.as_str(),
+        ),
+        "INSERT INTO articles (id, url, headline, article_body, description, author, \
+             date_published, date_published_ns, date_modified, date_modified_ns, date_fetched, \
+             date_fetched_ns, in_language, publisher, image, feed_url, content_hash, \
+             duplicate_of, extraction, extra) \
+         SELECT id, url, headline, article_body, description, author::json, date_published, \
+             date_published_ns, date_modified, date_modified_ns, date_fetched, \
+             date_fetched_ns, in_language, publisher, image, feed_url, content_hash, \
+             duplicate_of, extraction::json, extra::json \
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
+             $7::timestamptz[], $8::smallint[], $9::timestamptz[], $10::smallint[], \
+             $11::timestamptz[], $12::smallint[], $13::text[], $14::text[], $15::text[], \
+             $16::text[], $17::text[], $18::text[], $19::text[], $20::text[]) \
+             WITH ORDINALITY AS u(id, url, headline, article_body, description, author, \
+             date_published, date_published_ns, date_modified, date_modified_ns, date_fetched, \
+             date_fetched_ns, in_language, publisher, image, feed_url, content_hash, \
+             duplicate_of, extraction, extra, ord) \
+         ORDER BY ord \
+         ON CONFLICT (id) DO NOTHING RETURNING id",
+        &[
+            &ids,
+            &urls,
+            &headlines,
+            &bodies,
+            &descriptions,
+            &authors,
+            &published,
+            &published_ns,
+            &modified,
+            &modified_ns,
+            &fetched,
+            &fetched_ns,
+            &languages,
+            &publishers,
+            &images,
+            &feed_urls,
+            &hashes,
+            &originals,
+            &extractions,
+            &extras,
+        ],
+        |row| row.try_get(0),
+    )?;
+    // An id repeated within the batch was inserted by its first occurrence only.
+    let mut fresh: HashSet<&str> = new_ids.iter().map(String::as_str).collect();
+    let inserted: Vec<bool> = ids.iter().map(|id| fresh.remove(id)).collect();
     // The deferred foreign key would catch a dangling duplicate_of at COMMIT too, but
     // without saying which article: check first, by name.
     for (article, _) in articles.iter().zip(&inserted).filter(|(_, new)| **new) {
@@ -508,6 +628,16 @@ fn write_articles(
     Ok(inserted)
 }
 
+/// Names a batch statement's work in its errors: "save story s-1", or for several rows
+/// "save 40 stories from s-1".
+fn batch_op(verb: &str, one: &str, many: &str, count: usize, first: &str) -> String {
+    if count == 1 {
+        format!("{verb} {one} {first}")
+    } else {
+        format!("{verb} {count} {many} from {first}")
+    }
+}
+
 /// Upserts stories and memberships within a transaction, naming any dangling reference (see
 /// [`Store::save_stories`]).
 fn write_stories(
@@ -515,51 +645,84 @@ fn write_stories(
     stories: &[Story],
     memberships: &[StoryArticle],
 ) -> Result<(), StoreError> {
+    // One statement each for the stories and the memberships, whatever their number. An
+    // upsert may not touch a row twice, so a repeated id keeps its last row, as saving the
+    // rows one by one would.
+    let mut rows: BTreeMap<&str, &Story> = BTreeMap::new();
     for story in stories {
-        let (created, created_ns) = encode_time(&story.created_at);
-        let (updated, updated_ns) = encode_time(&story.updated_at);
+        rows.insert(story.id.as_str(), story);
+    }
+    if !rows.is_empty() {
+        let count = rows.len();
+        let ids: Vec<&str> = rows.keys().copied().collect();
+        let headlines: Vec<&str> = rows.values().map(|r| r.headline.as_str()).collect();
+        let (created, created_ns): (Vec<PgMicros>, Vec<i16>) =
+            rows.values().map(|r| encode_time(&r.created_at)).unzip();
+        let (updated, updated_ns): (Vec<PgMicros>, Vec<i16>) =
+            rows.values().map(|r| encode_time(&r.updated_at)).unzip();
+        let articles: Vec<i64> = rows.values().map(|r| i64::from(r.article_count)).collect();
+        let outlets: Vec<i64> = rows.values().map(|r| i64::from(r.outlet_count)).collect();
+        let merged: Vec<Option<&str>> = rows
+            .values()
+            .map(|r| r.merged_into.as_ref().map(StoryId::as_str))
+            .collect();
         s.execute(
-            &format!("save story {}", story.id),
+            &batch_op("save", "story", "stories", count, ids[0]),
             "INSERT INTO stories (id, headline, created_at, created_at_ns, updated_at, \
-                     updated_at_ns, article_count, outlet_count, merged_into) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                     ON CONFLICT (id) DO UPDATE SET headline = excluded.headline, \
-                     created_at = excluded.created_at, created_at_ns = excluded.created_at_ns, \
-                     updated_at = excluded.updated_at, updated_at_ns = excluded.updated_at_ns, \
-                     article_count = excluded.article_count, \
-                     outlet_count = excluded.outlet_count, merged_into = excluded.merged_into",
+                 updated_at_ns, article_count, outlet_count, merged_into) \
+             SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::smallint[], \
+                 $5::timestamptz[], $6::smallint[], $7::bigint[], $8::bigint[], $9::text[]) \
+             ON CONFLICT (id) DO UPDATE SET headline = excluded.headline, \
+                 created_at = excluded.created_at, created_at_ns = excluded.created_at_ns, \
+                 updated_at = excluded.updated_at, updated_at_ns = excluded.updated_at_ns, \
+                 article_count = excluded.article_count, \
+                 outlet_count = excluded.outlet_count, merged_into = excluded.merged_into",
             &[
-                &story.id.as_str(),
-                &story.headline,
+                &ids,
+                &headlines,
                 &created,
                 &created_ns,
                 &updated,
                 &updated_ns,
-                &i64::from(story.article_count),
-                &i64::from(story.outlet_count),
-                &story.merged_into.as_ref().map(StoryId::as_str),
+                &articles,
+                &outlets,
+                &merged,
             ],
         )?;
     }
+    let mut members: BTreeMap<&str, &StoryArticle> = BTreeMap::new();
     for member in memberships {
-        let why = encode_json(
-            &format!("membership of article {} why", member.article_id),
-            &member.why,
-        )?;
+        members.insert(member.article_id.as_str(), member);
+    }
+    if !members.is_empty() {
+        let count = members.len();
+        let articles: Vec<&str> = members.keys().copied().collect();
+        let story_ids: Vec<&str> = members.values().map(|m| m.story_id.as_str()).collect();
+        let scores: Vec<f32> = members.values().map(|m| m.score).collect();
+        let whys = members
+            .values()
+            .map(|m| {
+                encode_json(
+                    &format!("membership of article {} why", m.article_id),
+                    &m.why,
+                )
+            })
+            .collect::<Result<Vec<String>, StoreError>>()?;
         s.execute(
-            &format!(
-                "put article {} in story {}",
-                member.article_id, member.story_id
+            &batch_op(
+                "save",
+                "membership of article",
+                "memberships of articles",
+                count,
+                articles[0],
             ),
             "INSERT INTO story_articles (article_id, story_id, score, why) \
-                     VALUES ($1, $2, $3, $4::text::json) ON CONFLICT (article_id) DO UPDATE \
-                     SET story_id = excluded.story_id, score = excluded.score, why = excluded.why",
-            &[
-                &member.article_id.as_str(),
-                &member.story_id.as_str(),
-                &member.score,
-                &why,
-            ],
+             SELECT article_id, story_id, score, why::json \
+             FROM unnest($1::text[], $2::text[], $3::real[], $4::text[]) \
+                 AS u(article_id, story_id, score, why) \
+             ON CONFLICT (article_id) DO UPDATE \
+             SET story_id = excluded.story_id, score = excluded.score, why = excluded.why",
+            &[&articles, &story_ids, &scores, &whys],
         )?;
     }
     // Name the dangling reference before the deferred foreign keys reject the COMMIT.
@@ -572,25 +735,36 @@ fn write_stories(
             });
         }
     }
-    for member in memberships {
-        if !story_exists(s, member.story_id.as_str(), false)? {
-            return Err(StoreError::NotFound {
-                what: format!(
-                    "story {} (of a membership of article {})",
-                    member.story_id, member.article_id
-                ),
-            });
-        }
-        if !article_exists(s, member.article_id.as_str())? {
-            return Err(StoreError::NotFound {
-                what: format!(
-                    "article {} (member of story {})",
-                    member.article_id, member.story_id
-                ),
-            });
-        }
+    if memberships.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let articles: Vec<&str> = memberships.iter().map(|m| m.article_id.as_str()).collect();
+    let story_ids: Vec<&str> = memberships.iter().map(|m| m.story_id.as_str()).collect();
+    let dangling = s.query_opt(
+        &format!("check {} memberships", memberships.len()),
+        "SELECT u.article_id, u.story_id, \
+             EXISTS (SELECT 1 FROM stories s WHERE s.id = u.story_id) \
+         FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(article_id, story_id, ord) \
+         WHERE NOT EXISTS (SELECT 1 FROM stories s WHERE s.id = u.story_id) \
+            OR NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = u.article_id) \
+         ORDER BY u.ord LIMIT 1",
+        &[&articles, &story_ids],
+    )?;
+    let Some(row) = dangling else {
+        return Ok(());
+    };
+    let read = |row: &Row| -> Result<(String, String, bool), postgres::Error> {
+        Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
+    };
+    let (article, story, story_found) =
+        read(&row).map_err(|e| error::decode_error(s.db, "check memberships", e))?;
+    Err(StoreError::NotFound {
+        what: if story_found {
+            format!("article {article} (member of story {story})")
+        } else {
+            format!("story {story} (of a membership of article {article})")
+        },
+    })
 }
 
 impl Store for PgStore {
@@ -781,6 +955,34 @@ impl Store for PgStore {
                 &[&id.as_str()],
             )
         })
+    }
+
+    fn known_articles(&self, ids: &[ArticleId]) -> Result<Vec<bool>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let texts: Vec<&str> = ids.iter().map(ArticleId::as_str).collect();
+        let known: Vec<i64> = self.run(|s| {
+            s.query_map(
+                &format!("look up {} articles", ids.len()),
+                "SELECT u.ord FROM unnest($1::text[]) WITH ORDINALITY AS u(id, ord) \
+                 WHERE EXISTS (SELECT 1 FROM articles a WHERE a.id = u.id) \
+                    OR EXISTS (SELECT 1 FROM article_aliases x WHERE x.alias_id = u.id)",
+                &[&texts],
+                |row| row.try_get(0),
+            )
+        })?;
+        let mut found = vec![false; ids.len()];
+        for ordinal in known {
+            // Ordinals count from 1.
+            if let Some(slot) = usize::try_from(ordinal - 1)
+                .ok()
+                .and_then(|i| found.get_mut(i))
+            {
+                *slot = true;
+            }
+        }
+        Ok(found)
     }
 
     fn add_article_aliases(
@@ -1026,42 +1228,9 @@ impl Store for PgStore {
     }
 
     fn save_brief(&mut self, brief: &Brief) -> Result<u32, StoreError> {
-        let story = brief.story_id.as_str();
         self.write("brief save", |s| {
             lock_generation(s)?;
-            // Locking the story row makes "latest + 1" safe against a concurrent writer.
-            if !story_exists(s, story, true)? {
-                return Err(StoreError::NotFound {
-                    what: format!("story {story} (of a brief)"),
-                });
-            }
-            let latest: i64 = s.query_value(
-                &format!("read brief versions of story {story}"),
-                "SELECT COALESCE(MAX(version), 0) FROM briefs WHERE story_id = $1",
-                &[&story],
-            )?;
-            let what = format!("brief versions of story {story}");
-            let version = decode_count(s.db, &what, latest)?
-                .checked_add(1)
-                .ok_or_else(|| corrupt(s.db, &what, "the version counter is exhausted".into()))?;
-            let mut stored = brief.clone();
-            stored.version = version;
-            let json = encode_json(&format!("brief of story {story}"), &stored)?;
-            let (generated, generated_ns) = encode_time(&stored.generated_at);
-            s.execute(
-                &format!("save brief {version} of story {story}"),
-                "INSERT INTO briefs (story_id, version, generated_at, generated_at_ns, json) \
-                 VALUES ($1, $2, $3, $4, $5::text::json)",
-                &[
-                    &story,
-                    &i64::from(version),
-                    &generated,
-                    &generated_ns,
-                    &json,
-                ],
-            )?;
-            search::index_brief(s, &stored)?;
-            Ok(version)
+            write_brief(s, brief)
         })
     }
 
@@ -1228,7 +1397,31 @@ impl Store for PgStore {
     }
 
     fn save_story_profile(&mut self, profile: &StoryProfileRow) -> Result<(), StoreError> {
-        incremental::save_story_profile(self, profile)
+        self.write("story profile", |s| {
+            incremental::write_story_profile(s, profile)
+        })
+    }
+
+    fn save_story_profiles(&mut self, profiles: &[StoryProfileRow]) -> Result<(), StoreError> {
+        if profiles.is_empty() {
+            return Ok(());
+        }
+        self.write("story profiles", |s| {
+            profiles
+                .iter()
+                .try_for_each(|profile| incremental::write_story_profile(s, profile))
+        })
+    }
+
+    fn save_written_brief(&mut self, brief: &Brief, mark: u64) -> Result<u32, StoreError> {
+        self.write("written brief", |s| {
+            lock_generation(s)?;
+            let version = write_brief(s, brief)?;
+            kb::replace_story_entities(s, &brief.story_id, &brief.more_on_these_topics)?;
+            write_story_name(s, &brief.story_id, &brief.headline)?;
+            incremental::mark_brief_current(s, &brief.story_id, mark)?;
+            Ok(version)
+        })
     }
 
     fn story_profiles_by_keys(

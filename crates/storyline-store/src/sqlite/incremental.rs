@@ -11,7 +11,7 @@ use crate::{
     ClusterStateChanges, ClusterStoryRow, ClusterTermRow, NearDuplicateCandidate, NearDuplicateKey,
     SavedClusterState, StoreError, StoreErrorKind, StoryProfileRow,
 };
-use rusqlite::{OptionalExtension, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use storyline_model::{Article, ArticleId, Story, StoryArticle, StoryId};
 
 /// Keys per `IN (...)` list: well under SQLite's bound-parameter limit.
@@ -273,70 +273,24 @@ impl SqliteStore {
         story: &StoryId,
         mark: u64,
     ) -> Result<bool, StoreError> {
-        let changed = self
-            .conn
-            .prepare_cached("UPDATE stories SET brief_dirty = 0 WHERE id = ?1 AND brief_dirty = ?2")
-            .and_then(|mut stmt| {
-                stmt.execute(params![
-                    story.as_str(),
-                    i64::try_from(mark).unwrap_or(i64::MAX)
-                ])
-            })
-            .map_err(|e| self.sql_error(format!("mark the brief of story {story} current"), e))?;
-        Ok(changed == 1)
+        mark_brief_current(&self.conn, &self.label, story, mark)
     }
 
-    pub(super) fn write_story_profile(
+    /// Saves each of `profiles` in one transaction.
+    pub(super) fn write_story_profiles(
         &mut self,
-        profile: &StoryProfileRow,
+        profiles: &[StoryProfileRow],
     ) -> Result<(), StoreError> {
+        if profiles.is_empty() {
+            return Ok(());
+        }
         let label = self.label.clone();
-        let story = profile.story.as_str();
-        let err = |op: String| {
-            let label = label.clone();
-            move |e| sql_error(&label, op, e)
-        };
-        let tx = self.write_transaction("story profile")?;
-        let merged: Option<Option<String>> = tx
-            .query_row(
-                "SELECT merged_into FROM stories WHERE id = ?1",
-                [story],
-                |row| row.get(0),
-            )
-            .optional()
-            .map_err(err(format!("look up story {story}")))?;
-        let Some(merged_into) = merged else {
-            return Err(StoreError::NotFound {
-                what: format!("story {story}"),
-            });
-        };
-        tx.execute(
-            "INSERT INTO story_profiles (story_id, profile) VALUES (?1, ?2) \
-             ON CONFLICT (story_id) DO UPDATE SET profile = excluded.profile",
-            params![story, profile.profile],
-        )
-        .map_err(err(format!("save the profile of story {story}")))?;
-        tx.execute(
-            "DELETE FROM story_profile_keys WHERE story_id = ?1",
-            [story],
-        )
-        .map_err(err(format!("clear the profile keys of story {story}")))?;
-        // A merged story is no story of its own: its profile is kept, unindexed, so the key
-        // counts (kept by triggers) stay counts of live stories.
-        if merged_into.is_none() {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO story_profile_keys (key, story_id) VALUES (?1, ?2)",
-                )
-                .map_err(err("prepare profile key insert".to_string()))?;
-            for key in &profile.keys {
-                insert
-                    .execute(params![key, story])
-                    .map_err(err(format!("save a profile key of story {story}")))?;
-            }
+        let tx = self.write_transaction("story profiles")?;
+        for profile in profiles {
+            write_story_profile(&tx, &label, profile)?;
         }
         tx.commit()
-            .map_err(err(format!("commit the profile of story {story}")))
+            .map_err(|e| sql_error(&label, "commit story profiles", e))
     }
 
     pub(super) fn read_story_profiles_by_keys(
@@ -538,6 +492,68 @@ fn write_index_entries(
         for band_key in &key.bands {
             band.execute(params![band_key, id.as_str()])
                 .map_err(|e| sql_error(label, format!("index article {id}"), e))?;
+        }
+    }
+    Ok(())
+}
+
+/// Marks the story's brief current if its dirty mark is still `mark`; whether it did.
+pub(super) fn mark_brief_current(
+    conn: &Connection,
+    label: &str,
+    story: &StoryId,
+    mark: u64,
+) -> Result<bool, StoreError> {
+    let changed = conn
+        .prepare_cached("UPDATE stories SET brief_dirty = 0 WHERE id = ?1 AND brief_dirty = ?2")
+        .and_then(|mut stmt| {
+            stmt.execute(params![
+                story.as_str(),
+                i64::try_from(mark).unwrap_or(i64::MAX)
+            ])
+        })
+        .map_err(|e| sql_error(label, format!("mark the brief of story {story} current"), e))?;
+    Ok(changed == 1)
+}
+
+/// Replaces a story's profile and its keys, within the caller's transaction.
+fn write_story_profile(
+    tx: &Connection,
+    label: &str,
+    profile: &StoryProfileRow,
+) -> Result<(), StoreError> {
+    let story = profile.story.as_str();
+    let err = |op: String| move |e| sql_error(label, op, e);
+    let merged: Option<Option<String>> = tx
+        .prepare_cached("SELECT merged_into FROM stories WHERE id = ?1")
+        .and_then(|mut stmt| stmt.query_row([story], |row| row.get(0)).optional())
+        .map_err(err(format!("look up story {story}")))?;
+    let Some(merged_into) = merged else {
+        return Err(StoreError::NotFound {
+            what: format!("story {story}"),
+        });
+    };
+    tx.prepare_cached(
+        "INSERT INTO story_profiles (story_id, profile) VALUES (?1, ?2) \
+         ON CONFLICT (story_id) DO UPDATE SET profile = excluded.profile",
+    )
+    .and_then(|mut stmt| stmt.execute(params![story, profile.profile]))
+    .map_err(err(format!("save the profile of story {story}")))?;
+    tx.prepare_cached("DELETE FROM story_profile_keys WHERE story_id = ?1")
+        .and_then(|mut stmt| stmt.execute([story]))
+        .map_err(err(format!("clear the profile keys of story {story}")))?;
+    // A merged story is no story of its own: its profile is kept, unindexed, so the key
+    // counts (kept by triggers) stay counts of live stories.
+    if merged_into.is_none() {
+        let mut insert = tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO story_profile_keys (key, story_id) VALUES (?1, ?2)",
+            )
+            .map_err(err("prepare profile key insert".to_string()))?;
+        for key in &profile.keys {
+            insert
+                .execute(params![key, story])
+                .map_err(err(format!("save a profile key of story {story}")))?;
         }
     }
     Ok(())

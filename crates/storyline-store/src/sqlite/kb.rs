@@ -10,7 +10,7 @@ use super::codec::{
 };
 use super::{SqliteStore, exists, sql_error};
 use crate::{KbSourceSummary, StoreError};
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use storyline_model::{EntityCard, EntityKind, KbEntity, StoryId};
 
 const KB_COLUMNS: &str =
@@ -231,54 +231,9 @@ impl SqliteStore {
         story: &StoryId,
         cards: &[EntityCard],
     ) -> Result<(), StoreError> {
-        // One row per slug: the first card names it, mentions add up.
-        let mut rows: Vec<(&str, &str, EntityKind, u32)> = Vec::with_capacity(cards.len());
-        for card in cards {
-            match rows.iter_mut().find(|row| row.0 == card.id) {
-                Some(row) => row.3 = row.3.saturating_add(card.mentions),
-                None => rows.push((&card.id, &card.name, card.kind, card.mentions)),
-            }
-        }
         let label = self.label.clone();
         let tx = self.write_transaction("entity index update")?;
-        let found = exists(&tx, "SELECT 1 FROM stories WHERE id = ?1", story.as_str())
-            .map_err(|e| sql_error(&label, format!("look up story {story}"), e))?;
-        if !found {
-            return Err(StoreError::NotFound {
-                what: format!("story {story} (of entity cards)"),
-            });
-        }
-        let failed = |e| sql_error(&label, format!("index the entities of story {story}"), e);
-        tx.execute(
-            "DELETE FROM story_entities WHERE story_id = ?1",
-            [story.as_str()],
-        )
-        .map_err(failed)?;
-        {
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO story_entities (story_id, entity_id, name, kind, mentions) \
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )
-                .map_err(failed)?;
-            for (entity_id, name, kind, mentions) in rows {
-                insert
-                    .execute(params![
-                        story.as_str(),
-                        entity_id,
-                        name,
-                        encode_kind(kind),
-                        mentions
-                    ])
-                    .map_err(|e| {
-                        sql_error(
-                            &label,
-                            format!("index entity {entity_id:?} of story {story}"),
-                            e,
-                        )
-                    })?;
-            }
-        }
+        write_story_entities(&tx, &label, story, cards)?;
         tx.commit()
             .map_err(|e| sql_error(&label, format!("commit entities of story {story}"), e))
     }
@@ -329,4 +284,57 @@ impl SqliteStore {
         })
         .transpose()
     }
+}
+
+/// Replaces the entity index rows of `story` with its `cards`, within the caller's
+/// transaction.
+pub(super) fn write_story_entities(
+    tx: &Connection,
+    label: &str,
+    story: &StoryId,
+    cards: &[EntityCard],
+) -> Result<(), StoreError> {
+    // One row per slug: the first card names it, mentions add up.
+    let mut rows: Vec<(&str, &str, EntityKind, u32)> = Vec::with_capacity(cards.len());
+    for card in cards {
+        match rows.iter_mut().find(|row| row.0 == card.id) {
+            Some(row) => row.3 = row.3.saturating_add(card.mentions),
+            None => rows.push((&card.id, &card.name, card.kind, card.mentions)),
+        }
+    }
+    let found = exists(tx, "SELECT 1 FROM stories WHERE id = ?1", story.as_str())
+        .map_err(|e| sql_error(label, format!("look up story {story}"), e))?;
+    if !found {
+        return Err(StoreError::NotFound {
+            what: format!("story {story} (of entity cards)"),
+        });
+    }
+    let failed = |e| sql_error(label, format!("index the entities of story {story}"), e);
+    tx.prepare_cached("DELETE FROM story_entities WHERE story_id = ?1")
+        .and_then(|mut stmt| stmt.execute([story.as_str()]))
+        .map_err(failed)?;
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT INTO story_entities (story_id, entity_id, name, kind, mentions) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .map_err(failed)?;
+    for (entity_id, name, kind, mentions) in rows {
+        insert
+            .execute(params![
+                story.as_str(),
+                entity_id,
+                name,
+                encode_kind(kind),
+                mentions
+            ])
+            .map_err(|e| {
+                sql_error(
+                    label,
+                    format!("index entity {entity_id:?} of story {story}"),
+                    e,
+                )
+            })?;
+    }
+    Ok(())
 }

@@ -312,6 +312,43 @@ fn error_kind(error: &rusqlite::Error) -> StoreErrorKind {
     }
 }
 
+/// Saves `brief` as its story's next version, within the caller's transaction; returns the
+/// version.
+fn write_brief(tx: &Connection, label: &str, brief: &Brief) -> Result<u32, StoreError> {
+    let story = brief.story_id.as_str();
+    let found = exists(tx, "SELECT 1 FROM stories WHERE id = ?1", story)
+        .map_err(|e| sql_error(label, format!("look up story {story}"), e))?;
+    if !found {
+        return Err(StoreError::NotFound {
+            what: format!("story {story} (of a brief)"),
+        });
+    }
+    let latest: i64 = tx
+        .prepare_cached("SELECT COALESCE(MAX(version), 0) FROM briefs WHERE story_id = ?1")
+        .and_then(|mut stmt| stmt.query_row([story], |row| row.get(0)))
+        .map_err(|e| sql_error(label, format!("read brief versions of story {story}"), e))?;
+    let what = format!("brief versions of story {story}");
+    let version = decode_count(label, &what, latest)?
+        .checked_add(1)
+        .ok_or_else(|| corrupt(label, &what, "the version counter is exhausted".into()))?;
+    let mut stored = brief.clone();
+    stored.version = version;
+    let json = encode_json(&format!("brief of story {story}"), &stored)?;
+    tx.prepare_cached(
+        "INSERT INTO briefs (story_id, version, generated_at, json) VALUES (?1, ?2, ?3, ?4)",
+    )
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            story,
+            version,
+            encode_time(&stored.generated_at),
+            json
+        ])
+    })
+    .map_err(|e| sql_error(label, format!("save brief {version} of story {story}"), e))?;
+    Ok(version)
+}
+
 fn exists(tx: &Connection, sql: &str, key: &str) -> rusqlite::Result<bool> {
     Ok(tx.query_row(sql, [key], |_| Ok(())).optional()?.is_some())
 }
@@ -843,36 +880,15 @@ impl Store for SqliteStore {
 
     fn save_brief(&mut self, brief: &Brief) -> Result<u32, StoreError> {
         let label = self.label.clone();
-        let story = brief.story_id.as_str();
         let tx = self.write_transaction("brief save")?;
-        let found = exists(&tx, "SELECT 1 FROM stories WHERE id = ?1", story)
-            .map_err(|e| sql_error(&label, format!("look up story {story}"), e))?;
-        if !found {
-            return Err(StoreError::NotFound {
-                what: format!("story {story} (of a brief)"),
-            });
-        }
-        let latest: i64 = tx
-            .query_row(
-                "SELECT COALESCE(MAX(version), 0) FROM briefs WHERE story_id = ?1",
-                [story],
-                |row| row.get(0),
+        let version = write_brief(&tx, &label, brief)?;
+        tx.commit().map_err(|e| {
+            sql_error(
+                &label,
+                format!("commit brief of story {}", brief.story_id),
+                e,
             )
-            .map_err(|e| sql_error(&label, format!("read brief versions of story {story}"), e))?;
-        let what = format!("brief versions of story {story}");
-        let version = decode_count(&label, &what, latest)?
-            .checked_add(1)
-            .ok_or_else(|| corrupt(&label, &what, "the version counter is exhausted".into()))?;
-        let mut stored = brief.clone();
-        stored.version = version;
-        let json = encode_json(&format!("brief of story {story}"), &stored)?;
-        tx.execute(
-            "INSERT INTO briefs (story_id, version, generated_at, json) VALUES (?1, ?2, ?3, ?4)",
-            params![story, version, encode_time(&stored.generated_at), json],
-        )
-        .map_err(|e| sql_error(&label, format!("save brief {version} of story {story}"), e))?;
-        tx.commit()
-            .map_err(|e| sql_error(&label, format!("commit brief of story {story}"), e))?;
+        })?;
         Ok(version)
     }
 
@@ -996,7 +1012,29 @@ impl Store for SqliteStore {
     }
 
     fn save_story_profile(&mut self, profile: &StoryProfileRow) -> Result<(), StoreError> {
-        self.write_story_profile(profile)
+        self.write_story_profiles(std::slice::from_ref(profile))
+    }
+
+    fn save_story_profiles(&mut self, profiles: &[StoryProfileRow]) -> Result<(), StoreError> {
+        self.write_story_profiles(profiles)
+    }
+
+    fn save_written_brief(&mut self, brief: &Brief, mark: u64) -> Result<u32, StoreError> {
+        let label = self.label.clone();
+        let story = &brief.story_id;
+        let tx = self.write_transaction("written brief")?;
+        let version = write_brief(&tx, &label, brief)?;
+        kb::write_story_entities(&tx, &label, story, &brief.more_on_these_topics)?;
+        tx.prepare_cached(
+            "UPDATE stories SET headline = ?2 \
+             WHERE id = ?1 AND merged_into IS NULL AND headline IS NOT ?2",
+        )
+        .and_then(|mut stmt| stmt.execute(params![story.as_str(), brief.headline]))
+        .map_err(|e| sql_error(&label, format!("rename story {story}"), e))?;
+        incremental::mark_brief_current(&tx, &label, story, mark)?;
+        tx.commit()
+            .map_err(|e| sql_error(&label, format!("commit the brief of story {story}"), e))?;
+        Ok(version)
     }
 
     fn story_profiles_by_keys(

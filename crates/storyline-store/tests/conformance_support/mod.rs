@@ -101,6 +101,8 @@ macro_rules! conformance_tests {
             a_replacing_cluster_save_drops_the_old_state,
             membership_changes_mark_stories_dirty_until_marked_current,
             story_profiles_are_found_by_shared_keys,
+            story_profiles_save_together_or_not_at_all,
+            a_written_brief_saves_everything_in_one_go,
             profile_key_counts_stop_at_the_cap,
             near_duplicate_index_is_written_with_the_articles,
             articles_stored_before_the_index_can_be_indexed_later,
