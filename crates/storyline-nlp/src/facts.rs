@@ -74,13 +74,17 @@ fn is_cjk(c: char) -> bool {
 /// opening a brief's sentence gets a capital) and trailing `.` `,` `;` `:`. The match must
 /// not cut a word in two. An empty quote is trivially contained.
 pub fn contains_verbatim(haystack: &str, quote: &str) -> bool {
+    quote_in_normalised(&normalise_for_quote(haystack), quote)
+}
+
+/// [`contains_verbatim`] in a haystack already passed through [`normalise_for_quote`].
+fn quote_in_normalised(hay: &str, quote: &str) -> bool {
     let needle = normalise_for_quote(quote);
     let needle = needle.trim_end_matches(['.', ',', ';', ':']).trim();
     if needle.is_empty() {
         return true;
     }
-    let hay = normalise_for_quote(haystack);
-    if find_on_word_boundaries(&hay, needle) {
+    if find_on_word_boundaries(hay, needle) {
         return true;
     }
     let mut chars = needle.chars();
@@ -92,7 +96,36 @@ pub fn contains_verbatim(haystack: &str, quote: &str) -> bool {
     } else {
         first.to_uppercase().chain(chars).collect()
     };
-    flipped != needle && find_on_word_boundaries(&hay, &flipped)
+    flipped != needle && find_on_word_boundaries(hay, &flipped)
+}
+
+/// A text prepared once for many fact lookups: [`FactText::contains_verbatim`] and
+/// [`FactText::contains_number`] answer as [`contains_verbatim`] and [`contains_number`] do
+/// on the same text, without normalising it or scanning its numbers again for each quote
+/// and number (a brief checks hundreds of sentences against the same few dozen articles).
+#[derive(Debug, Clone)]
+pub struct FactText {
+    normalised: String,
+    numbers: Vec<NumberToken>,
+}
+
+impl FactText {
+    pub fn new(text: &str) -> Self {
+        FactText {
+            normalised: normalise_for_quote(text),
+            numbers: scan_numbers(text),
+        }
+    }
+
+    /// Whether `quote` appears in the text (see [`contains_verbatim`]).
+    pub fn contains_verbatim(&self, quote: &str) -> bool {
+        quote_in_normalised(&self.normalised, quote)
+    }
+
+    /// Whether `number` appears in the text as a number (see [`contains_number`]).
+    pub fn contains_number(&self, number: &str) -> bool {
+        number_in_scanned(&self.numbers, number)
+    }
 }
 
 fn find_on_word_boundaries(hay: &str, needle: &str) -> bool {
@@ -167,11 +200,16 @@ pub fn numbers(text: &str) -> Vec<String> {
 /// either side carries a magnitude ("1.2 million", "$2bn") the scaled values are compared
 /// too, so "1.2 million" matches "1,200,000".
 pub fn contains_number(haystack: &str, number: &str) -> bool {
+    number_in_scanned(&scan_numbers(haystack), number)
+}
+
+/// [`contains_number`] among the numbers already scanned from a haystack.
+fn number_in_scanned(found_numbers: &[NumberToken], number: &str) -> bool {
     let wanted = scan_numbers(number);
     let Some(wanted) = wanted.first() else {
         return false;
     };
-    scan_numbers(haystack).iter().any(|found| {
+    found_numbers.iter().any(|found| {
         if found.normalised == wanted.normalised {
             return true;
         }

@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use storyline_nlp::entities::{group_mentions, mentions};
 use storyline_nlp::facts::{
-    contains_number, contains_verbatim, numbers, past_references, quoted_spans,
+    FactText, contains_number, contains_verbatim, numbers, past_references, quoted_spans,
 };
 use storyline_nlp::language::detect_language;
 use storyline_nlp::sentences::split_sentences;
@@ -74,6 +74,12 @@ proptest! {
         }
         let _ = contains_verbatim(&text, &other);
         let _ = contains_number(&text, &other);
+        // A text prepared once answers as the one-off lookups do.
+        let prepared = FactText::new(&text);
+        for probe in quoted_spans(&other).iter().chain(numbers(&other).iter()).chain([&other]) {
+            prop_assert_eq!(prepared.contains_verbatim(probe), contains_verbatim(&text, probe));
+            prop_assert_eq!(prepared.contains_number(probe), contains_number(&text, probe));
+        }
         for reference in past_references(&text) {
             prop_assert!(text.contains(&reference.phrase));
         }

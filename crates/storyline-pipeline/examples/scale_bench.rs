@@ -12,10 +12,18 @@
 //! - `scale_bench clusters [--total N] [--per-day N] [--seed S]`: runs the clusterer alone,
 //!   in memory, over the stream and scores its stories against the generator's events
 //!   (BCubed), to check that the stream clusters like news (events found, not lumped).
-//! - `scale_bench run (--sqlite DIR | --postgres URL) [--total N] [--poll N] [--per-day N]
-//!   [--seed S]`: fills the store, which must be empty, with the same stream.
+//! - `scale_bench run (--sqlite DIR | --postgres URL) [--total N] [--poll N] [--fill N]
+//!   [--per-day N] [--seed S]`: fills the store, which must be empty, with the same stream.
 //!
 //! Defaults: 200,000 articles, polls of 1,000, 10,000 articles a day, seed 1.
+//!
+//! `--fill N` (a multiple of the poll size) makes the polls the summary does not compare
+//! (all but the first five, those around 10,000 stored articles and the last five) polls
+//! of up to N articles: the store reaches 200,000 articles in a fraction of the time (a
+//! story gaining articles in ten polls gets one brief instead of ten), and the polls
+//! measured are still polls of `--poll` articles into a store of that size. The stream, and
+//! so the stories, are the same; only fewer brief versions are written between the
+//! measured polls. Fill polls are printed too, marked, and left out of the summary.
 //!
 //! A poll is: the poll's articles as JSONL bytes, imported with `import_jsonl` (parse,
 //! dates, content hash, near-duplicate lookup, one transaction per 500 lines), then
@@ -57,7 +65,7 @@ use storyline_pipeline::dedupe::canonicalize_url;
 use storyline_pipeline::ingest::{ImportLimits, article_from_json_line, import_jsonl};
 use storyline_store::{PgStore, SqliteStore, Store};
 
-const USAGE: &str = "usage: scale_bench describe [--total N] [--per-day N] [--seed S]\n       scale_bench clusters [--total N] [--per-day N] [--seed S]\n       scale_bench jsonl [--total N] [--per-day N] [--seed S]\n       scale_bench run (--sqlite DIR | --postgres URL) [--total N] [--poll N] [--per-day N] [--seed S]";
+const USAGE: &str = "usage: scale_bench describe [--total N] [--per-day N] [--seed S]\n       scale_bench clusters [--total N] [--per-day N] [--seed S]\n       scale_bench jsonl [--total N] [--per-day N] [--seed S]\n       scale_bench run (--sqlite DIR | --postgres URL) [--total N] [--poll N] [--fill N] [--per-day N] [--seed S]";
 
 /// Polls compared with the end: those within this many polls of 10,000 stored articles.
 const AROUND_10K: usize = 2;
@@ -74,6 +82,8 @@ fn main() {
 struct Options {
     settings: Settings,
     poll: usize,
+    /// Articles of the polls between the measured ones (`--fill`).
+    fill: Option<usize>,
     sqlite: Option<PathBuf>,
     postgres: Option<String>,
 }
@@ -125,6 +135,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             seed: 1,
         },
         poll: 1_000,
+        fill: None,
         sqlite: None,
         postgres: None,
     };
@@ -144,6 +155,7 @@ fn parse(args: &[String]) -> Result<Options, String> {
             "--per-day" => options.settings.per_day = number()? as usize,
             "--seed" => options.settings.seed = number()?,
             "--poll" => options.poll = number()? as usize,
+            "--fill" => options.fill = Some(number()? as usize),
             "--sqlite" => options.sqlite = Some(PathBuf::from(value)),
             "--postgres" => options.postgres = Some(value.clone()),
             _ => return Err(format!("unknown flag {flag}\n{USAGE}")),
@@ -152,6 +164,14 @@ fn parse(args: &[String]) -> Result<Options, String> {
     if options.settings.total == 0 || options.poll == 0 || options.settings.per_day == 0 {
         return Err("--total, --poll and --per-day must be above 0".into());
     }
+    if let Some(fill) = options.fill
+        && (fill == 0 || fill % options.poll != 0)
+    {
+        return Err(format!(
+            "--fill must be a multiple of the poll size ({})",
+            options.poll
+        ));
+    }
     Ok(options)
 }
 
@@ -159,6 +179,10 @@ fn parse(args: &[String]) -> Result<Options, String> {
 struct Row {
     poll: usize,
     before: usize,
+    /// Articles in the poll.
+    size: usize,
+    /// A poll between the measured ones (`--fill`), left out of the summary.
+    fill: bool,
     import: f64,
     cluster: f64,
     briefs: f64,
@@ -212,9 +236,10 @@ fn bench(mut store: Box<dyn Store>, label: &str, options: &Options) -> Result<()
         );
     }
     println!(
-        "{:>5} {:>7} {:>7} {:>7} {:>7} {:>7} {:>6} {:>8} {:>7} {:>7} {:>7} {:>6}",
+        "{:>5} {:>7} {:>6} {:>7} {:>7} {:>7} {:>7} {:>6} {:>8} {:>7} {:>7} {:>7} {:>6}",
         "poll",
         "before",
+        "size",
         "import",
         "cluster",
         "briefs",
@@ -231,8 +256,10 @@ fn bench(mut store: Box<dyn Store>, label: &str, options: &Options) -> Result<()
     let mut cache = ClusterCache::new();
     let mut rows = Vec::new();
     let mut generating = 0.0;
-    for (index, start) in (0..total).step_by(options.poll).enumerate() {
-        let end = (start + options.poll).min(total);
+    for (index, (start, end, fill)) in poll_plan(total, options.poll, options.fill)
+        .into_iter()
+        .enumerate()
+    {
         let generated = Instant::now();
         let input = corpus.jsonl(start..end);
         generating += generated.elapsed().as_secs_f64();
@@ -270,6 +297,8 @@ fn bench(mut store: Box<dyn Store>, label: &str, options: &Options) -> Result<()
         let row = Row {
             poll: index + 1,
             before: start,
+            size: end - start,
+            fill,
             import: (t1 - t0).as_secs_f64(),
             cluster: (t2 - t1).as_secs_f64(),
             briefs: (t3 - t2).as_secs_f64(),
@@ -281,9 +310,10 @@ fn bench(mut store: Box<dyn Store>, label: &str, options: &Options) -> Result<()
             copies: report.copies,
         };
         println!(
-            "{:>5} {:>7} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>6.1} {:>8.0} {:>7} {:>7} {:>7} {:>6}",
+            "{:>5} {:>7} {:>6} {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>6.1} {:>8.0} {:>7} {:>7} {:>7} {:>6}",
             row.poll,
             row.before,
+            format!("{}{}", row.size, if row.fill { "f" } else { "" }),
             row.import,
             row.cluster,
             row.briefs,
@@ -410,17 +440,52 @@ fn bcubed(gold: &[u32], found: &[usize]) -> (f64, f64, f64) {
     (precision, recall, f1)
 }
 
-/// Seconds around 10,000 stored articles against the last polls, and peak memory's trend.
+/// Which articles each poll takes, as `(start, end, fill)`: polls of `poll` articles, except
+/// that with `fill` the runs of polls the summary does not compare (see [`measured`]) are
+/// joined into polls of up to `fill` articles.
+fn poll_plan(total: usize, poll: usize, fill: Option<usize>) -> Vec<(usize, usize, bool)> {
+    let mut plan: Vec<(usize, usize, bool)> = Vec::new();
+    for start in (0..total).step_by(poll) {
+        let end = (start + poll).min(total);
+        let joinable = fill.is_some() && !measured(start, total, poll);
+        match plan.last_mut() {
+            Some(last)
+                if joinable && last.2 && last.1 == start && end - last.0 <= fill.unwrap_or(0) =>
+            {
+                last.1 = end;
+            }
+            _ => plan.push((start, end, joinable)),
+        }
+    }
+    plan
+}
+
+/// Whether the poll of `poll` articles that starts after `before` stored articles is one the
+/// summary compares: the first [`END_POLLS`], those within [`AROUND_10K`] polls of 10,000
+/// stored articles, and the last [`END_POLLS`].
+fn measured(before: usize, total: usize, poll: usize) -> bool {
+    let window = AROUND_10K * poll;
+    before < END_POLLS * poll
+        || (before + window >= 10_000 && before <= 10_000 + window)
+        || before + END_POLLS * poll >= total
+}
+
+/// Seconds around 10,000 stored articles against the last polls, and peak memory's trend
+/// (polls of `--fill` left out).
 fn summary(rows: &[Row], poll: usize) -> String {
+    let rows: Vec<&Row> = rows.iter().filter(|r| !r.fill).collect();
+    let rows = rows.as_slice();
     let mut out = String::new();
     let window = AROUND_10K * poll;
     let early: Vec<&Row> = rows
         .iter()
         .filter(|r| r.before + window >= 10_000 && r.before <= 10_000 + window)
+        .copied()
         .collect();
     let end: Vec<&Row> = rows
         .iter()
         .skip(rows.len().saturating_sub(END_POLLS))
+        .copied()
         .collect();
     let overlap = match (early.last(), end.first()) {
         (Some(last_early), Some(first_end)) => last_early.poll >= first_end.poll,
@@ -470,7 +535,7 @@ fn summary(rows: &[Row], poll: usize) -> String {
 
     let mib = |kib: u64| kib as f64 / 1024.0;
     let max_of = |rows: &[&Row]| rows.iter().map(|r| r.peak_kib).max().unwrap_or(0);
-    let first: Vec<&Row> = rows.iter().take(END_POLLS).collect();
+    let first: Vec<&Row> = rows.iter().take(END_POLLS).copied().collect();
     let busiest = rows.iter().max_by_key(|r| r.peak_kib);
     out.push_str(&format!(
         "# peak RSS (the highest of each group): polls {} {:.0} MiB, around 10k {}, polls {} \

@@ -16,7 +16,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::OnceLock;
 use storyline_model::{Article, Brief, CheckFailure, CheckReport, Citation, Sentence, StoryId};
-use storyline_nlp::facts;
+use storyline_nlp::facts::{self, FactText};
 use storyline_nlp::sentences::split_sentences;
 use storyline_nlp::terms::analyze;
 
@@ -377,6 +377,9 @@ struct Checker<'a> {
     outlet_stems: BTreeSet<String>,
     /// Each article's passages, cut when first needed.
     passages: Vec<std::cell::OnceCell<ArticlePassages>>,
+    /// Each article's body and headline prepared for quote and number lookups, when first
+    /// needed.
+    facts: Vec<std::cell::OnceCell<[FactText; 2]>>,
 }
 
 type Failure = (&'static str, String);
@@ -409,7 +412,22 @@ impl<'a> Checker<'a> {
                 .iter()
                 .map(|_| std::cell::OnceCell::new())
                 .collect(),
+            facts: articles
+                .iter()
+                .map(|_| std::cell::OnceCell::new())
+                .collect(),
         }
+    }
+
+    /// The body and headline of the article at `index`, prepared for fact lookups.
+    fn facts_of(&self, index: usize) -> &[FactText; 2] {
+        self.facts[index].get_or_init(|| {
+            let article = &self.articles[index];
+            [
+                FactText::new(&article.article_body),
+                FactText::new(&article.headline),
+            ]
+        })
     }
 
     /// Support of `sentence` by the given articles (indexes into `self.articles`).
@@ -479,17 +497,17 @@ impl<'a> Checker<'a> {
             }
         }
         let cited_indexes = self.cited(sentence);
-        let cited: Vec<&Article> = cited_indexes.iter().map(|&i| &self.articles[i]).collect();
         // A sentence citing only earlier stories summarises them; its facts were checked
         // when their briefs were written.
-        if cited.is_empty() {
+        if cited_indexes.is_empty() {
             return Ok(None);
         }
+        let cited: Vec<&[FactText; 2]> = cited_indexes.iter().map(|&i| self.facts_of(i)).collect();
         for quote in facts::quoted_spans(&sentence.text) {
-            if !cited.iter().any(|a| {
-                facts::contains_verbatim(&a.article_body, &quote)
-                    || facts::contains_verbatim(&a.headline, &quote)
-            }) {
+            if !cited
+                .iter()
+                .any(|texts| texts.iter().any(|text| text.contains_verbatim(&quote)))
+            {
                 return Err((
                     "quote_not_found",
                     format!("“{quote}” is not in any cited article"),
@@ -497,10 +515,10 @@ impl<'a> Checker<'a> {
             }
         }
         for number in facts::numbers(&sentence.text) {
-            if !cited.iter().any(|a| {
-                facts::contains_number(&a.article_body, &number)
-                    || facts::contains_number(&a.headline, &number)
-            }) {
+            if !cited
+                .iter()
+                .any(|texts| texts.iter().any(|text| text.contains_number(&number)))
+            {
                 return Err((
                     "number_not_found",
                     format!("{number} is not in any cited article"),

@@ -31,7 +31,7 @@ use storyline_model::{
     Sentence, Source, TimelineEntry,
 };
 use storyline_nlp::entities::{self, EntityGroup};
-use storyline_nlp::facts;
+use storyline_nlp::facts::{self, FactText};
 use storyline_nlp::sentences::split_sentences;
 use storyline_nlp::terms;
 use storyline_nlp::vector::{DocFrequencies, SparseVector, Vocabulary};
@@ -271,8 +271,8 @@ impl<'a> Analysis<'a> {
         let no_stems = BTreeSet::new();
         let passages: Vec<OnceCell<ArticlePassages>> =
             articles.iter().map(|_| OnceCell::new()).collect();
-        // Each article's text as the facts are looked up in, made once.
-        let texts: Vec<OnceCell<String>> = articles.iter().map(|_| OnceCell::new()).collect();
+        // Each article's text as the facts are looked up in, prepared once.
+        let texts: Vec<OnceCell<FactText>> = articles.iter().map(|_| OnceCell::new()).collect();
         let mut support = vec![BTreeMap::new(); count];
         let mut carries_facts: BTreeMap<(usize, usize), bool> = BTreeMap::new();
         for i in 0..count {
@@ -1086,8 +1086,8 @@ fn speaks_of_the_future(sentence: &str) -> bool {
 }
 
 /// The text an article's facts are looked up in: its headline and its body.
-fn article_text(article: &Article) -> String {
-    format!("{}\n{}", article.headline, article.article_body)
+fn article_text(article: &Article) -> FactText {
+    FactText::new(&format!("{}\n{}", article.headline, article.article_body))
 }
 
 /// The numbers and quotations of a sentence: what an article citing it must carry.
@@ -1105,12 +1105,9 @@ impl SentenceFacts {
     }
 
     /// True when every number and quotation appears in `text` (from [`article_text`]).
-    fn all_in(&self, text: &str) -> bool {
-        self.numbers.iter().all(|n| facts::contains_number(text, n))
-            && self
-                .quotes
-                .iter()
-                .all(|q| facts::contains_verbatim(text, q))
+    fn all_in(&self, text: &FactText) -> bool {
+        self.numbers.iter().all(|n| text.contains_number(n))
+            && self.quotes.iter().all(|q| text.contains_verbatim(q))
     }
 }
 
