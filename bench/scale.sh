@@ -15,8 +15,13 @@
 #   SCALE_TOTAL=20000 SCALE_BACKENDS=sqlite bench/scale.sh
 #
 # Environment:
-#   SCALE_TOTAL               articles in all (default 200000; hours on a small machine)
+#   SCALE_TOTAL               articles in all (default 200000)
 #   SCALE_POLL                articles per poll (default 1000)
+#   SCALE_FILL                articles of the polls between the measured ones (the first five,
+#                             those around 10,000 stored articles and the last five): default
+#                             10000, so 200,000 articles take about an hour and a half on a
+#                             small machine instead of most of a day; 0 for polls of
+#                             SCALE_POLL throughout. The measured polls are SCALE_POLL either way
 #   SCALE_PER_DAY             articles a day of the synthetic stream (default 10000)
 #   SCALE_SEED                seed of the synthetic stream (default 1)
 #   SCALE_BACKENDS            which stores, in order (default "sqlite postgres")
@@ -33,6 +38,7 @@ cd "$(dirname "$0")/.."
 source bench/postgres.sh
 total="${SCALE_TOTAL:-200000}"
 poll="${SCALE_POLL:-1000}"
+fill="${SCALE_FILL:-10000}"
 per_day="${SCALE_PER_DAY:-10000}"
 seed="${SCALE_SEED:-1}"
 backends="${SCALE_BACKENDS:-sqlite postgres}"
@@ -73,6 +79,10 @@ echo "== building the benchmark" >&2
 cargo build --release -p storyline-pipeline --example scale_bench >&2
 bench="$target_dir/release/examples/scale_bench"
 stream=(--total "$total" --poll "$poll" --per-day "$per_day" --seed "$seed")
+run_options=("${stream[@]}")
+if [[ "$fill" != 0 ]]; then
+    run_options+=(--fill "$fill")
+fi
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); $(date -u +%Y-%m-%dT%H:%MZ)"
 "$bench" describe "${stream[@]}"
@@ -81,12 +91,12 @@ for backend in $backends; do
     started=$SECONDS
     case "$backend" in
         sqlite)
-            "$bench" run --sqlite "$work/sqlite" "${stream[@]}"
+            "$bench" run --sqlite "$work/sqlite" "${run_options[@]}"
             ;;
         postgres)
             psql "$server" -qX -v ON_ERROR_STOP=1 -c "CREATE DATABASE $database" >/dev/null
             created=1
-            "$bench" run --postgres "$(database_url "$server" "$database")" "${stream[@]}"
+            "$bench" run --postgres "$(database_url "$server" "$database")" "${run_options[@]}"
             psql "$server" -qX -v ON_ERROR_STOP=1 -c "DROP DATABASE $database WITH (FORCE)" >/dev/null
             created=""
             ;;
