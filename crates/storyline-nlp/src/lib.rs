@@ -10,6 +10,7 @@ pub mod entities;
 pub mod facts;
 pub mod language;
 pub mod minhash;
+pub mod ner;
 pub mod sentences;
 pub mod terms;
 pub mod vector;
