@@ -3,6 +3,7 @@
 
 mod check;
 mod demo;
+pub mod entities;
 mod feeds;
 mod ingest;
 mod kb;
