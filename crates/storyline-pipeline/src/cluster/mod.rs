@@ -39,8 +39,11 @@
 //! [`POSTINGS_SCANNED`] entries, and scores exactly at most [`SCORED_CANDIDATES`] stories,
 //! those with the largest cosine over the heaviest terms alone; a story's centroid takes no
 //! more members once it holds [`CENTROID_TERMS`] terms (later ones join without moving it);
-//! refinement looks at a story's newest [`REFINE_MEMBERS`] members for moves and at an evenly
-//! spaced sample of [`SPLIT_MEMBERS`] for the split test; and a cosine with a centroid many
+//! refinement looks at a story's newest [`REFINE_MEMBERS`] members for moves, and again only
+//! once the story has grown [`REFINE_REGROWTH`] times (members no refinement has considered
+//! are looked at each time), and at an evenly spaced sample of [`SPLIT_MEMBERS`] for the
+//! split test; a lookup asks its costlier admission test (shared names) only of the stories
+//! that could make the cut of scored candidates; and a cosine with a centroid many
 //! times longer than the article looks the article's terms up in it instead of walking both.
 //! On the development sets and on benchmark streams of their texts repeated 0 to 30 days
 //! apart every assignment is as it was without the caps. Floods of 16,000 items of four
@@ -294,6 +297,10 @@ struct StoryState {
     retired: bool,
     /// Proper nouns and numbers (term ids) of its members, with how many members name each.
     names: BTreeMap<u32, u32>,
+    /// Members it held when a refinement last considered moving any of its newest
+    /// [`REFINE_MEMBERS`], examined or not: the next such look waits until it has grown
+    /// [`REFINE_REGROWTH`] times (see [`Clusterer::refine`]).
+    looked_at: usize,
 }
 
 /// One article of a story, with what refinement needs to move it elsewhere.
@@ -316,6 +323,9 @@ struct Member {
     /// The score its membership was stored with: the assignment's, or that of its latest
     /// move; kept when a merge carries it along.
     score: f32,
+    /// Whether a refinement has considered moving it (a restored member counts as
+    /// considered: stored memberships were refined when they were made).
+    examined: bool,
 }
 
 /// An article as the clusterer sees it.
@@ -491,6 +501,13 @@ impl Clusterer {
         };
         // Not marked for refinement: stored memberships were refined when they were made.
         self.add_member(index, article, &analysed, score);
+        let index = self.resolve(index);
+        if let Some(story) = self.stories.get_mut(index) {
+            if let Some(member) = story.members.last_mut() {
+                member.examined = true;
+            }
+            story.looked_at = story.members.len();
+        }
     }
 
     /// Puts `article` into the best matching story or a new one.
@@ -624,21 +641,26 @@ impl Clusterer {
         let resumes = self.is_full_text_story(index);
         let horizon = self.retirement_horizon_hours();
         let top = story.centroid.sum.top(self.config.candidate_terms);
-        let candidates = self.candidates(&top, resumes, |other, candidate| {
-            if other == index || candidate.merged_into.is_some() {
-                return None;
-            }
-            let apart_hours = spans_gap_hours(story.published_span, candidate.published_span);
-            let decay = if resumes
-                && apart_hours.is_some_and(|gap| gap > horizon)
-                && self.is_full_text_story(other)
-            {
-                1.0
-            } else {
-                self.decay_spans(story.published_span, candidate.published_span)
-            };
-            Some(decay)
-        });
+        let candidates = self.candidates(
+            &top,
+            resumes,
+            |other, candidate| {
+                if other == index || candidate.merged_into.is_some() {
+                    return None;
+                }
+                let apart_hours = spans_gap_hours(story.published_span, candidate.published_span);
+                let decay = if resumes
+                    && apart_hours.is_some_and(|gap| gap > horizon)
+                    && self.is_full_text_story(other)
+                {
+                    1.0
+                } else {
+                    self.decay_spans(story.published_span, candidate.published_span)
+                };
+                Some(decay)
+            },
+            |_| true,
+        );
         self.count(|stats| stats.candidates_scored += candidates.len() as u64);
         let mut best: Option<(usize, f32)> = None;
         for (other, decay) in candidates {
@@ -788,6 +810,7 @@ impl Clusterer {
             copy_of: article.duplicate_of.clone(),
             in_centroid: false,
             score: 1.0,
+            examined: false,
         };
         self.insert_member(index, copy);
     }
@@ -808,6 +831,7 @@ impl Clusterer {
             merged_into: None,
             retired: false,
             names: BTreeMap::new(),
+            looked_at: 0,
         });
         self.next_seq += 1;
         self.next_rank += 1;
@@ -834,6 +858,7 @@ impl Clusterer {
             copy_of: None,
             in_centroid: false,
             score,
+            examined: false,
         };
         self.insert_member(index, member);
         self.merge_if_close(index);
@@ -1117,28 +1142,28 @@ impl Clusterer {
         // gap only down to a floor. Headlines, which share a word or two, get no floor.
         let decay_floor = self.config.decay_floor * length_factor(&self.config, word_terms);
         let top = vector.top(self.config.candidate_terms);
-        let candidates = self.candidates(&top, false, |index, story| {
-            if story.merged_into.is_some() || story.members.is_empty() || Some(index) == skip {
-                return None;
-            }
-            let decay = self.decay_with_floor(published, story.published_span, decay_floor);
-            if decay < self.config.threshold {
-                return None;
-            }
-            if article_is_long
-                && !story.names.is_empty()
-                && story.member_terms >= self.config.long_terms * story.members.len()
-                && names
-                    .iter()
-                    .filter(|name| story.names.contains_key(name))
-                    .take(MIN_SHARED_NAMES)
-                    .count()
-                    < MIN_SHARED_NAMES
-            {
-                return None;
-            }
-            Some(decay)
-        });
+        let candidates = self.candidates(
+            &top,
+            false,
+            |index, story| {
+                if story.merged_into.is_some() || story.members.is_empty() || Some(index) == skip {
+                    return None;
+                }
+                let decay = self.decay_with_floor(published, story.published_span, decay_floor);
+                (decay >= self.config.threshold).then_some(decay)
+            },
+            |story| {
+                !(article_is_long
+                    && !story.names.is_empty()
+                    && story.member_terms >= self.config.long_terms * story.members.len()
+                    && names
+                        .iter()
+                        .filter(|name| story.names.contains_key(name))
+                        .take(MIN_SHARED_NAMES)
+                        .count()
+                        < MIN_SHARED_NAMES)
+            },
+        );
         self.count(|stats| stats.candidates_scored += candidates.len() as u64);
         let vector_norm = vector.norm();
         let mut best: Option<(usize, f32)> = None;
@@ -1154,19 +1179,22 @@ impl Clusterer {
     /// The stories worth scoring exactly for a query (an article's vector or a story's
     /// centroid) whose heaviest terms are `top`, in story order, each with the factor
     /// `admit` gives it (its time decay); `admit` returns `None` for a story that cannot
-    /// take the query. Stories come from the term lookup, each term's list read from its
-    /// newest end and at most [`POSTINGS_SCANNED`] entries of it, and with `archived` from
-    /// the archive of retired stories too (read whole: [`ARCHIVE_PER_TERM`] bounds it).
-    /// When more than [`SCORED_CANDIDATES`] are admitted, those with the largest cheap
-    /// estimate are kept: the cosine over `top` alone (the query's weight times the story's
-    /// normalised centroid weight, summed over shared terms) times the factor, ties to the
-    /// earliest story. A flood of look-alike items shares its common words with every story
-    /// it opened, so without the two caps an item would be scored against all of them.
+    /// take the query, and `passes` is a costlier test it must pass too (asked last, and
+    /// only of the stories that could make the cut below). Stories come from the term
+    /// lookup, each term's list read from its newest end and at most [`POSTINGS_SCANNED`]
+    /// entries of it, and with `archived` from the archive of retired stories too (read
+    /// whole: [`ARCHIVE_PER_TERM`] bounds it). When more than [`SCORED_CANDIDATES`] are
+    /// admitted, those with the largest cheap estimate are kept: the cosine over `top` alone
+    /// (the query's weight times the story's normalised centroid weight, summed over shared
+    /// terms) times the factor, ties to the earliest story. A flood of look-alike items
+    /// shares its common words with every story it opened, so without the two caps an item
+    /// would be scored against all of them.
     fn candidates(
         &self,
         top: &[(u32, f32)],
         archived: bool,
         admit: impl Fn(usize, &StoryState) -> Option<f32>,
+        passes: impl Fn(&StoryState) -> bool,
     ) -> Vec<(usize, f32)> {
         let mut hits: Vec<(usize, u32, f32)> = Vec::new();
         for &(term, weight) in top {
@@ -1186,10 +1214,19 @@ impl Clusterer {
             stats.lookups += 1;
             stats.postings_scanned += hits.len() as u64;
         });
+        // Each story's factor, asked once; a story it turns away (merged, or too far apart in
+        // time: most of a long list at scale) costs no estimate.
+        let mut factors: HashMap<usize, Option<f32>> = HashMap::new();
         // Story → (estimate, last term counted), summed in the order of `top`: the same in
         // every run, whatever the map's order.
         let mut estimates: HashMap<usize, (f32, u32)> = HashMap::new();
         for (index, term, weight) in hits {
+            let factor = *factors
+                .entry(index)
+                .or_insert_with(|| admit(index, &self.stories[index]));
+            if factor.is_none() {
+                continue;
+            }
             let estimate = estimates.entry(index).or_insert((0.0, u32::MAX));
             // A story may be listed twice under a term (a resumed story is posted again, and
             // may still be archived): each term counts once.
@@ -1205,16 +1242,28 @@ impl Clusterer {
         let mut admitted: Vec<(usize, f32, f32)> = estimates
             .into_iter()
             .filter_map(|(index, (estimate, _))| {
-                let factor = admit(index, &self.stories[index])?;
+                let factor = factors.get(&index).copied().flatten()?;
                 Some((index, factor, estimate * factor))
             })
             .collect();
-        admitted.sort_unstable_by_key(|&(index, _, _)| index);
         if admitted.len() > SCORED_CANDIDATES {
+            // Best estimate first: the first SCORED_CANDIDATES that pass are the ones a cut
+            // of all that pass would keep.
             admitted.sort_unstable_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
-            admitted.truncate(SCORED_CANDIDATES);
-            admitted.sort_unstable_by_key(|&(index, _, _)| index);
+            let mut kept = Vec::with_capacity(SCORED_CANDIDATES);
+            for candidate in admitted {
+                if passes(&self.stories[candidate.0]) {
+                    kept.push(candidate);
+                    if kept.len() == SCORED_CANDIDATES {
+                        break;
+                    }
+                }
+            }
+            admitted = kept;
+        } else {
+            admitted.retain(|candidate| passes(&self.stories[candidate.0]));
         }
+        admitted.sort_unstable_by_key(|&(index, _, _)| index);
         admitted
             .into_iter()
             .map(|(index, factor, _)| (index, factor))
@@ -1250,23 +1299,49 @@ impl Clusterer {
                 index += 1;
             }
         }
-        // Moved members by story they left and story they joined, for emptied stories.
-        let mut flows: BTreeMap<usize, BTreeMap<usize, usize>> = BTreeMap::new();
-        for _ in 0..REFINE_ROUNDS {
-            let mut moves = 0;
-            for &source in &sources {
-                // Headlines stay where they were put (see `refine_member`). Of a very large
-                // story only the newest members are looked at: the older ones were at earlier
-                // refinements, while the story was smaller.
-                let mut candidates: Vec<ArticleId> = self.stories[source]
+        // The members each story may move, chosen once for all rounds. Headlines stay where
+        // they were put (see `refine_member`). Of a very large story only the newest members
+        // are looked at: the older ones were at earlier refinements, while the story was
+        // smaller. And a member is looked at again only when its story has grown
+        // REFINE_REGROWTH times since its last such look: between those, only the members
+        // no refinement has considered yet. A story touched at every refinement would
+        // otherwise have its newest members compared with every story again each time,
+        // while one new article barely moves its centroid; with the looks spaced
+        // geometrically a member is considered a bounded number of times.
+        let picks: Vec<Vec<ArticleId>> = sources
+            .iter()
+            .map(|&source| {
+                let story = &self.stories[source];
+                let full = story.members.len() >= REFINE_REGROWTH * story.looked_at.max(1);
+                let mut picked: Vec<ArticleId> = story
                     .members
                     .iter()
                     .rev()
                     .filter(|m| m.vector.is_some() && m.terms > self.config.short_terms)
+                    .filter(|m| full || !m.examined)
                     .take(REFINE_MEMBERS)
                     .map(|m| m.id.clone())
                     .collect();
-                candidates.reverse();
+                picked.reverse();
+                picked
+            })
+            .collect();
+        for &source in &sources {
+            let story = &mut self.stories[source];
+            if story.members.len() >= REFINE_REGROWTH * story.looked_at.max(1) {
+                story.looked_at = story.members.len();
+            }
+            // Those not picked count as considered too: they were, at an earlier look.
+            for member in &mut story.members {
+                member.examined = true;
+            }
+        }
+        // Moved members by story they left and story they joined, for emptied stories.
+        let mut flows: BTreeMap<usize, BTreeMap<usize, usize>> = BTreeMap::new();
+        for _ in 0..REFINE_ROUNDS {
+            let mut moves = 0;
+            for (&source, picked) in sources.iter().zip(&picks) {
+                let candidates = picked.clone();
                 self.count(|stats| stats.members_refined += candidates.len() as u64);
                 // Where the previous candidate was: the next is at or just after it.
                 let mut near = 0;
@@ -2003,6 +2078,13 @@ const CENTROID_TERMS: usize = 16_384;
 /// articles) clustering then cost 0.4 s for the first 1,000-article poll and 25 s for the
 /// sixteenth, four fifths of it in refinement. Twice the development sets' largest.
 const REFINE_MEMBERS: usize = 64;
+
+/// How many times a story must have grown since a refinement last looked at all its newest
+/// members before one looks at them again (members no refinement has considered are
+/// looked at every time): looks spaced geometrically cost each member a bounded number of
+/// comparisons over its story's life, where looking at every refinement cost a story
+/// touched at each of them [`REFINE_MEMBERS`] lookups each time.
+const REFINE_REGROWTH: usize = 2;
 
 /// Most members of one story that the split test reads (an evenly spaced sample beyond it):
 /// two-means seeds with the least similar pair, which costs the square of the members. The

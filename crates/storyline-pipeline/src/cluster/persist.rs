@@ -38,7 +38,7 @@ use storyline_nlp::vector::{DocFrequencies, SparseVector, Vocabulary};
 use storyline_store::{ClusterStateChanges, ClusterStoryRow, ClusterTermRow, SavedClusterState};
 
 /// Version of the encoding below; a saved state of another version is rebuilt.
-const STATE_FORMAT: u32 = 1;
+const STATE_FORMAT: u32 = 2;
 
 /// Why a saved state cannot be loaded. One line each.
 #[derive(Debug, thiserror::Error)]
@@ -81,6 +81,7 @@ struct SavedStory {
     merged_into: Option<StoryId>,
     /// Whether it awaits the next refinement.
     dirty: bool,
+    looked_at: u64,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -93,6 +94,7 @@ struct SavedMember {
     copy_of: Option<ArticleId>,
     in_centroid: bool,
     score: f32,
+    examined: bool,
 }
 
 fn encode_story(story: &StoryState, merged_into: Option<StoryId>, dirty: bool) -> Vec<u8> {
@@ -117,11 +119,13 @@ fn encode_story(story: &StoryState, merged_into: Option<StoryId>, dirty: bool) -
                 copy_of: member.copy_of.clone(),
                 in_centroid: member.in_centroid,
                 score: member.score,
+                examined: member.examined,
             })
             .collect(),
         member_terms: story.member_terms as u64,
         retired: story.retired,
         names: story.names.iter().map(|(&k, &v)| (k, v)).collect(),
+        looked_at: story.looked_at as u64,
     };
     // Encoding plain structs of numbers, strings and vectors into a Vec cannot fail.
     postcard::to_stdvec(&saved).unwrap_or_default()
@@ -156,6 +160,7 @@ fn decode_story(row: &ClusterStoryRow) -> Result<Decoded, SavedStateError> {
             copy_of: member.copy_of,
             in_centroid: member.in_centroid,
             score: member.score,
+            examined: member.examined,
         });
     }
     let story = StoryState {
@@ -170,6 +175,7 @@ fn decode_story(row: &ClusterStoryRow) -> Result<Decoded, SavedStateError> {
         merged_into: None,
         retired: saved.retired,
         names: saved.names.into_iter().collect(),
+        looked_at: saved.looked_at as usize,
     };
     Ok(Decoded {
         story,
