@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 use std::time::Instant;
+use storyline_nlp::ner::clusters::Clusters;
 use storyline_nlp::ner::conll::{Document, parse};
 use storyline_nlp::ner::features::FeatureGroups;
 use storyline_nlp::ner::train::{TrainConfig, train};
@@ -22,8 +23,8 @@ struct Options {
 fn usage() -> ! {
     eprintln!(
         "usage: train_ner --train FILE --valid FILE [--output FILE] [--epochs N] [--seed N] \
-         [--folds N] [--prune W] [--without GROUP,...] [--ablation]\n\
-         groups: shape, affix, context, caps, gazetteer, document"
+         [--folds N] [--prune W] [--clusters FILE.tsv] [--without GROUP,...] [--ablation]\n\
+         groups: shape, affix, context, caps, gazetteer, document, clusters"
     );
     std::process::exit(2)
 }
@@ -54,6 +55,17 @@ fn options() -> Options {
                         .unwrap_or_else(|| usage());
                     config.groups.0 &= !bit;
                 }
+            }
+            "--clusters" => {
+                let path = value();
+                let text = std::fs::read_to_string(&path).unwrap_or_else(|err| {
+                    eprintln!("error: cannot read {path}: {err}");
+                    std::process::exit(1)
+                });
+                config.clusters = Clusters::parse_tsv(&text).unwrap_or_else(|err| {
+                    eprintln!("error: {path}: {err}");
+                    std::process::exit(1)
+                });
             }
             "--ablation" => ablation = true,
             _ => usage(),

@@ -8,6 +8,7 @@
 //! of their own, and the document features say how the same word is written where its
 //! capitals mean something (mid-sentence, in a mixed-case sentence).
 
+use super::clusters::Clusters;
 use super::gazetteer::Gazetteer;
 use std::collections::HashMap;
 
@@ -29,14 +30,17 @@ impl FeatureGroups {
     pub const GAZETTEER: u32 = 16;
     /// How the word is written elsewhere in the document.
     pub const DOCUMENT: u32 = 32;
-    pub const ALL: FeatureGroups = FeatureGroups(63);
-    pub const NAMES: [(&'static str, u32); 6] = [
+    /// Word clusters of the token and its neighbours.
+    pub const CLUSTERS: u32 = 64;
+    pub const ALL: FeatureGroups = FeatureGroups(127);
+    pub const NAMES: [(&'static str, u32); 7] = [
         ("shape", Self::SHAPE),
         ("affix", Self::AFFIX),
         ("context", Self::CONTEXT),
         ("caps", Self::CAPS),
         ("gazetteer", Self::GAZETTEER),
         ("document", Self::DOCUMENT),
+        ("clusters", Self::CLUSTERS),
     ];
 
     pub fn has(self, group: u32) -> bool {
@@ -218,6 +222,13 @@ const T_PREV_WORD_SHAPE: u32 = 28;
 const T_GAZETTEER: u32 = 30;
 const T_DOCUMENT: u32 = 40;
 const T_DOCUMENT_SHAPE: u32 = 41;
+const T_CLUSTER_COARSE: u32 = 50;
+const T_CLUSTER_FINE: u32 = 51;
+const T_CLUSTER_PREV: u32 = 52;
+const T_CLUSTER_NEXT: u32 = 53;
+const T_CLUSTER_SHAPE: u32 = 54;
+/// The cluster value of a word without one.
+const NO_CLUSTER: u64 = 0xffff_ffff;
 /// Added to a shape template in an ALL-CAPS sentence.
 const CAPS_OFFSET: u32 = 100;
 
@@ -235,10 +246,12 @@ struct TokenView {
     suffixes: [u64; 4],
     affix_count: usize,
     lower: String,
+    /// (coarse, fine) cluster, or [`NO_CLUSTER`] twice.
+    clusters: (u64, u64),
 }
 
 impl TokenView {
-    fn new(token: &str) -> TokenView {
+    fn new(token: &str, clusters: &Clusters) -> TokenView {
         let lower = token.to_lowercase();
         let (long_shape, short_shape) = shapes(token);
         let chars: Vec<(usize, char)> = lower.char_indices().collect();
@@ -251,8 +264,15 @@ impl TokenView {
             let suffix_start = chars[chars.len() - n].0;
             suffixes[n - 1] = hash_str(&lower[suffix_start..]);
         }
+        let word = hash_str(&lower);
+        let clusters = clusters
+            .get(word)
+            .map_or((NO_CLUSTER, NO_CLUSTER), |(coarse, fine)| {
+                (u64::from(coarse), u64::from(fine))
+            });
         TokenView {
-            word: hash_str(&lower),
+            word,
+            clusters,
             form: hash_str(token),
             shape: hash_str(&long_shape),
             short: hash_str(&short_shape),
@@ -270,6 +290,7 @@ impl TokenView {
 pub struct Extractor<'a> {
     pub groups: FeatureGroups,
     pub gazetteer: &'a Gazetteer,
+    pub clusters: &'a Clusters,
 }
 
 impl Extractor<'_> {
@@ -281,7 +302,7 @@ impl Extractor<'_> {
             .map(|sentence| {
                 sentence
                     .iter()
-                    .map(|t| TokenView::new(t.as_ref()))
+                    .map(|t| TokenView::new(t.as_ref(), self.clusters))
                     .collect()
             })
             .collect();
@@ -379,6 +400,24 @@ impl Extractor<'_> {
                 f.push(feature2(T_BIGRAM_PREV, word_at(at - 1), token.word));
                 f.push(feature2(T_BIGRAM_NEXT, token.word, word_at(at + 1)));
             }
+            if groups.has(FeatureGroups::CLUSTERS) {
+                let fine_at = |i: isize| -> u64 {
+                    if i < 0 {
+                        PAD_BEFORE
+                    } else {
+                        tokens.get(i as usize).map_or(PAD_AFTER, |t| t.clusters.1)
+                    }
+                };
+                f.push(feature(T_CLUSTER_COARSE, token.clusters.0));
+                f.push(feature(T_CLUSTER_FINE, token.clusters.1));
+                f.push(feature(T_CLUSTER_PREV, fine_at(at - 1)));
+                f.push(feature(T_CLUSTER_NEXT, fine_at(at + 1)));
+                f.push(feature2(
+                    T_CLUSTER_SHAPE + caps_offset,
+                    token.clusters.1,
+                    token.short,
+                ));
+            }
             if let Some(marks) = gazetteer_marks.get(i) {
                 for &mark in marks {
                     f.push(feature(T_GAZETTEER, u64::from(mark)));
@@ -458,9 +497,11 @@ mod tests {
 
     fn features(groups: u32, sentences: &[Vec<&str>]) -> Vec<SentenceFeatures> {
         let gazetteer = Gazetteer::default();
+        let clusters = Clusters::default();
         let extractor = Extractor {
             groups: FeatureGroups(groups),
             gazetteer: &gazetteer,
+            clusters: &clusters,
         };
         extractor.document(sentences)
     }

