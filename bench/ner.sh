@@ -15,7 +15,9 @@ VALID=$BENCH_DIR/entities/conll2003-valid.txt
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 
-cargo build -j1 --release -q -p storyline -p storyline-nlp --example ner_bench
+# Two builds: `--example` would restrict a joint build to examples, leaving the binary stale.
+cargo build -j1 --release -q -p storyline
+cargo build -j1 --release -q -p storyline-nlp --example ner_bench
 ./target/release/examples/ner_bench --train "$TRAIN" --valid "$VALID" --out-dir "$OUT" \
     --repeat 3 >"$OUT/speed.txt"
 ./target/release/storyline entities --conll "$VALID" --output "$OUT/cli.txt"

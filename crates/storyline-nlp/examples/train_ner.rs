@@ -103,9 +103,14 @@ fn main() {
         valid_docs.len()
     );
     if options.ablation {
-        let mut runs = vec![("all groups".to_string(), options.config.groups.0)];
+        let mut runs = vec![("chosen groups".to_string(), options.config.groups.0)];
         for (name, bit) in FeatureGroups::NAMES {
-            runs.push((format!("without {name}"), options.config.groups.0 & !bit));
+            let groups = options.config.groups.0;
+            if groups & bit != 0 {
+                runs.push((format!("without {name}"), groups & !bit));
+            } else {
+                runs.push((format!("with {name}"), groups | bit));
+            }
         }
         runs.push(("word only".to_string(), 0));
         for (label, groups) in runs {

@@ -93,6 +93,7 @@ fn a_headline_learns_from_the_text_below_it() {
         "KOVALIK WINS ELECTION IN ZORBLAND\n\nMira Kovalik won the presidential election in \
          Zorbland on Sunday, beating Tomas Brennick of the Green Alliance.",
         &[
+            ("KOVALIK", Kind::Person),
             ("ZORBLAND", Kind::Place),
             ("Mira Kovalik", Kind::Person),
             ("Tomas Brennick", Kind::Person),

@@ -32,8 +32,11 @@ impl FeatureGroups {
     pub const DOCUMENT: u32 = 32;
     /// Word clusters of the token and its neighbours.
     pub const CLUSTERS: u32 = 64;
-    pub const ALL: FeatureGroups = FeatureGroups(127);
-    pub const NAMES: [(&'static str, u32); 7] = [
+    /// Not a feature: after decoding, the names of a document vote on their kind
+    /// ([`super::consistency`]).
+    pub const VOTE: u32 = 128;
+    pub const ALL: FeatureGroups = FeatureGroups(255);
+    pub const NAMES: [(&'static str, u32); 8] = [
         ("shape", Self::SHAPE),
         ("affix", Self::AFFIX),
         ("context", Self::CONTEXT),
@@ -41,6 +44,7 @@ impl FeatureGroups {
         ("gazetteer", Self::GAZETTEER),
         ("document", Self::DOCUMENT),
         ("clusters", Self::CLUSTERS),
+        ("vote", Self::VOTE),
     ];
 
     pub fn has(self, group: u32) -> bool {

@@ -3,6 +3,7 @@
 //! features of a document, sums the rows of each token and decodes with Viterbi.
 
 use super::clusters::Clusters;
+use super::consistency::harmonise;
 use super::decode::{TRANSITION_LEN, viterbi};
 use super::features::{Extractor, FeatureGroups, SentenceFeatures};
 use super::gazetteer::Gazetteer;
@@ -82,13 +83,17 @@ impl Model {
     pub fn tag_document<S: AsRef<str>>(&self, sentences: &[Vec<S>]) -> Vec<Vec<Tag>> {
         let features = self.extractor().document(sentences);
         let mut emissions = Vec::new();
-        features
+        let mut tags: Vec<Vec<Tag>> = features
             .iter()
             .map(|sentence| {
                 self.emissions(sentence, &mut emissions);
                 viterbi(&emissions, &self.transitions)
             })
-            .collect()
+            .collect();
+        if self.groups.has(FeatureGroups::VOTE) {
+            harmonise(sentences, &mut tags);
+        }
+        tags
     }
 
     /// Tag scores of each token of a sentence, into `out`.

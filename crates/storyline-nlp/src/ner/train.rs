@@ -35,7 +35,9 @@ impl Default for TrainConfig {
         TrainConfig {
             epochs: 12,
             seed: 17,
-            groups: FeatureGroups::ALL,
+            // CAPS costs 0.1 F1 on valid (mean of four seeds; on its ALL-CAPS sentences
+            // too): the document features already tell headlines apart.
+            groups: FeatureGroups(FeatureGroups::ALL.0 & !FeatureGroups::CAPS),
             gazetteer_folds: 2,
             clusters: Clusters::default(),
         }
