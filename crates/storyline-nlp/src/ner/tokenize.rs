@@ -1,7 +1,7 @@
 //! Splitting plain text into the tokens the model was trained on (CoNLL-2003 style): words,
 //! with punctuation split off, but abbreviations and initials keep their periods ("U.S.",
-//! "Mr.", "J."), numbers keep their separators ("1,200.50") and a possessive "'s" is a token
-//! of its own ("Zorbland", "'s").
+//! "Mr.", "J."), numbers keep their separators ("1,200.50"), a possessive "'s" is a token
+//! of its own ("Zorbland", "'s"), and dashes and a slash before a capital separate words.
 
 /// One token of a text, with its byte offsets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +86,10 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
         .char_indices()
         .chain(std::iter::once((text.len(), ' ')))
     {
-        let separates = c.is_whitespace() || is_dash(c);
+        // A slash before a capital joins two names ("AP Photo/Jane Roe"), not a path or a
+        // unit ("km/h").
+        let name_slash = c == '/' && text[at + 1..].starts_with(char::is_uppercase);
+        let separates = c.is_whitespace() || is_dash(c) || name_slash;
         match (separates, chunk_start) {
             (true, Some(start)) => {
                 split_chunk(text, start, at, &mut tokens);
@@ -95,7 +98,7 @@ pub fn tokenize(text: &str) -> Vec<Token<'_>> {
             (false, None) => chunk_start = Some(at),
             _ => {}
         }
-        if is_dash(c) {
+        if is_dash(c) || name_slash {
             tokens.push(Token {
                 text: &text[at..at + c.len_utf8()],
                 start: at,
@@ -200,6 +203,11 @@ mod tests {
     fn dashes_separate_words() {
         assert_eq!(words("Oslo—Bergen"), ["Oslo", "—", "Bergen"]);
         assert_eq!(words("Rolls-Royce"), ["Rolls-Royce"]);
+        assert_eq!(
+            words("(AP Photo/Jane Roe)"),
+            ["(", "AP", "Photo", "/", "Jane", "Roe", ")"]
+        );
+        assert_eq!(words("80 km/h"), ["80", "km/h"]);
     }
 
     #[test]
