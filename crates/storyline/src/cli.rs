@@ -84,6 +84,9 @@ pub enum Command {
     Extract(ExtractArgs),
     /// Cluster a JSONL stream of articles into stories (no store involved).
     Cluster(ClusterArgs),
+    /// Find names of people, organisations, places and other things in a file, with the
+    /// trained recogniser (no store involved).
+    Entities(crate::commands::entities::EntitiesArgs),
     /// Run the whole pipeline on the bundled sample corpus and print the top briefs.
     Demo(DemoArgs),
     /// The knowledge base behind entity cards: import a dump, look names up.

@@ -9,25 +9,14 @@ mod config;
 mod output;
 mod progress;
 
-use clap::{CommandFactory, FromArgMatches};
+use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    // `entities` needs no configuration or store: it is declared beside the derived
-    // subcommands and runs on its own.
-    let matches = cli::Cli::command()
-        .subcommand(commands::entities::command())
-        .get_matches();
-    let result = match matches.subcommand() {
-        Some(("entities", entities)) => commands::entities::run_matches(entities),
-        _ => {
-            let cli = cli::Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
-            init_logging(cli.verbose, cli.quiet);
-            storyline_fetch::install_crypto_provider();
-            commands::run(cli)
-        }
-    };
-    match result.and_then(|()| Ok(output::flush_stdout()?)) {
+    let cli = cli::Cli::parse();
+    init_logging(cli.verbose, cli.quiet);
+    storyline_fetch::install_crypto_provider();
+    match commands::run(cli).and_then(|()| Ok(output::flush_stdout()?)) {
         Ok(()) => ExitCode::SUCCESS,
         // The reader left (`| head -1`): stop without a word, as a program that SIGPIPE
         // ends would.

@@ -5,7 +5,7 @@
 
 use crate::output::{StdoutError, out};
 use anyhow::{Context, Result, anyhow, bail};
-use clap::{ArgMatches, Args, FromArgMatches};
+use clap::Args;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use storyline_nlp::ner::conll::{Line, parse_line};
@@ -37,18 +37,7 @@ pub struct EntitiesArgs {
     pub model: Option<PathBuf>,
 }
 
-/// The `entities` subcommand, added beside the derived ones in `main`.
-pub fn command() -> clap::Command {
-    EntitiesArgs::augment_args(clap::Command::new("entities"))
-        .about("Find names of people, organisations, places and other things in a file.")
-}
-
-/// Runs `entities` from its parsed arguments.
-pub fn run_matches(matches: &ArgMatches) -> Result<()> {
-    let args = EntitiesArgs::from_arg_matches(matches).map_err(|e| anyhow!("{e}"))?;
-    run(&args)
-}
-
+/// Runs `storyline entities`.
 pub fn run(args: &EntitiesArgs) -> Result<()> {
     let owned;
     let model: &Model = match &args.model {

@@ -3,7 +3,7 @@
 
 mod check;
 mod demo;
-pub mod entities;
+pub(crate) mod entities;
 mod feeds;
 mod ingest;
 mod kb;
@@ -55,6 +55,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Serve(args) => serve::serve(&config, args),
         Command::Extract(args) => tools::extract(args),
         Command::Cluster(args) => tools::cluster(args),
+        Command::Entities(args) => entities::run(&args),
         Command::Demo(args) => demo::run(&config, args, quiet),
         Command::Kb(command) => kb::run(&config, command, quiet),
         Command::Check => check::run(&config, quiet),
