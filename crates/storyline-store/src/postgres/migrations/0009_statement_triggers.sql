@@ -29,6 +29,14 @@ BEGIN
 END
 $$;
 
+-- The one-story form, kept for the story and brief row triggers, is now the same work.
+CREATE OR REPLACE FUNCTION storyline_story_changed(story text) RETURNS void LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
+BEGIN
+    PERFORM storyline_stories_changed(ARRAY[story]);
+END
+$$;
+
 -- Marks each of `moved` (stories that gained or lost members) dirty once and numbers its
 -- change.
 CREATE FUNCTION storyline_members_moved(moved text[]) RETURNS void LANGUAGE plpgsql
