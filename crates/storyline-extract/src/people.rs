@@ -1,5 +1,7 @@
 //! Cleaning author bylines into person names, and comparing outlet names.
 
+use storyline_model::name_key;
+
 /// Byline prefixes meaning "by" in the languages we see most.
 const BY_PREFIXES: &[&str] = &["by ", "por ", "von ", "par ", "di ", "door ", "av ", "af "];
 
@@ -133,7 +135,8 @@ fn clean_name(part: &str) -> Option<String> {
 /// True when two strings name the same outlet: "The Harbour Times", "harbour times",
 /// "harbourtimes.com" and "HarbourTimes" all match.
 pub(crate) fn same_outlet(a: &str, b: &str) -> bool {
-    let (a, b) = (outlet_key(a), outlet_key(b));
+    // The model's loose name key, the same one outlet names are compared by everywhere.
+    let (a, b) = (name_key(a), name_key(b));
     !a.is_empty() && a == b
 }
 
@@ -146,17 +149,6 @@ pub(crate) fn outlet_of_host(host: &str, name: &str) -> bool {
         .max_by_key(|label| label.len())
         .unwrap_or(host);
     same_outlet(brand, name)
-}
-
-fn outlet_key(name: &str) -> String {
-    let lower = name.trim().to_lowercase();
-    let lower = lower.strip_prefix("www.").unwrap_or(&lower);
-    let lower = [".com", ".co.uk", ".org", ".net", ".news", ".io"]
-        .iter()
-        .find_map(|tld| lower.strip_suffix(tld))
-        .unwrap_or(lower);
-    let lower = lower.strip_prefix("the ").unwrap_or(lower);
-    lower.chars().filter(|c| c.is_alphanumeric()).collect()
 }
 
 #[cfg(test)]

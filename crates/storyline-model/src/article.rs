@@ -1,6 +1,7 @@
 //! An article: one news item, with its text and metadata, as the pipeline stores it.
 
 use crate::ids::ArticleId;
+use crate::outlet::Outlet;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -37,8 +38,9 @@ pub struct Article {
     pub date_fetched: DateTime<Utc>,
     /// BCP 47 language code (`en`, `pt`...), from markup or detected from the text.
     pub in_language: Option<String>,
-    /// The outlet's display name ("The Harbour Times").
-    pub publisher: String,
+    /// Who published it, decided once when it is stored ([`Outlet::resolve`]); its `name`
+    /// is the schema.org `publisher`.
+    pub outlet: Outlet,
     pub image: Option<String>,
     /// The feed it came from, if any.
     pub feed_url: Option<String>,
@@ -59,13 +61,8 @@ impl Article {
         self.date_published.unwrap_or(self.date_fetched)
     }
 
-    /// The host of the article URL without a leading `www.`, used when two outlets share a
-    /// display name.
-    pub fn host(&self) -> Option<String> {
-        let rest = self.url.split_once("://").map(|(_, r)| r)?;
-        let host = rest.split(['/', '?', '#']).next()?;
-        let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
-        let host = host.split(':').next()?.to_ascii_lowercase();
-        Some(host.strip_prefix("www.").unwrap_or(&host).to_string())
+    /// The outlet's display name: schema.org's `publisher`.
+    pub fn publisher(&self) -> &str {
+        &self.outlet.name
     }
 }

@@ -3,7 +3,8 @@
 //! Every stage of the pipeline speaks these types: [`Feed`] (a source we poll),
 //! [`Article`] (one extracted news item), [`Story`] (a group of articles about one event),
 //! [`Brief`] (the six-section, fully cited summary of a story) and [`EntityCard`] (a person,
-//! organisation, place or company the brief explains).
+//! organisation, place or company the brief explains); [`Outlet`] (who published an article,
+//! decided once by [`Outlet::resolve`]).
 //!
 //! Invariants: this crate does no IO, has no async and knows no wire format other than the
 //! serde derive (field names follow schema.org `NewsArticle` where one exists). Identifiers
@@ -15,6 +16,7 @@ mod brief;
 mod feed;
 mod ids;
 mod kb;
+mod outlet;
 mod story;
 
 pub use article::{Article, ExtractionStatus};
@@ -26,4 +28,8 @@ pub use brief::{
 pub use feed::Feed;
 pub use ids::{ArticleId, StoryId, short_hash};
 pub use kb::KbEntity;
+pub use outlet::{
+    KnownOutlet, Outlet, OutletHints, OutletTable, UNKNOWN_OUTLET, bare_host, host_of_url,
+    independent_outlets, looks_like_host, name_key,
+};
 pub use story::{Story, StoryArticle};

@@ -611,11 +611,10 @@ fn outlet_position(text: &str, outlet: &str) -> Option<usize> {
     })
 }
 
-/// True when `article` was published by `outlet` (its publisher, or its host when it names
-/// no publisher).
+/// True when `article` was published by the outlet named `outlet` (its display name, the
+/// name every brief writer uses for it).
 fn is_from_outlet(article: &Article, outlet: &str) -> bool {
-    article.publisher.trim() == outlet
-        || (article.publisher.trim().is_empty() && article.host().as_deref() == Some(outlet))
+    article.outlet.name == outlet
 }
 
 #[cfg(test)]
@@ -639,7 +638,10 @@ mod tests {
             date_modified: None,
             date_fetched: Utc.with_ymd_and_hms(2025, 4, 1, 0, 0, 0).unwrap(),
             in_language: Some("en".into()),
-            publisher: "Harbour Times".into(),
+            outlet: storyline_model::Outlet::from_source(
+                "https://harbour-times.example/",
+                "Harbour Times",
+            ),
             image: None,
             feed_url: None,
             content_hash: String::new(),

@@ -81,7 +81,7 @@ fn item(template: &str, i: usize) -> Article {
         date_modified: None,
         date_fetched: published,
         in_language: Some("en".to_string()),
-        publisher: "Flood Wire".to_string(),
+        outlet: storyline_model::Outlet::from_source("https://flood-wire.example/", "Flood Wire"),
         image: None,
         feed_url: None,
         duplicate_of: None,

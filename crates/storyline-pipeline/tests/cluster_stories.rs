@@ -28,7 +28,13 @@ fn article(slug: &str, publisher: &str, hours: i64, headline: &str, body: &str) 
         date_modified: None,
         date_fetched: base + Duration::hours(hours) + Duration::minutes(3),
         in_language: Some("en".to_string()),
-        publisher: publisher.to_string(),
+        outlet: storyline_model::Outlet::from_source(
+            &format!(
+                "https://{}.example/",
+                publisher.to_lowercase().replace(' ', "-")
+            ),
+            publisher,
+        ),
         image: None,
         feed_url: None,
         content_hash: content_hash(body),

@@ -36,7 +36,7 @@ fn article(url: &str, publisher: &str, minutes: i64, headline: &str, body: &str)
         date_modified: None,
         date_fetched: base + Duration::minutes(minutes + 5),
         in_language: Some("en".to_string()),
-        publisher: publisher.to_string(),
+        outlet: storyline_model::Outlet::from_source(url, publisher),
         image: None,
         feed_url: None,
         content_hash: content_hash(body),

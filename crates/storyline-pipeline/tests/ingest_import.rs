@@ -77,7 +77,7 @@ fn bad_lines_are_reported_by_file_and_line_and_good_lines_are_stored() {
         ferry.url,
         "https://harbourgazette.example/news/2026/03/ferry-crews-strike"
     );
-    assert_eq!(ferry.publisher, "Harbour Gazette");
+    assert_eq!(ferry.outlet.name, "Harbour Gazette");
     assert_eq!(ferry.author, ["Maren Tolvik"]);
     assert_eq!(
         ferry.date_published,

@@ -189,7 +189,7 @@ async fn good_pages_are_extracted_and_failing_pages_keep_the_feed_summary() {
         // The page's canonical URL, not the feed's tracking link, names the article.
         assert_eq!(article.url, url);
         assert_eq!(article.headline, headline, "{url}");
-        assert_eq!(article.publisher, "Harbour Gazette", "{url}");
+        assert_eq!(article.outlet.name, "Harbour Gazette", "{url}");
         assert_eq!(article.date_published, Some(published), "{url}");
         assert_eq!(article.date_fetched, at(12, 0), "{url}");
         assert_eq!(article.feed_url.as_deref(), Some(feed_url.as_str()));
@@ -225,7 +225,7 @@ async fn good_pages_are_extracted_and_failing_pages_keep_the_feed_summary() {
             );
             assert_eq!(article.article_body, summary, "{url}");
             assert_eq!(article.headline, headline, "{url}");
-            assert_eq!(article.publisher, "Harbour Gazette", "{url}");
+            assert_eq!(article.outlet.name, "Harbour Gazette", "{url}");
             assert_eq!(article.date_published, Some(published), "{url}");
             assert_eq!(article.feed_url.as_deref(), Some(feed_url.as_str()));
         };
@@ -506,7 +506,7 @@ async fn windows_1252_pages_keep_their_accents() {
         let article = stored(&store, &format!("{base}{path}"));
         assert_eq!(article.extraction, ExtractionStatus::Full, "{path}");
         assert_eq!(article.headline, headline, "{path}");
-        assert_eq!(article.publisher, "Valley Courier", "{path}");
+        assert_eq!(article.outlet.name, "Valley Courier", "{path}");
         assert!(!article.article_body.contains('\u{FFFD}'), "{path}");
         assert_eq!(
             lines(&article.article_body),

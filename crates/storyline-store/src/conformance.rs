@@ -14,8 +14,8 @@ use crate::{
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use storyline_model::{
     Article, ArticleId, BRIEF_SCHEMA_VERSION, Brief, BriefEngine, CheckReport, Citation,
-    DescriptionSource, EntityCard, EntityKind, ExtractionStatus, Feed, KbEntity, Section, Sentence,
-    Source, Story, StoryArticle, StoryId,
+    DescriptionSource, EntityCard, EntityKind, ExtractionStatus, Feed, KbEntity, Outlet, Section,
+    Sentence, Source, Story, StoryArticle, StoryId,
 };
 
 /// One named check, run against a fresh store.
@@ -350,7 +350,10 @@ fn article(slug: &str, published: Option<DateTime<Utc>>, fetched: DateTime<Utc>)
         date_modified: None,
         date_fetched: fetched,
         in_language: Some("en".to_string()),
-        publisher: "The Harbour Times".to_string(),
+        outlet: Outlet::from_source(
+            &format!("https://harbour-times.example/news/{slug}"),
+            "The Harbour Times",
+        ),
         image: None,
         feed_url: None,
         content_hash: format!("hash-{slug}"),
@@ -388,7 +391,15 @@ fn full_article() -> Article {
         date_modified: Some(at(3, 19)),
         date_fetched: at(3, 20),
         in_language: Some("en-GB".to_string()),
-        publisher: "Valley Courier".to_string(),
+        // Every field of the outlet, as a table row would fill it.
+        outlet: Outlet {
+            id: "valley-courier.example".to_string(),
+            name: "Valley Courier".to_string(),
+            host: Some("valley-courier.example".to_string()),
+            country: Some("NZ".to_string()),
+            language: Some("en".to_string()),
+            owner: Some("Courier Holdings Ltd".to_string()),
+        },
         image: Some("https://valley-courier.example/img/harbour.jpg".to_string()),
         feed_url: Some("https://valley-courier.example/rss".to_string()),
         content_hash: "9f2c4e0a7b1d3c5e9f2c4e0a7b1d3c5e9f2c4e0a7b1d3c5e9f2c4e0a7b1d3c5e"
@@ -576,6 +587,9 @@ fn articles_round_trip_every_field(store: &mut dyn Store) {
     let mut bare = article("bare", None, at(4, 6));
     bare.in_language = None;
     bare.extraction = ExtractionStatus::Imported;
+    // An outlet known only by name: no host, country, language or owner.
+    bare.outlet = Outlet::from_source("", "The Lantern Post");
+    assert_eq!(bare.outlet.id, "name:lanternpost");
     let mut copy = dated("copy", 3, 18);
     copy.duplicate_of = Some(full.id.clone());
 

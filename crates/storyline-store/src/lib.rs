@@ -43,6 +43,7 @@ pub mod conformance;
 mod incremental;
 mod location;
 mod migrate;
+mod outlet_columns;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod sqlite;

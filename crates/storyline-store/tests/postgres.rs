@@ -242,7 +242,10 @@ fn article(slug: &str) -> Article {
         date_modified: None,
         date_fetched: Utc::now(),
         in_language: None,
-        publisher: "The Harbour Times".to_string(),
+        outlet: storyline_model::Outlet::from_source(
+            "https://harbour-times.example/",
+            "The Harbour Times",
+        ),
         image: None,
         feed_url: None,
         content_hash: format!("hash-{slug}"),
@@ -1176,4 +1179,30 @@ fn concurrent_workers_never_lease_the_same_feed_or_story() {
         (ITEMS, ITEMS),
         "stories handed out twice or lost"
     );
+}
+
+/// A row stored before migration 0010 has no outlet columns: its outlet is resolved from its
+/// publisher and URL when read, and a publisher that was a host shows without `www.`.
+#[test]
+fn rows_from_before_outlets_get_their_outlet_on_read() {
+    let Some(database) = database() else {
+        return;
+    };
+    let schema = Schema::new(database);
+    let mut store = schema.connect();
+    let mut old = article("old");
+    old.url = "https://www.harbour-times.example/news/old".to_string();
+    store
+        .insert_articles(std::slice::from_ref(&old))
+        .expect("insert");
+    schema.execute(
+        "UPDATE articles SET publisher = 'www.harbour-times.example', outlet_id = NULL, \
+         outlet_host = NULL, outlet_country = NULL, outlet_language = NULL, \
+         outlet_owner = NULL",
+    );
+    let read = store.article(&old.id).expect("read").expect("stored");
+    assert_eq!(read.outlet.id, "harbour-times.example");
+    assert_eq!(read.outlet.name, "harbour-times.example");
+    old.outlet = read.outlet.clone();
+    assert_eq!(read, old);
 }

@@ -22,7 +22,10 @@ fn article(id: String, published: Option<DateTime<Utc>>, fetched: DateTime<Utc>)
         date_modified: None,
         date_fetched: fetched,
         in_language: None,
-        publisher: "The Harbour Times".to_string(),
+        outlet: storyline_model::Outlet::from_source(
+            "https://harbour-times.example/",
+            "The Harbour Times",
+        ),
         image: None,
         feed_url: None,
         content_hash: "hash".to_string(),

@@ -98,7 +98,10 @@ fn two_connections_see_each_others_writes() {
         date_modified: None,
         date_fetched: Utc::now(),
         in_language: None,
-        publisher: "The Harbour Times".to_string(),
+        outlet: storyline_model::Outlet::from_source(
+            "https://harbour-times.example/",
+            "The Harbour Times",
+        ),
         image: None,
         feed_url: None,
         content_hash: "hash-shared".to_string(),
@@ -241,4 +244,55 @@ fn knowledge_base_lookup_is_one_indexed_query() {
             && !plan.iter().any(|step| step.starts_with("SCAN")),
         "lookups must search indexes, never scan a table: {plan:?}"
     );
+}
+
+/// A row stored before migration 0008 has no outlet columns: its outlet is resolved from its
+/// publisher and URL when read, and a publisher that was a host shows without `www.`.
+#[test]
+fn rows_from_before_outlets_get_their_outlet_on_read() {
+    let dir = temp_dir();
+    let mut store = open(dir.path());
+    let mut article = storyline_model::Article {
+        id: ArticleId("a-old".to_string()),
+        url: "https://www.harbour-times.example/news/old".to_string(),
+        headline: "Harbour board meets the union".to_string(),
+        article_body: "The meeting lasted four hours.".to_string(),
+        description: None,
+        author: Vec::new(),
+        date_published: None,
+        date_modified: None,
+        date_fetched: Utc::now(),
+        in_language: None,
+        outlet: storyline_model::Outlet::from_source(
+            "https://www.harbour-times.example/news/old",
+            "The Harbour Times",
+        ),
+        image: None,
+        feed_url: None,
+        content_hash: "hash-old".to_string(),
+        duplicate_of: None,
+        extraction: ExtractionStatus::Imported,
+        extra: serde_json::Map::new(),
+    };
+    store
+        .insert_articles(std::slice::from_ref(&article))
+        .expect("insert");
+    drop(store);
+    let conn = rusqlite::Connection::open(dir.path().join(DB_FILE_NAME)).expect("raw open");
+    conn.execute(
+        "UPDATE articles SET publisher = 'www.harbour-times.example', outlet_id = NULL, \
+         outlet_host = NULL, outlet_country = NULL, outlet_language = NULL, \
+         outlet_owner = NULL",
+        [],
+    )
+    .expect("make it an old row");
+    drop(conn);
+    let store = open(dir.path());
+    let read = store.article(&article.id).expect("read").expect("stored");
+    assert_eq!(read.outlet.id, "harbour-times.example");
+    assert_eq!(read.outlet.name, "harbour-times.example");
+    assert_eq!(read.outlet.host.as_deref(), Some("harbour-times.example"));
+    // Everything else reads as stored.
+    article.outlet = read.outlet.clone();
+    assert_eq!(read, article);
 }

@@ -34,7 +34,8 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, MutexGuard};
 use storyline_model::{
-    Article, ArticleId, Brief, EntityKind, Feed, Story, StoryArticle, StoryId, short_hash,
+    Article, ArticleId, Brief, EntityKind, Feed, Story, StoryArticle, StoryId, independent_outlets,
+    short_hash,
 };
 use storyline_store::Store;
 
@@ -250,8 +251,12 @@ struct StoryDigest {
     headline: String,
     summary: Option<String>,
     brief_version: Option<u32>,
-    /// Distinct publishers of its articles (copies included), sorted.
+    /// Its independent outlets' names (`independent_outlets`: copies left out, one per
+    /// outlet), sorted: as many as the story's `outlet_count`.
     outlets: Vec<String>,
+    /// The lowercased names of every outlet that ran one of its articles, copies included:
+    /// what `?outlet=` matches, since a paper that ran the wire copy did run the story.
+    carried_by: BTreeSet<String>,
     /// Distinct article languages, sorted.
     languages: Vec<String>,
     /// Effective times of its articles, oldest first.
@@ -317,7 +322,14 @@ impl StoryDigest {
     }
 
     fn new(story: Story, brief: Option<&Brief>, articles: &[Article]) -> Self {
-        let outlets: BTreeSet<String> = articles.iter().map(|a| a.publisher.clone()).collect();
+        let outlets: Vec<String> = independent_outlets(articles)
+            .into_iter()
+            .map(|o| o.name.clone())
+            .collect();
+        let carried_by = articles
+            .iter()
+            .map(|a| a.outlet.name.to_lowercase())
+            .collect();
         let languages: BTreeSet<String> = articles
             .iter()
             .filter_map(|a| a.in_language.clone())
@@ -329,7 +341,8 @@ impl StoryDigest {
             headline: brief.map_or_else(|| story.headline.clone(), |b| b.headline.clone()),
             summary: brief.and_then(first_sentence),
             brief_version: brief.map(|b| b.version),
-            outlets: outlets.into_iter().collect(),
+            outlets,
+            carried_by,
             languages: languages.into_iter().collect(),
             article_times,
             story,
@@ -649,7 +662,7 @@ fn list_page(
                 && request
                     .outlet
                     .as_ref()
-                    .is_none_or(|outlet| digest.outlets.iter().any(|o| o.to_lowercase() == *outlet))
+                    .is_none_or(|outlet| digest.carried_by.contains(outlet))
                 && request.language.as_ref().is_none_or(|language| {
                     digest
                         .languages
@@ -806,7 +819,10 @@ fn render_story(store: &dyn Store, id: &StoryId) -> Result<Bytes, ApiError> {
     let brief = store.latest_brief(id)?;
     let members = store.story_members(id)?;
     let articles = member_articles(store, &members)?;
-    let outlets: BTreeSet<&str> = articles.iter().map(|a| a.publisher.as_str()).collect();
+    let outlets: Vec<&str> = independent_outlets(&articles)
+        .into_iter()
+        .map(|o| o.name.as_str())
+        .collect();
     let languages: BTreeSet<&str> = articles
         .iter()
         .filter_map(|a| a.in_language.as_deref())
@@ -819,7 +835,7 @@ fn render_story(store: &dyn Store, id: &StoryId) -> Result<Bytes, ApiError> {
                 id: &article.id,
                 url: &article.url,
                 headline: &article.headline,
-                publisher: &article.publisher,
+                publisher: &article.outlet.name,
                 date_published: article.date_published,
                 in_language: article.in_language.as_deref(),
                 author: &article.author,
@@ -860,7 +876,7 @@ fn render_story(store: &dyn Store, id: &StoryId) -> Result<Bytes, ApiError> {
             .iter()
             .map(|(v, at)| VersionView::new(id, *v, *at))
             .collect(),
-        outlets: outlets.into_iter().collect(),
+        outlets,
         languages: languages.into_iter().collect(),
         articles: article_views,
         entities,
@@ -1193,7 +1209,7 @@ async fn search(
             articles.push(ArticleHitView {
                 story_id: store.story_of_article(&id)?,
                 headline: article.headline.clone(),
-                publisher: article.publisher.clone(),
+                publisher: article.outlet.name.clone(),
                 url: article.url.clone(),
                 date_published: article.date_published,
                 highlighted: highlight(&snippet, &text),

@@ -538,11 +538,11 @@ fn load_story(
     let found = store.articles(&ids)?;
     let coverage = found
         .iter()
-        .map(|a| (a.publisher.clone(), a.effective_time()))
+        .map(|a| (a.outlet.name.clone(), a.effective_time()))
         .collect();
     let articles = found
         .into_iter()
-        .map(|a| (a.headline, a.publisher, a.url))
+        .map(|a| (a.headline, a.outlet.name, a.url))
         .collect();
 
     let mut headlines = BTreeMap::new();
@@ -965,7 +965,7 @@ fn search(store: &mut dyn Store, query: &str) -> Result<Vec<SearchGroup>, StoreE
         };
         let hit = SearchHit {
             title: article.headline.clone(),
-            outlet: article.publisher.clone(),
+            outlet: article.outlet.name.clone(),
             url: article.url.clone(),
             published: article.effective_time(),
             snippet,

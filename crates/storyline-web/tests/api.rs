@@ -112,7 +112,7 @@ fn fill_store(dir: &Path) -> Stories {
         let ids: Vec<_> = members.iter().map(|m| m.article_id.clone()).collect();
         for article in store.articles(&ids).expect("articles") {
             by_outlet
-                .entry(article.publisher.clone())
+                .entry(article.outlet.name.clone())
                 .or_insert_with(BTreeSet::new)
                 .insert(story.id.clone());
         }

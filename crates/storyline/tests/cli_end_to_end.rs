@@ -150,7 +150,7 @@ fn demo_groups_the_corpus_and_writes_complete_cited_briefs() {
         let outlets: BTreeSet<&str> = members
             .iter()
             .filter(|a| a.duplicate_of.is_none())
-            .map(|a| a.publisher.as_str())
+            .map(|a| a.outlet.name.as_str())
             .collect();
         assert_eq!(story.outlet_count as usize, outlets.len(), "{}", story.id);
         assert_eq!(story.article_count as usize, members.len(), "{}", story.id);

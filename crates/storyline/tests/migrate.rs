@@ -928,7 +928,10 @@ fn article(slug: &str, day: u32) -> Article {
         date_modified: None,
         date_fetched: at(day, 10),
         in_language: Some("en".into()),
-        publisher: "The Harbour Times".into(),
+        outlet: storyline_model::Outlet::from_source(
+            "https://harbour-times.example/",
+            "The Harbour Times",
+        ),
         image: None,
         feed_url: Some("https://harbour-times.example/rss".into()),
         content_hash: format!("hash-{slug}"),

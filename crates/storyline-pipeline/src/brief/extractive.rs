@@ -1190,14 +1190,9 @@ fn reference_date(
     (date <= written).then_some((date, precision))
 }
 
-/// The outlet's display name: the publisher, else the article's host.
+/// The outlet's display name, as decided when the article was stored.
 fn outlet_name(article: &Article) -> String {
-    let name = article.publisher.trim();
-    if name.is_empty() {
-        article.host().unwrap_or_else(|| "Unknown outlet".into())
-    } else {
-        name.to_string()
-    }
+    article.outlet.name.clone()
 }
 
 fn go_deeper(

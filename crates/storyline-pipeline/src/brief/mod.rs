@@ -372,7 +372,10 @@ mod tests {
             date_modified: None,
             date_fetched: Utc.with_ymd_and_hms(2025, 4, 1, 0, 0, 0).unwrap(),
             in_language: Some("en".into()),
-            publisher: format!("Outlet {}", n % outlets),
+            outlet: storyline_model::Outlet::from_source(
+                &format!("https://outlet{}.example/", n % outlets),
+                &format!("Outlet {}", n % outlets),
+            ),
             image: None,
             feed_url: None,
             content_hash: format!("hash-{n}"),
@@ -424,7 +427,7 @@ mod tests {
         let latest_of_outlets: BTreeSet<String> = chosen
             .iter()
             .filter(|a| numbers(std::slice::from_ref(a))[0] >= 300 - 40)
-            .map(|a| a.publisher.clone())
+            .map(|a| a.outlet.name.clone())
             .collect();
         assert!(latest_of_outlets.len() >= 28, "{latest_of_outlets:?}");
         // Spread over the middle: something from each third of the story.

@@ -298,7 +298,7 @@ pub fn select_passages(
         let outlet = brief
             .sources
             .get(index)
-            .map_or_else(|| article.publisher.clone(), |s| s.outlet.clone());
+            .map_or_else(|| article.outlet.name.clone(), |s| s.outlet.clone());
         let sentences: Vec<String> = split_sentences(&article.article_body)
             .into_iter()
             .map(|s| strip_dateline(&s.text).trim().to_string())

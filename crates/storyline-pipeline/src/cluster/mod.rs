@@ -2419,11 +2419,8 @@ pub fn story_row(
         .iter()
         .find(|a| a.duplicate_of.is_none())
         .unwrap_or(first);
-    let outlets: BTreeSet<String> = ordered
-        .iter()
-        .filter(|a| a.duplicate_of.is_none())
-        .map(|a| outlet_key(a))
-        .collect();
+    // The same list the web shows, so the stored count and the list agree.
+    let outlets = storyline_model::independent_outlets(ordered.iter().copied());
     Some(Story {
         id: id.clone(),
         headline: headline_source.headline.clone(),
@@ -2435,15 +2432,10 @@ pub fn story_row(
     })
 }
 
-/// Publisher name, or the URL's host when the name is missing: who published an article,
-/// for a story's outlet count and a brief's choice of each outlet's latest report.
+/// Who published an article, for a story's outlet count and a brief's choice of each
+/// outlet's latest report: the stored outlet's id, what every outlet count compares.
 pub(crate) fn outlet_key(article: &Article) -> String {
-    let name = article.publisher.trim().to_lowercase();
-    if name.is_empty() {
-        article.host().unwrap_or_default()
-    } else {
-        name
-    }
+    article.outlet.id.clone()
 }
 
 #[cfg(test)]

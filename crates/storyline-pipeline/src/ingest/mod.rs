@@ -26,7 +26,7 @@ use crate::dedupe::{Deduper, body_signature, canonicalize_url, near_duplicate_ke
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use std::collections::HashSet;
 use std::io::BufRead;
-use storyline_model::{Article, ArticleId, ExtractionStatus};
+use storyline_model::{Article, ArticleId, ExtractionStatus, Outlet, OutletHints};
 use storyline_nlp::{language, terms};
 use storyline_store::{NearDuplicateKey, Store};
 
@@ -300,7 +300,12 @@ pub fn article_from_json_line(line: &str, imported_at: DateTime<Utc>) -> Result<
     let headline = title.unwrap_or_else(|| first_words(&body, 12));
     Ok(Article {
         id,
-        publisher: source.unwrap_or_else(|| host_of(&url).unwrap_or_default()),
+        // The line's `source` is a name or a host; either way the outlet is decided here.
+        outlet: Outlet::resolve(&OutletHints {
+            url: &url,
+            site_name: source.as_deref(),
+            feed_title: None,
+        }),
         url,
         headline,
         article_body: body,
@@ -368,12 +373,6 @@ fn first_words(text: &str, count: usize) -> String {
         .join(" ")
 }
 
-fn host_of(url: &str) -> Option<String> {
-    let parsed = url::Url::parse(url).ok()?;
-    let host = parsed.host_str()?;
-    Some(host.strip_prefix("www.").unwrap_or(host).to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,7 +429,8 @@ mod tests {
             Some("c9")
         );
         assert_eq!(article.extra.get("id").and_then(|v| v.as_str()), Some("x1"));
-        assert_eq!(article.publisher, "a.example");
+        assert_eq!(article.outlet.name, "a.example");
+        assert_eq!(article.outlet.id, "a.example");
     }
 
     #[test]

@@ -19,7 +19,7 @@
 //! same poll, are not fetched again.
 
 use super::import::cut_to_cap;
-use super::{MAX_TITLE_BYTES, check_dates, first_words, host_of, quoted, store_batch};
+use super::{MAX_TITLE_BYTES, check_dates, first_words, quoted, store_batch};
 use crate::PipelineError;
 use crate::dedupe::{Deduper, canonicalize_url};
 use chrono::{DateTime, Utc};
@@ -32,7 +32,7 @@ use storyline_extract::extract;
 use storyline_fetch::{
     FailureKind, FeedItem, FetchError, FetchOutcome, Fetcher, ItemFailure, Validators, parse_feed,
 };
-use storyline_model::{Article, ArticleId, ExtractionStatus, Feed};
+use storyline_model::{Article, ArticleId, ExtractionStatus, Feed, Outlet, OutletHints};
 use storyline_store::Store;
 use tokio::time::Instant;
 
@@ -710,7 +710,6 @@ async fn article_from_item(
         }
         Err(err) => Err(err.to_failure(&link)),
     };
-    let feed_publisher = feed.title.clone().unwrap_or_default();
     match page {
         Ok(page) => {
             let canonical = canonicalize_url(page.url.as_deref().unwrap_or(&link));
@@ -732,10 +731,11 @@ async fn article_from_item(
                 date_modified: page.date_modified,
                 date_fetched: now,
                 in_language: page.in_language,
-                publisher: page
-                    .publisher
-                    .filter(|p| !p.trim().is_empty())
-                    .unwrap_or_else(|| non_empty_or_host(&feed_publisher, &canonical)),
+                outlet: Outlet::resolve(&OutletHints {
+                    url: &canonical,
+                    site_name: page.publisher.as_deref(),
+                    feed_title: feed.title.as_deref(),
+                }),
                 image: page.image,
                 feed_url: Some(feed.url.clone()),
                 content_hash: String::new(),
@@ -769,7 +769,11 @@ async fn article_from_item(
                 date_modified: None,
                 date_fetched: now,
                 in_language: None,
-                publisher: non_empty_or_host(&feed_publisher, &canonical),
+                outlet: Outlet::resolve(&OutletHints {
+                    url: &canonical,
+                    site_name: None,
+                    feed_title: feed.title.as_deref(),
+                }),
                 image: None,
                 feed_url: Some(feed.url.clone()),
                 content_hash: String::new(),
@@ -781,14 +785,6 @@ async fn article_from_item(
             };
             Ok((article, Some(failure)))
         }
-    }
-}
-
-fn non_empty_or_host(name: &str, url: &str) -> String {
-    if name.trim().is_empty() {
-        host_of(url).unwrap_or_else(|| "Unknown outlet".into())
-    } else {
-        name.trim().to_string()
     }
 }
 

@@ -46,7 +46,7 @@ pub(super) fn articles_after<C: GenericClient>(
             "SELECT {ARTICLE_COLUMNS}, seq FROM articles WHERE seq > $1 ORDER BY seq LIMIT $2"
         ),
         &[&to_i64(after), &limit_param(limit)],
-        |row| Ok((row.try_get::<_, i64>(20)?, RawArticle::from_row(row)?)),
+        |row| Ok((row.try_get::<_, i64>(25)?, RawArticle::from_row(row)?)),
     )?;
     rows.into_iter()
         .map(|(seq, raw)| {

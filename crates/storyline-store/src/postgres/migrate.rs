@@ -68,6 +68,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "statement_triggers",
         sql: include_str!("migrations/0009_statement_triggers.sql"),
     },
+    Migration {
+        version: 10,
+        name: "article_outlets",
+        sql: include_str!("migrations/0010_article_outlets.sql"),
+    },
 ];
 
 /// The highest schema version this build understands.

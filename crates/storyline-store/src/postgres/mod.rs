@@ -36,6 +36,7 @@ mod migrate;
 mod search;
 mod session;
 
+use crate::outlet_columns::RawOutlet;
 use crate::{
     AppliedMigration, BriefHit, ClusterStateChanges, ClusterStoryRow, ClusterTermRow,
     KbSourceSummary, NearDuplicateCandidate, NearDuplicateKey, SavedClusterState, Store,
@@ -348,7 +349,8 @@ fn write_story_name(
 const ARTICLE_COLUMNS: &str = "id, url, headline, article_body, description, author::text, \
     date_published, date_published_ns, date_modified, date_modified_ns, date_fetched, \
     date_fetched_ns, in_language, publisher, image, feed_url, content_hash, duplicate_of, \
-    extraction::text, extra::text";
+    extraction::text, extra::text, outlet_id, outlet_host, outlet_country, outlet_language, \
+    outlet_owner";
 
 const STORY_COLUMNS: &str = "id, headline, created_at, created_at_ns, updated_at, \
     updated_at_ns, article_count, outlet_count, merged_into";
@@ -375,6 +377,7 @@ struct RawArticle {
     duplicate_of: Option<String>,
     extraction: String,
     extra: String,
+    outlet: RawOutlet,
 }
 
 impl RawArticle {
@@ -397,6 +400,13 @@ impl RawArticle {
             duplicate_of: row.try_get(17)?,
             extraction: row.try_get(18)?,
             extra: row.try_get(19)?,
+            outlet: RawOutlet {
+                id: row.try_get(20)?,
+                host: row.try_get(21)?,
+                country: row.try_get(22)?,
+                language: row.try_get(23)?,
+                owner: row.try_get(24)?,
+            },
         })
     }
 
@@ -424,12 +434,12 @@ impl RawArticle {
             )?,
             extraction: decode_json(db, &what("extraction"), &self.extraction)?,
             extra: decode_json(db, &what("extra"), &self.extra)?,
+            outlet: self.outlet.decode(&self.url, self.publisher),
             url: self.url,
             headline: self.headline,
             article_body: self.article_body,
             description: self.description,
             in_language: self.in_language,
-            publisher: self.publisher,
             image: self.image,
             feed_url: self.feed_url,
             content_hash: self.content_hash,
@@ -532,6 +542,11 @@ fn write_articles(
     let mut originals = Vec::with_capacity(count);
     let mut extractions = Vec::with_capacity(count);
     let mut extras = Vec::with_capacity(count);
+    let mut outlet_ids = Vec::with_capacity(count);
+    let mut outlet_hosts = Vec::with_capacity(count);
+    let mut outlet_countries = Vec::with_capacity(count);
+    let mut outlet_languages = Vec::with_capacity(count);
+    let mut outlet_owners = Vec::with_capacity(count);
     for article in articles {
         let what = |column: &str| format!("article {} {column}", article.id);
         let (at, ns) = encode_optional_time(article.date_published.as_ref());
@@ -550,7 +565,12 @@ fn write_articles(
         descriptions.push(article.description.as_deref());
         authors.push(encode_json(&what("author"), &article.author)?);
         languages.push(article.in_language.as_deref());
-        publishers.push(article.publisher.as_str());
+        publishers.push(article.outlet.name.as_str());
+        outlet_ids.push(article.outlet.id.as_str());
+        outlet_hosts.push(article.outlet.host.as_deref());
+        outlet_countries.push(article.outlet.country.as_deref());
+        outlet_languages.push(article.outlet.language.as_deref());
+        outlet_owners.push(article.outlet.owner.as_deref());
         images.push(article.image.as_deref());
         feed_urls.push(article.feed_url.as_deref());
         hashes.push(article.content_hash.as_str());
@@ -569,19 +589,23 @@ fn write_articles(
         "INSERT INTO articles (id, url, headline, article_body, description, author, \
              date_published, date_published_ns, date_modified, date_modified_ns, date_fetched, \
              date_fetched_ns, in_language, publisher, image, feed_url, content_hash, \
-             duplicate_of, extraction, extra) \
+             duplicate_of, extraction, extra, outlet_id, outlet_host, outlet_country, \
+             outlet_language, outlet_owner) \
          SELECT id, url, headline, article_body, description, author::json, date_published, \
              date_published_ns, date_modified, date_modified_ns, date_fetched, \
              date_fetched_ns, in_language, publisher, image, feed_url, content_hash, \
-             duplicate_of, extraction::json, extra::json \
+             duplicate_of, extraction::json, extra::json, outlet_id, outlet_host, \
+             outlet_country, outlet_language, outlet_owner \
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
              $7::timestamptz[], $8::smallint[], $9::timestamptz[], $10::smallint[], \
              $11::timestamptz[], $12::smallint[], $13::text[], $14::text[], $15::text[], \
-             $16::text[], $17::text[], $18::text[], $19::text[], $20::text[]) \
+             $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], \
+             $22::text[], $23::text[], $24::text[], $25::text[]) \
              WITH ORDINALITY AS u(id, url, headline, article_body, description, author, \
              date_published, date_published_ns, date_modified, date_modified_ns, date_fetched, \
              date_fetched_ns, in_language, publisher, image, feed_url, content_hash, \
-             duplicate_of, extraction, extra, ord) \
+             duplicate_of, extraction, extra, outlet_id, outlet_host, outlet_country, \
+             outlet_language, outlet_owner, ord) \
          ORDER BY ord \
          ON CONFLICT (id) DO NOTHING RETURNING id",
         &[
@@ -605,6 +629,11 @@ fn write_articles(
             &originals,
             &extractions,
             &extras,
+            &outlet_ids,
+            &outlet_hosts,
+            &outlet_countries,
+            &outlet_languages,
+            &outlet_owners,
         ],
         |row| row.try_get(0),
     )?;

@@ -38,7 +38,7 @@ impl SqliteStore {
             "list articles by insertion order",
             &sql,
             params![to_i64(after), to_i64(limit as u64)],
-            |row| Ok((row.get::<_, i64>(17)?, RawArticle::from_row(row)?)),
+            |row| Ok((row.get::<_, i64>(22)?, RawArticle::from_row(row)?)),
         )?;
         rows.into_iter()
             .map(|(seq, raw)| {

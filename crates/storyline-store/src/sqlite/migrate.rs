@@ -52,6 +52,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "leases",
         sql: include_str!("migrations/0007_leases.sql"),
     },
+    Migration {
+        version: 8,
+        name: "article_outlets",
+        sql: include_str!("migrations/0008_article_outlets.sql"),
+    },
 ];
 
 /// The highest schema version this build understands.

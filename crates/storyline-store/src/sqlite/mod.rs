@@ -13,6 +13,7 @@ mod kb;
 mod lease;
 mod migrate;
 
+use crate::outlet_columns::RawOutlet;
 use crate::{
     BriefHit, ClusterStateChanges, ClusterStoryRow, ClusterTermRow, KbSourceSummary,
     NearDuplicateCandidate, NearDuplicateKey, SavedClusterState, Store, StoreCounts, StoreError,
@@ -355,7 +356,8 @@ fn exists(tx: &Connection, sql: &str, key: &str) -> rusqlite::Result<bool> {
 
 const ARTICLE_COLUMNS: &str = "id, url, headline, article_body, description, author, \
     date_published, date_modified, date_fetched, in_language, publisher, image, feed_url, \
-    content_hash, duplicate_of, extraction, extra";
+    content_hash, duplicate_of, extraction, extra, outlet_id, outlet_host, outlet_country, \
+    outlet_language, outlet_owner";
 
 /// An `articles` row as stored, before decoding.
 struct RawArticle {
@@ -376,6 +378,7 @@ struct RawArticle {
     duplicate_of: Option<String>,
     extraction: String,
     extra: String,
+    outlet: RawOutlet,
 }
 
 impl RawArticle {
@@ -398,6 +401,13 @@ impl RawArticle {
             duplicate_of: row.get(14)?,
             extraction: row.get(15)?,
             extra: row.get(16)?,
+            outlet: RawOutlet {
+                id: row.get(17)?,
+                host: row.get(18)?,
+                country: row.get(19)?,
+                language: row.get(20)?,
+                owner: row.get(21)?,
+            },
         })
     }
 
@@ -418,12 +428,12 @@ impl RawArticle {
             date_fetched: decode_time(db, &what("date_fetched"), &self.date_fetched)?,
             extraction: decode_json(db, &what("extraction"), &self.extraction)?,
             extra: decode_json(db, &what("extra"), &self.extra)?,
+            outlet: self.outlet.decode(&self.url, self.publisher),
             url: self.url,
             headline: self.headline,
             article_body: self.article_body,
             description: self.description,
             in_language: self.in_language,
-            publisher: self.publisher,
             image: self.image,
             feed_url: self.feed_url,
             content_hash: self.content_hash,
@@ -1316,7 +1326,7 @@ fn write_articles(
         let mut stmt = tx
             .prepare_cached(&format!(
                 "INSERT INTO articles ({ARTICLE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, \
-                 ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) \
+                 ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22) \
                  ON CONFLICT (id) DO NOTHING"
             ))
             .map_err(|e| sql_error(&label, "prepare article insert", e))?;
@@ -1334,13 +1344,18 @@ fn write_articles(
                     article.date_modified.as_ref().map(encode_time),
                     encode_time(&article.date_fetched),
                     article.in_language,
-                    article.publisher,
+                    article.outlet.name,
                     article.image,
                     article.feed_url,
                     article.content_hash,
                     article.duplicate_of.as_ref().map(ArticleId::as_str),
                     encode_json(&what("extraction"), &article.extraction)?,
                     encode_json(&what("extra"), &article.extra)?,
+                    article.outlet.id,
+                    article.outlet.host,
+                    article.outlet.country,
+                    article.outlet.language,
+                    article.outlet.owner,
                 ])
                 .map_err(|e| sql_error(&label, format!("insert article {}", article.id), e))?;
             inserted.push(changed == 1);

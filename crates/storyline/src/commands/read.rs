@@ -217,7 +217,7 @@ pub fn search(config: &Config, query: &str, json: bool, limit: usize) -> Result<
             "article": id,
             "story": story,
             "headline": article.as_ref().map(|a| a.headline.clone()),
-            "publisher": article.as_ref().map(|a| a.publisher.clone()),
+            "publisher": article.as_ref().map(|a| a.outlet.name.clone()),
             "url": article.as_ref().map(|a| a.url.clone()),
             "snippet": snippet,
         }));
