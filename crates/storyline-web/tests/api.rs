@@ -529,6 +529,25 @@ async fn every_documented_route_answers_as_documented() {
         .filter(|a| a["duplicateOf"].is_string())
         .count();
     assert_eq!(copies, 1, "the Valley Courier wire copy");
+    // The outlets listed are the ones counted: the copy's outlet is neither (issue 17: the
+    // stored count and the list once disagreed on exactly this story).
+    let outlets = strike_detail["outlets"].as_array().expect("outlets");
+    assert_eq!(
+        Some(outlets.len() as u64),
+        strike_detail["outlet_count"].as_u64(),
+        "{outlets:?}"
+    );
+    assert!(!outlets.contains(&json!("Valley Courier")), "{outlets:?}");
+    for story in [&tram, &strike, &deal] {
+        let detail = server.get(route, &format!("/api/stories/{story}")).await;
+        let detail = check(route, "get", &detail);
+        assert_eq!(
+            detail["outlets"].as_array().map(|o| o.len() as u64),
+            detail["outlet_count"].as_u64(),
+            "{story}"
+        );
+        assert!(!detail.to_string().contains("www."), "{story}");
+    }
 
     let route = "/api/stories/{id}/brief";
     let latest = server
