@@ -1350,15 +1350,14 @@ impl Clusterer {
         for _ in 0..REFINE_ROUNDS {
             let mut moves = 0;
             for (&source, picked) in sources.iter().zip(&picks) {
-                let candidates = picked.clone();
-                self.count(|stats| stats.members_refined += candidates.len() as u64);
+                self.count(|stats| stats.members_refined += picked.len() as u64);
                 // Where the previous candidate was: the next is at or just after it.
                 let mut near = 0;
-                for id in candidates {
-                    if self.story_of_article.get(&id) != Some(&source) {
+                for id in picked {
+                    if self.story_of_article.get(id) != Some(&source) {
                         continue;
                     }
-                    if let Some(target) = self.refine_member(source, &id, &mut near) {
+                    if let Some(target) = self.refine_member(source, id, &mut near) {
                         *flows.entry(source).or_default().entry(target).or_insert(0) += 1;
                         moves += 1;
                     }
