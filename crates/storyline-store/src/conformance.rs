@@ -59,6 +59,10 @@ pub const CHECKS: &[(&str, Check)] = &[
         articles_by_ids_keep_the_requested_order,
     ),
     (
+        "article_heads_are_the_articles_without_their_bodies",
+        article_heads_are_the_articles_without_their_bodies,
+    ),
+    (
         "content_hash_finds_the_earliest_inserted",
         content_hash_finds_the_earliest_inserted,
     ),
@@ -693,6 +697,20 @@ fn articles_by_ids_keep_the_requested_order(store: &mut dyn Store) {
     let found = store.articles(&wanted).expect("articles");
     assert_eq!(ids(&found), ["a-three", "a-one", "a-two", "a-one"]);
     assert_eq!(store.articles(&[]).expect("articles"), Vec::new());
+}
+
+fn article_heads_are_the_articles_without_their_bodies(store: &mut dyn Store) {
+    let full = full_article();
+    insert(store, &[full.clone(), dated("two", 2, 2)]);
+    let wanted = [aid("two"), aid("missing"), full.id.clone(), aid("two")];
+    let heads = store.article_heads(&wanted).expect("article heads");
+    assert_eq!(ids(&heads), ["a-two", full.id.as_str(), "a-two"]);
+    let mut expected = full;
+    assert!(!expected.article_body.is_empty());
+    expected.article_body = String::new();
+    assert_eq!(heads[1], expected, "every field but the body as stored");
+    assert!(heads.iter().all(|a| a.article_body.is_empty()));
+    assert_eq!(store.article_heads(&[]).expect("none asked"), Vec::new());
 }
 
 fn content_hash_finds_the_earliest_inserted(store: &mut dyn Store) {

@@ -234,6 +234,17 @@ pub trait Store: Send {
     fn article(&self, id: &ArticleId) -> Result<Option<Article>, StoreError>;
     /// The articles with these ids, in the order of `ids`; unknown ids are skipped.
     fn articles(&self, ids: &[ArticleId]) -> Result<Vec<Article>, StoreError>;
+    /// [`Store::articles`] without the bodies: every field as stored except `article_body`,
+    /// which is empty. What ordering a story, counting its outlets and choosing the articles
+    /// a brief is written from read: a week-long story's bodies are megabytes, read again at
+    /// its every update. Never hand these to a brief writer or a check.
+    fn article_heads(&self, ids: &[ArticleId]) -> Result<Vec<Article>, StoreError> {
+        let mut articles = self.articles(ids)?;
+        for article in &mut articles {
+            article.article_body = String::new();
+        }
+        Ok(articles)
+    }
     /// True when an article with this id is stored, or when the id is an alias of one.
     fn has_article(&self, id: &ArticleId) -> Result<bool, StoreError>;
     /// [`Store::has_article`] for each of `ids`, in their order. A backend behind a network

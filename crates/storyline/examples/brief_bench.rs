@@ -4,7 +4,7 @@
 //! trust checks. `bench/briefs.sh` builds the stores and runs this.
 //!
 //! Usage: `brief_bench DATA_DIR [--rounds N] [--model FILE.gguf] [--threads T]
-//! [--max-stories K] [--context TOKENS]`
+//! [--max-stories K] [--context TOKENS] [--min-articles N]`
 //!
 //! Each story's brief is written from the same context the pipeline would build; nothing is
 //! saved, so the store is left as it was.
@@ -17,6 +17,9 @@ use storyline_pipeline::brief::extractive::ExtractiveWriter;
 use storyline_pipeline::brief::{BriefContext, StoryProfiles, story_context, write_checked};
 use storyline_store::{SqliteStore, Store};
 
+/// Lower bounds of the story-size groups the extractive timing is broken down by.
+const SIZE_BUCKETS: [usize; 5] = [1, 4, 16, 32, 64];
+
 struct Options {
     data_dir: PathBuf,
     rounds: usize,
@@ -24,6 +27,8 @@ struct Options {
     threads: usize,
     max_stories: usize,
     context_tokens: u32,
+    /// Stories whose writer input is smaller are left out (to time big stories alone).
+    min_articles: usize,
 }
 
 fn options() -> Result<Options> {
@@ -35,6 +40,7 @@ fn options() -> Result<Options> {
         threads: 2,
         max_stories: usize::MAX,
         context_tokens: 2048,
+        min_articles: 0,
     };
     let mut data_dir = None;
     while let Some(arg) = args.next() {
@@ -45,6 +51,7 @@ fn options() -> Result<Options> {
             "--threads" => options.threads = value("--threads")?.parse()?,
             "--max-stories" => options.max_stories = value("--max-stories")?.parse()?,
             "--context" => options.context_tokens = value("--context")?.parse()?,
+            "--min-articles" => options.min_articles = value("--min-articles")?.parse()?,
             other if other.starts_with("--") => bail!("unknown option {other}"),
             other => data_dir = Some(PathBuf::from(other)),
         }
@@ -63,7 +70,9 @@ fn main() -> Result<()> {
     let now = Utc::now();
     let mut contexts: Vec<BriefContext> = Vec::new();
     for story in &stories {
-        if let Some(context) = story_context(&store, story, &profiles, now, false)? {
+        if let Some(context) = story_context(&store, story, &profiles, now, false)?
+            && context.articles.len() >= options.min_articles
+        {
             contexts.push(context);
         }
     }
@@ -78,10 +87,20 @@ fn main() -> Result<()> {
     // Extractive: every story, `rounds` times, trust checks included (as in the pipeline).
     let started = Instant::now();
     let mut sentences = 0usize;
+    // Seconds and briefs by the size of the writer's input: a poll touches big stories more
+    // often than small ones, so their cost is what a poll's brief phase is made of.
+    let mut by_size = [(0f64, 0usize); SIZE_BUCKETS.len()];
     for _ in 0..options.rounds {
         for context in &contexts {
+            let one = Instant::now();
             let brief = write_checked(&ExtractiveWriter, context)?;
             sentences += brief.checks.sentences_checked as usize;
+            let bucket = SIZE_BUCKETS
+                .iter()
+                .rposition(|&low| context.articles.len() >= low)
+                .unwrap_or(0);
+            by_size[bucket].0 += one.elapsed().as_secs_f64();
+            by_size[bucket].1 += 1;
         }
     }
     let seconds = started.elapsed().as_secs_f64();
@@ -92,6 +111,20 @@ fn main() -> Result<()> {
         1000.0 * seconds / briefs.max(1) as f64,
         sentences / briefs.max(1)
     );
+    for (index, &(seconds, count)) in by_size.iter().enumerate() {
+        if count == 0 {
+            continue;
+        }
+        let low = SIZE_BUCKETS[index];
+        let range = match SIZE_BUCKETS.get(index + 1) {
+            Some(next) => format!("{low}-{}", next - 1),
+            None => format!("{low}+"),
+        };
+        println!(
+            "  {range:>7} articles: {count:>6} briefs, {:.1} ms a brief",
+            1000.0 * seconds / count as f64
+        );
+    }
 
     match &options.model {
         Some(model) => local_model(&options, model, &contexts, &profiles),

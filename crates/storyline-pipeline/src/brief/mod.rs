@@ -230,13 +230,7 @@ pub fn story_context(
         }
     }
     let ids: Vec<ArticleId> = members.iter().map(|m| m.article_id.clone()).collect();
-    let mut articles = store.articles(&ids)?;
-    articles.sort_by(|a, b| {
-        a.effective_time()
-            .cmp(&b.effective_time())
-            .then(a.id.cmp(&b.id))
-    });
-    let articles = brief_articles(articles);
+    let articles = read_brief_articles(store, &ids)?;
     // Most-mentioned names first; a story names a few dozen at most, and each lookup is one
     // indexed query.
     let mut knowledge: Vec<KbEntity> = Vec::new();
@@ -262,6 +256,31 @@ pub fn story_context(
         now,
         knowledge,
     }))
+}
+
+/// The articles a brief of the story with these members is written from
+/// ([`brief_articles`]), with their bodies, in publication order. Beyond
+/// [`BRIEF_ARTICLES`] members the choice is made on their heads ([`Store::article_heads`]),
+/// and only the chosen articles' bodies are read: a story's size costs a row per member,
+/// not its texts.
+pub fn read_brief_articles(
+    store: &dyn Store,
+    members: &[ArticleId],
+) -> Result<Vec<Article>, PipelineError> {
+    let by_publication = |a: &Article, b: &Article| {
+        a.effective_time()
+            .cmp(&b.effective_time())
+            .then(a.id.cmp(&b.id))
+    };
+    if members.len() <= BRIEF_ARTICLES {
+        let mut articles = store.articles(members)?;
+        articles.sort_by(by_publication);
+        return Ok(articles);
+    }
+    let mut heads = store.article_heads(members)?;
+    heads.sort_by(by_publication);
+    let chosen: Vec<ArticleId> = brief_articles(heads).into_iter().map(|a| a.id).collect();
+    Ok(store.articles(&chosen)?)
 }
 
 /// Most articles a brief is written from. A long-running story gathers hundreds (the

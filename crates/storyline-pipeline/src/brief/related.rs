@@ -371,13 +371,14 @@ impl StoryProfiles {
 
 /// The profile of one story from its stored articles and latest brief. A story of more than
 /// [`super::BRIEF_ARTICLES`] articles is profiled from the ones its brief is written from
-/// ([`super::brief_articles`]: its first reports, each outlet's latest, the newest, and an
-/// even spread over the rest): analysing every article of a week-long story each time it
-/// changed made its every update cost more than the last.
+/// ([`super::read_brief_articles`]: its first reports, each outlet's latest, the newest, and
+/// an even spread over the rest, chosen without reading the other bodies): analysing every
+/// article of a week-long story each time it changed made its every update cost more than
+/// the last.
 fn profile_story(store: &dyn Store, story: &Story) -> Result<Profile, PipelineError> {
     let members = store.story_members(&story.id)?;
     let ids: Vec<ArticleId> = members.into_iter().map(|m| m.article_id).collect();
-    let articles = super::brief_articles(store.articles(&ids)?);
+    let articles = super::read_brief_articles(store, &ids)?;
     let originals: Vec<_> = articles
         .iter()
         .filter(|a| a.duplicate_of.is_none())

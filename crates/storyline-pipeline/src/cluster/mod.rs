@@ -2355,7 +2355,9 @@ fn run_clusterer(
 
     let mut stories = Vec::with_capacity(touched.len() + merged_rows.len());
     for id in touched.iter().filter(|id| !gone_ids.contains(*id)) {
-        let members = store.articles(&clusterer.members(id))?;
+        // Heads only: a story row needs times, outlets and the first headline, and a
+        // week-long story's bodies are megabytes.
+        let members = store.article_heads(&clusterer.members(id))?;
         let members: Vec<&Article> = members.iter().collect();
         let merged_into = store.story(id)?.and_then(|s| s.merged_into);
         if let Some(story) = story_row(id, &members, merged_into) {

@@ -151,11 +151,68 @@ impl PgStore {
         sql_after_from: &str,
         params: session::Params<'_>,
     ) -> Result<Vec<Article>, StoreError> {
-        let sql = format!("SELECT {ARTICLE_COLUMNS} FROM articles {sql_after_from}");
+        self.query_article_columns(op, ARTICLE_COLUMNS, sql_after_from, params)
+    }
+
+    /// [`PgStore::query_articles`] with its own column list: [`ARTICLE_COLUMNS`] or
+    /// [`ARTICLE_HEAD_COLUMNS`].
+    fn query_article_columns(
+        &self,
+        op: &str,
+        columns: &str,
+        sql_after_from: &str,
+        params: session::Params<'_>,
+    ) -> Result<Vec<Article>, StoreError> {
+        let sql = format!("SELECT {columns} FROM articles {sql_after_from}");
         let raws = self.run(|s| s.query_map(op, &sql, params, RawArticle::from_row))?;
         raws.into_iter()
             .map(|raw| raw.decode(&self.label))
             .collect()
+    }
+
+    /// The articles with these ids in the order asked, repeats included, read with
+    /// `columns` in one query; `what` ends the error label (" without their bodies").
+    fn articles_with(
+        &self,
+        ids: &[ArticleId],
+        columns: &str,
+        what: &str,
+    ) -> Result<Vec<Article>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let wanted: Vec<&str> = ids.iter().map(ArticleId::as_str).collect();
+        let found = self.query_article_columns(
+            &format!("read {} articles{what}", ids.len()),
+            columns,
+            "WHERE id = ANY($1)",
+            &[&wanted],
+        )?;
+        let mut by_id: HashMap<String, Article> = found
+            .into_iter()
+            .map(|article| (article.id.0.clone(), article))
+            .collect();
+        // In the order asked for, repeats included: the last request of an id takes the
+        // stored value, the earlier ones a copy. Requests are counted first: a story's
+        // thousand members must not cost a million comparisons.
+        let mut requests: HashMap<&str, usize> = HashMap::new();
+        for id in ids {
+            *requests.entry(id.as_str()).or_insert(0) += 1;
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let left = requests.get_mut(id.as_str()).map_or(0, |left| {
+                *left -= 1;
+                *left
+            });
+            let article = if left > 0 {
+                by_id.get(id.as_str()).cloned()
+            } else {
+                by_id.remove(id.as_str())
+            };
+            out.extend(article);
+        }
+        Ok(out)
     }
 
     fn query_stories(
@@ -351,6 +408,13 @@ const ARTICLE_COLUMNS: &str = "id, url, headline, article_body, description, aut
     date_fetched_ns, in_language, publisher, image, feed_url, content_hash, duplicate_of, \
     extraction::text, extra::text, outlet_id, outlet_host, outlet_country, outlet_language, \
     outlet_owner";
+
+/// [`ARTICLE_COLUMNS`] with an empty body in the body's place, for [`Store::article_heads`].
+const ARTICLE_HEAD_COLUMNS: &str = "id, url, headline, ''::text AS article_body, description, \
+    author::text, date_published, date_published_ns, date_modified, date_modified_ns, \
+    date_fetched, date_fetched_ns, in_language, publisher, image, feed_url, content_hash, \
+    duplicate_of, extraction::text, extra::text, outlet_id, outlet_host, outlet_country, \
+    outlet_language, outlet_owner";
 
 const STORY_COLUMNS: &str = "id, headline, created_at, created_at_ns, updated_at, \
     updated_at_ns, article_count, outlet_count, merged_into";
@@ -947,32 +1011,11 @@ impl Store for PgStore {
     }
 
     fn articles(&self, ids: &[ArticleId]) -> Result<Vec<Article>, StoreError> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let wanted: Vec<&str> = ids.iter().map(ArticleId::as_str).collect();
-        let found = self.query_articles(
-            &format!("read {} articles", ids.len()),
-            "WHERE id = ANY($1)",
-            &[&wanted],
-        )?;
-        let mut by_id: HashMap<String, Article> = found
-            .into_iter()
-            .map(|article| (article.id.0.clone(), article))
-            .collect();
-        // In the order asked for, repeats included: the last request of an id takes the
-        // stored value, the earlier ones a copy.
-        let mut out = Vec::with_capacity(ids.len());
-        for (index, id) in ids.iter().enumerate() {
-            let asked_again = ids[index + 1..].contains(id);
-            let article = if asked_again {
-                by_id.get(id.as_str()).cloned()
-            } else {
-                by_id.remove(id.as_str())
-            };
-            out.extend(article);
-        }
-        Ok(out)
+        self.articles_with(ids, ARTICLE_COLUMNS, "")
+    }
+
+    fn article_heads(&self, ids: &[ArticleId]) -> Result<Vec<Article>, StoreError> {
+        self.articles_with(ids, ARTICLE_HEAD_COLUMNS, " without their bodies")
     }
 
     fn has_article(&self, id: &ArticleId) -> Result<bool, StoreError> {

@@ -164,7 +164,19 @@ impl SqliteStore {
         sql_after_from: &str,
         params: impl rusqlite::Params,
     ) -> Result<Vec<Article>, StoreError> {
-        let sql = format!("SELECT {ARTICLE_COLUMNS} FROM articles {sql_after_from}");
+        self.query_article_columns(op, ARTICLE_COLUMNS, sql_after_from, params)
+    }
+
+    /// [`SqliteStore::query_articles`] with its own column list: [`ARTICLE_COLUMNS`] or
+    /// [`ARTICLE_HEAD_COLUMNS`].
+    fn query_article_columns(
+        &self,
+        op: &str,
+        columns: &str,
+        sql_after_from: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<Article>, StoreError> {
+        let sql = format!("SELECT {columns} FROM articles {sql_after_from}");
         let raws = self.query_rows(op, &sql, params, RawArticle::from_row)?;
         raws.into_iter()
             .map(|raw| raw.decode(&self.label))
@@ -355,6 +367,12 @@ fn exists(tx: &Connection, sql: &str, key: &str) -> rusqlite::Result<bool> {
 }
 
 const ARTICLE_COLUMNS: &str = "id, url, headline, article_body, description, author, \
+    date_published, date_modified, date_fetched, in_language, publisher, image, feed_url, \
+    content_hash, duplicate_of, extraction, extra, outlet_id, outlet_host, outlet_country, \
+    outlet_language, outlet_owner";
+
+/// [`ARTICLE_COLUMNS`] with an empty body in the body's place, for [`Store::article_heads`].
+const ARTICLE_HEAD_COLUMNS: &str = "id, url, headline, '' AS article_body, description, author, \
     date_published, date_modified, date_fetched, in_language, publisher, image, feed_url, \
     content_hash, duplicate_of, extraction, extra, outlet_id, outlet_host, outlet_country, \
     outlet_language, outlet_owner";
@@ -617,6 +635,20 @@ impl Store for SqliteStore {
             if let Some(article) = self.article(id)? {
                 out.push(article);
             }
+        }
+        Ok(out)
+    }
+
+    fn article_heads(&self, ids: &[ArticleId]) -> Result<Vec<Article>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let found = self.query_article_columns(
+                &format!("read article {id} without its body"),
+                ARTICLE_HEAD_COLUMNS,
+                "WHERE id = ?1",
+                [id.as_str()],
+            )?;
+            out.extend(found);
         }
         Ok(out)
     }

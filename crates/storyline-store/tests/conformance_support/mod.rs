@@ -71,6 +71,7 @@ macro_rules! conformance_tests {
             a_failing_article_batch_leaves_nothing,
             duplicate_of_may_name_an_article_of_the_same_batch,
             articles_by_ids_keep_the_requested_order,
+            article_heads_are_the_articles_without_their_bodies,
             content_hash_finds_the_earliest_inserted,
             articles_are_ordered_by_effective_time_then_id,
             unclustered_articles_exclude_story_members,
