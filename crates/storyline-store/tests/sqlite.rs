@@ -82,14 +82,11 @@ fn file_store_uses_wal_and_memory_store_does_not_pretend() {
     assert_eq!(memory.path(), None);
 }
 
-#[test]
-fn two_connections_see_each_others_writes() {
-    let dir = temp_dir();
-    let mut writer = open(dir.path());
-    let reader = open(dir.path());
-    let article = storyline_model::Article {
-        id: ArticleId("a-shared".to_string()),
-        url: "https://harbour-times.example/news/shared".to_string(),
+/// An article of the fictional Harbour Times, its outlet resolved from `url`.
+fn harbour_article(id: &str, url: &str, content_hash: &str) -> storyline_model::Article {
+    storyline_model::Article {
+        id: ArticleId(id.to_string()),
+        url: url.to_string(),
         headline: "Harbour board meets the union".to_string(),
         article_body: "The meeting lasted four hours.".to_string(),
         description: None,
@@ -98,17 +95,26 @@ fn two_connections_see_each_others_writes() {
         date_modified: None,
         date_fetched: Utc::now(),
         in_language: None,
-        outlet: storyline_model::Outlet::from_source(
-            "https://harbour-times.example/",
-            "The Harbour Times",
-        ),
+        outlet: storyline_model::Outlet::from_source(url, "The Harbour Times"),
         image: None,
         feed_url: None,
-        content_hash: "hash-shared".to_string(),
+        content_hash: content_hash.to_string(),
         duplicate_of: None,
         extraction: ExtractionStatus::Imported,
         extra: serde_json::Map::new(),
-    };
+    }
+}
+
+#[test]
+fn two_connections_see_each_others_writes() {
+    let dir = temp_dir();
+    let mut writer = open(dir.path());
+    let reader = open(dir.path());
+    let article = harbour_article(
+        "a-shared",
+        "https://harbour-times.example/news/shared",
+        "hash-shared",
+    );
     writer
         .insert_articles(std::slice::from_ref(&article))
         .expect("insert");
@@ -252,28 +258,11 @@ fn knowledge_base_lookup_is_one_indexed_query() {
 fn rows_from_before_outlets_get_their_outlet_on_read() {
     let dir = temp_dir();
     let mut store = open(dir.path());
-    let mut article = storyline_model::Article {
-        id: ArticleId("a-old".to_string()),
-        url: "https://www.harbour-times.example/news/old".to_string(),
-        headline: "Harbour board meets the union".to_string(),
-        article_body: "The meeting lasted four hours.".to_string(),
-        description: None,
-        author: Vec::new(),
-        date_published: None,
-        date_modified: None,
-        date_fetched: Utc::now(),
-        in_language: None,
-        outlet: storyline_model::Outlet::from_source(
-            "https://www.harbour-times.example/news/old",
-            "The Harbour Times",
-        ),
-        image: None,
-        feed_url: None,
-        content_hash: "hash-old".to_string(),
-        duplicate_of: None,
-        extraction: ExtractionStatus::Imported,
-        extra: serde_json::Map::new(),
-    };
+    let mut article = harbour_article(
+        "a-old",
+        "https://www.harbour-times.example/news/old",
+        "hash-old",
+    );
     store
         .insert_articles(std::slice::from_ref(&article))
         .expect("insert");

@@ -403,18 +403,25 @@ fn write_story_name(
     Ok(renamed == 1)
 }
 
-const ARTICLE_COLUMNS: &str = "id, url, headline, article_body, description, author::text, \
-    date_published, date_published_ns, date_modified, date_modified_ns, date_fetched, \
-    date_fetched_ns, in_language, publisher, image, feed_url, content_hash, duplicate_of, \
-    extraction::text, extra::text, outlet_id, outlet_host, outlet_country, outlet_language, \
-    outlet_owner";
+/// `articles` columns in the order [`RawArticle::from_row`] reads them, with `$body` in the
+/// body's place: one list, so the full and the body-less selections cannot drift apart.
+macro_rules! article_columns {
+    ($body:literal) => {
+        concat!(
+            "id, url, headline, ",
+            $body,
+            ", description, author::text, date_published, date_published_ns, date_modified, \
+             date_modified_ns, date_fetched, date_fetched_ns, in_language, publisher, image, \
+             feed_url, content_hash, duplicate_of, extraction::text, extra::text, outlet_id, \
+             outlet_host, outlet_country, outlet_language, outlet_owner"
+        )
+    };
+}
+
+const ARTICLE_COLUMNS: &str = article_columns!("article_body");
 
 /// [`ARTICLE_COLUMNS`] with an empty body in the body's place, for [`Store::article_heads`].
-const ARTICLE_HEAD_COLUMNS: &str = "id, url, headline, ''::text AS article_body, description, \
-    author::text, date_published, date_published_ns, date_modified, date_modified_ns, \
-    date_fetched, date_fetched_ns, in_language, publisher, image, feed_url, content_hash, \
-    duplicate_of, extraction::text, extra::text, outlet_id, outlet_host, outlet_country, \
-    outlet_language, outlet_owner";
+const ARTICLE_HEAD_COLUMNS: &str = article_columns!("''::text AS article_body");
 
 const STORY_COLUMNS: &str = "id, headline, created_at, created_at_ns, updated_at, \
     updated_at_ns, article_count, outlet_count, merged_into";

@@ -183,6 +183,28 @@ impl SqliteStore {
             .collect()
     }
 
+    /// The articles with these ids in the order asked, repeats included, read with `columns`
+    /// by one indexed lookup each, as [`Store::article`] reads one; `what` ends the error
+    /// label (" without its body").
+    fn articles_with(
+        &self,
+        ids: &[ArticleId],
+        columns: &str,
+        what: &str,
+    ) -> Result<Vec<Article>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let found = self.query_article_columns(
+                &format!("read article {id}{what}"),
+                columns,
+                "WHERE id = ?1",
+                [id.as_str()],
+            )?;
+            out.extend(found);
+        }
+        Ok(out)
+    }
+
     fn query_stories(
         &self,
         op: &str,
@@ -366,16 +388,24 @@ fn exists(tx: &Connection, sql: &str, key: &str) -> rusqlite::Result<bool> {
     Ok(tx.query_row(sql, [key], |_| Ok(())).optional()?.is_some())
 }
 
-const ARTICLE_COLUMNS: &str = "id, url, headline, article_body, description, author, \
-    date_published, date_modified, date_fetched, in_language, publisher, image, feed_url, \
-    content_hash, duplicate_of, extraction, extra, outlet_id, outlet_host, outlet_country, \
-    outlet_language, outlet_owner";
+/// `articles` columns in the order [`RawArticle::from_row`] reads them, with `$body` in the
+/// body's place: one list, so the full and the body-less selections cannot drift apart.
+macro_rules! article_columns {
+    ($body:literal) => {
+        concat!(
+            "id, url, headline, ",
+            $body,
+            ", description, author, date_published, date_modified, date_fetched, \
+             in_language, publisher, image, feed_url, content_hash, duplicate_of, extraction, \
+             extra, outlet_id, outlet_host, outlet_country, outlet_language, outlet_owner"
+        )
+    };
+}
+
+const ARTICLE_COLUMNS: &str = article_columns!("article_body");
 
 /// [`ARTICLE_COLUMNS`] with an empty body in the body's place, for [`Store::article_heads`].
-const ARTICLE_HEAD_COLUMNS: &str = "id, url, headline, '' AS article_body, description, author, \
-    date_published, date_modified, date_fetched, in_language, publisher, image, feed_url, \
-    content_hash, duplicate_of, extraction, extra, outlet_id, outlet_host, outlet_country, \
-    outlet_language, outlet_owner";
+const ARTICLE_HEAD_COLUMNS: &str = article_columns!("'' AS article_body");
 
 /// An `articles` row as stored, before decoding.
 struct RawArticle {
@@ -630,27 +660,11 @@ impl Store for SqliteStore {
     }
 
     fn articles(&self, ids: &[ArticleId]) -> Result<Vec<Article>, StoreError> {
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(article) = self.article(id)? {
-                out.push(article);
-            }
-        }
-        Ok(out)
+        self.articles_with(ids, ARTICLE_COLUMNS, "")
     }
 
     fn article_heads(&self, ids: &[ArticleId]) -> Result<Vec<Article>, StoreError> {
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let found = self.query_article_columns(
-                &format!("read article {id} without its body"),
-                ARTICLE_HEAD_COLUMNS,
-                "WHERE id = ?1",
-                [id.as_str()],
-            )?;
-            out.extend(found);
-        }
-        Ok(out)
+        self.articles_with(ids, ARTICLE_HEAD_COLUMNS, " without its body")
     }
 
     fn has_article(&self, id: &ArticleId) -> Result<bool, StoreError> {
