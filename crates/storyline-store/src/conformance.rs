@@ -9,7 +9,7 @@
 
 use crate::{
     ClusterStateChanges, ClusterStoryRow, ClusterTermRow, NearDuplicateKey, Store, StoreCounts,
-    StoreError, StoreErrorKind, StoryEntityRow, StoryProfileRow,
+    StoreError, StoreErrorKind, StoryEntityRow, StoryProfileMatch, StoryProfileRow,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use storyline_model::{
@@ -181,6 +181,10 @@ pub const CHECKS: &[(&str, Check)] = &[
     (
         "profile_key_counts_stop_at_the_cap",
         profile_key_counts_stop_at_the_cap,
+    ),
+    (
+        "a_common_key_brings_its_most_recent_stories",
+        a_common_key_brings_its_most_recent_stories,
     ),
     (
         "near_duplicate_index_is_written_with_the_articles",
@@ -2195,7 +2199,14 @@ fn story_profiles_are_found_by_shared_keys(store: &mut dyn Store) {
     let one = store
         .story_profiles_by_keys(&keys(&["t:ferry"]), 10)
         .expect("lookup");
-    assert_eq!(one, vec![profile("s-b", &["e:ellery", "t:ferry"])]);
+    assert_eq!(
+        one,
+        vec![StoryProfileMatch {
+            story: sid("s-b"),
+            profile: profile("s-b", &[]).profile,
+            shared_keys: 1,
+        }]
+    );
     assert_eq!(
         store
             .story_profiles_by_keys(&keys(&["t:strike", "t:dock"]), 1)
@@ -2263,6 +2274,56 @@ fn profile_key_counts_stop_at_the_cap(store: &mut dyn Store) {
         store.story_profile_key_counts(&keys).expect("counts"),
         vec![crate::PROFILE_KEY_COUNT_CAP, 3]
     );
+}
+
+fn a_common_key_brings_its_most_recent_stories(store: &mut dyn Store) {
+    let per_key = crate::PROFILE_KEY_RECENT_STORIES;
+    // More stories hold "t:common" than one key brings; the oldest also holds "t:rare".
+    // Ids run against time, so an order by id alone would bring the oldest.
+    let stories: Vec<Story> = (0..per_key + 4)
+        .map(|n| {
+            let updated = at(1, 0) + chrono::Duration::minutes(n as i64);
+            story(&format!("s-{:04}", 9999 - n), "Story", updated)
+        })
+        .collect();
+    store.save_stories(&stories, &[]).expect("stories");
+    let rows: Vec<StoryProfileRow> = stories
+        .iter()
+        .enumerate()
+        .map(|(n, story)| {
+            let keys: &[&str] = if n == 0 {
+                &["t:common", "t:rare"]
+            } else {
+                &["t:common"]
+            };
+            profile(story.id.as_str(), keys)
+        })
+        .collect();
+    store.save_story_profiles(&rows).expect("profiles");
+    let keys = |list: &[&str]| list.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+    let found: Vec<String> = store
+        .story_profiles_by_keys(&keys(&["t:common"]), per_key * 2)
+        .expect("lookup")
+        .into_iter()
+        .map(|row| row.story.0)
+        .collect();
+    let mut newest: Vec<String> = stories
+        .iter()
+        .rev()
+        .take(per_key)
+        .map(|s| s.id.0.clone())
+        .collect();
+    newest.sort();
+    assert_eq!(
+        found, newest,
+        "the key's {per_key} most recent stories, by id"
+    );
+    // The oldest story is still found through a key few stories hold.
+    let found = store
+        .story_profiles_by_keys(&keys(&["t:common", "t:rare"]), per_key * 2)
+        .expect("lookup");
+    assert_eq!(found.len(), per_key + 1);
+    assert!(found.iter().any(|row| row.story == stories[0].id));
 }
 
 fn key(signature: &[u8], bands: &[i64]) -> NearDuplicateKey {

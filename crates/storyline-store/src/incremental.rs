@@ -102,6 +102,17 @@ pub struct StoryProfileRow {
     pub keys: Vec<String>,
 }
 
+/// A story found by [`crate::Store::story_profiles_by_keys`]: its profile and how many of the
+/// looked-up keys it holds (among those that brought it). The profile's own keys are not
+/// read: a search compares dozens of found profiles, and their key lists were a fifth of
+/// its time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoryProfileMatch {
+    pub story: StoryId,
+    pub profile: Vec<u8>,
+    pub shared_keys: u32,
+}
+
 /// One broken invariant found by [`crate::Store::check_invariants`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {

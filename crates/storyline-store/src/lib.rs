@@ -50,7 +50,7 @@ mod sqlite;
 
 pub use incremental::{
     ClusterStateChanges, ClusterStoryRow, ClusterTermRow, INVARIANTS, NearDuplicateCandidate,
-    NearDuplicateKey, SavedClusterState, StoryProfileRow, Violation,
+    NearDuplicateKey, SavedClusterState, StoryProfileMatch, StoryProfileRow, Violation,
 };
 pub use location::StoreLocation;
 pub use migrate::{
@@ -404,12 +404,15 @@ pub trait Store: Send {
     /// unknown: [`StoreError::NotFound`]) nothing is saved.
     fn save_written_brief(&mut self, brief: &Brief, mark: u64) -> Result<u32, StoreError>;
     /// The profiles of live stories (not merged into another) holding any of `keys`: those
-    /// holding the most of them first (ties by story id), at most `limit`.
+    /// holding the most of them first (ties by story id), at most `limit`. Each key brings
+    /// at most [`PROFILE_KEY_RECENT_STORIES`] stories, those whose newest article (when their
+    /// profile was saved) is the most recent (ties by story id): a common key's list grows
+    /// with the archive, and reading it whole would make the call cost what the archive holds.
     fn story_profiles_by_keys(
         &self,
         keys: &[String],
         limit: usize,
-    ) -> Result<Vec<StoryProfileRow>, StoreError>;
+    ) -> Result<Vec<StoryProfileMatch>, StoreError>;
     /// For each of `keys`, how many live stories' profiles hold it, counted up to
     /// [`PROFILE_KEY_COUNT_CAP`] (a key held by more is as common as one held by that many:
     /// the count only ranks keys by rarity, and counting a common key's whole list would
@@ -637,6 +640,9 @@ pub trait Store: Send {
 
 /// Where [`Store::story_profile_key_counts`] stops counting.
 pub const PROFILE_KEY_COUNT_CAP: u64 = 64;
+
+/// How many stories one key brings to [`Store::story_profiles_by_keys`]: the most recent.
+pub const PROFILE_KEY_RECENT_STORIES: usize = 256;
 
 /// A lease's end, in milliseconds since the Unix epoch, as the backends store it.
 pub(crate) fn lease_until_ms(now: DateTime<Utc>, lease: std::time::Duration) -> i64 {

@@ -69,10 +69,16 @@ fn main() -> Result<()> {
     let profiles = StoryProfiles::build(&store, &stories)?;
     let now = Utc::now();
     let mut contexts: Vec<BriefContext> = Vec::new();
+    // The context (chosen articles, related stories, knowledge) is built once per story and
+    // timed apart from the writing: a poll pays it for every brief too.
+    let mut context_seconds = 0f64;
     for story in &stories {
-        if let Some(context) = story_context(&store, story, &profiles, now, false)?
+        let one = Instant::now();
+        let context = story_context(&store, story, &profiles, now, false)?;
+        if let Some(context) = context
             && context.articles.len() >= options.min_articles
         {
+            context_seconds += one.elapsed().as_secs_f64();
             contexts.push(context);
         }
     }
@@ -82,6 +88,10 @@ fn main() -> Result<()> {
         options.data_dir.display(),
         contexts.len(),
         articles
+    );
+    println!(
+        "contexts: {:.1} ms a story (articles read, related stories found, knowledge looked up)",
+        1000.0 * context_seconds / contexts.len().max(1) as f64
     );
 
     // Extractive: every story, `rounds` times, trust checks included (as in the pipeline).

@@ -44,6 +44,14 @@ const REDUNDANT_SIMILARITY: f32 = 0.5;
 const MIN_RELEVANCE: f32 = 0.05;
 /// Sentences considered per article: leads and the body's first part carry the news.
 const MAX_SENTENCES_PER_ARTICLE: usize = 40;
+/// Sentences considered in all. A story of many articles gives each article a smaller share
+/// (never below [`MIN_SENTENCES_PER_ARTICLE`]): the candidates are compared pairwise, so a
+/// 64-article story at 40 sentences each cost some six times what it costs at this budget,
+/// and with dozens of outlets reporting the same events their first paragraphs already hold
+/// every fact the sections can use. Stories of up to 16 articles keep 40 each.
+const MAX_CANDIDATE_SENTENCES: usize = 640;
+/// The least share of an article in a big story: its lead and the paragraphs after it.
+const MIN_SENTENCES_PER_ARTICLE: usize = 8;
 /// "What's happened" stops at this many sentences or words.
 const WHATS_HAPPENED_SENTENCES: usize = 3;
 const WHATS_HAPPENED_WORDS: usize = 95;
@@ -212,6 +220,13 @@ impl<'a> Analysis<'a> {
         let mut raw: Vec<(usize, String, usize, Vec<u32>)> = Vec::new();
         let mut common_words = BTreeSet::new();
         let mut named_words = BTreeSet::new();
+        let originals = articles
+            .iter()
+            .filter(|a| a.duplicate_of.is_none())
+            .count()
+            .max(1);
+        let sentences_per_article = (MAX_CANDIDATE_SENTENCES / originals)
+            .clamp(MIN_SENTENCES_PER_ARTICLE, MAX_SENTENCES_PER_ARTICLE);
         for (doc, article) in articles.iter().enumerate() {
             if article.duplicate_of.is_some() {
                 continue;
@@ -233,7 +248,7 @@ impl<'a> Analysis<'a> {
             }
             let mut position = 0;
             for span in split_sentences(&article.article_body) {
-                if position >= MAX_SENTENCES_PER_ARTICLE {
+                if position >= sentences_per_article {
                     break;
                 }
                 let text = strip_dateline(&span.text).to_string();
@@ -1334,6 +1349,65 @@ fn knowledge_description(name: &str, description: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
+
+    /// Article `n` of `sentences` distinct sentences, from outlet `n`.
+    fn long_report(n: usize, sentences: usize) -> Article {
+        let url = format!("https://outlet{n}.example/news/flood");
+        let body: Vec<String> = (0..sentences)
+            .map(|s| format!("Paragraph {s} of report {n} describes the river flood in Kelmouth."))
+            .collect();
+        Article {
+            id: storyline_model::ArticleId::from_url(&url),
+            url: url.clone(),
+            headline: format!("Kelmouth flood report {n}"),
+            article_body: body.join(" "),
+            description: None,
+            author: Vec::new(),
+            date_published: Some(
+                Utc.with_ymd_and_hms(2025, 3, 1, n as u32 % 24, 0, 0)
+                    .unwrap(),
+            ),
+            date_modified: None,
+            date_fetched: Utc.with_ymd_and_hms(2025, 3, 2, 0, 0, 0).unwrap(),
+            in_language: Some("en".into()),
+            outlet: storyline_model::Outlet::from_source(&url, &format!("Outlet {n}")),
+            image: None,
+            feed_url: None,
+            content_hash: format!("hash-{n}"),
+            duplicate_of: None,
+            extraction: storyline_model::ExtractionStatus::Imported,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    #[test]
+    fn a_big_story_shares_the_sentence_budget_from_each_lead() {
+        // A small story keeps up to 40 sentences of each article.
+        let small: Vec<Article> = (0..4).map(|n| long_report(n, 50)).collect();
+        let analysis = Analysis::new(&small);
+        assert_eq!(analysis.candidates.len(), 4 * MAX_SENTENCES_PER_ARTICLE);
+        // A big one gives each article an even share of the budget, its first sentences.
+        let big: Vec<Article> = (0..64).map(|n| long_report(n, 50)).collect();
+        let analysis = Analysis::new(&big);
+        assert_eq!(analysis.candidates.len(), MAX_CANDIDATE_SENTENCES);
+        for doc in 0..big.len() {
+            let positions: Vec<usize> = analysis
+                .candidates
+                .iter()
+                .filter(|c| c.doc == doc)
+                .map(|c| c.position)
+                .collect();
+            assert_eq!(
+                positions,
+                (0..MAX_CANDIDATE_SENTENCES / 64).collect::<Vec<_>>()
+            );
+        }
+        // A very big one still keeps each article's first paragraphs.
+        let huge: Vec<Article> = (0..100).map(|n| long_report(n, 50)).collect();
+        let analysis = Analysis::new(&huge);
+        assert_eq!(analysis.candidates.len(), 100 * MIN_SENTENCES_PER_ARTICLE);
+    }
 
     #[test]
     fn future_steps_are_not_history() {

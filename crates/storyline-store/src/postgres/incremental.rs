@@ -12,7 +12,7 @@ use super::session::Session;
 use super::{PgStore, write_articles, write_stories};
 use crate::{
     ClusterStateChanges, ClusterStoryRow, ClusterTermRow, NearDuplicateCandidate, NearDuplicateKey,
-    SavedClusterState, StoreError, StoreErrorKind, StoryProfileRow,
+    SavedClusterState, StoreError, StoreErrorKind, StoryProfileMatch, StoryProfileRow,
 };
 use postgres::{GenericClient, Transaction};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -340,7 +340,9 @@ pub(super) fn write_story_profile(
     if !merged {
         s.execute(
             &format!("save the profile keys of story {story}"),
-            "INSERT INTO story_profile_keys (key, story_id) SELECT key, $2 FROM unnest($1::text[]) AS u(key)",
+            "INSERT INTO story_profile_keys (key, story_id, latest) \
+             SELECT key, $2, (SELECT updated_at FROM stories WHERE id = $2) \
+             FROM unnest($1::text[]) AS u(key)",
             &[&keys, &story],
         )?;
     }
@@ -351,45 +353,49 @@ pub(super) fn story_profiles_by_keys<C: GenericClient>(
     session: &mut Session<'_, C>,
     keys: &[String],
     limit: usize,
-) -> Result<Vec<StoryProfileRow>, StoreError> {
+) -> Result<Vec<StoryProfileMatch>, StoreError> {
     if keys.is_empty() || limit == 0 {
         return Ok(Vec::new());
     }
-    let ranked: Vec<String> = session.query_map(
+    // Each key's most recent stories (migration 0011's index, read alone per key), then the
+    // stories holding the most of the keys: a key costs at most PROFILE_KEY_RECENT_STORIES
+    // index entries however many stories hold it.
+    let distinct: Vec<&str> = keys
+        .iter()
+        .map(String::as_str)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let per_key = i64::try_from(crate::PROFILE_KEY_RECENT_STORIES).unwrap_or(i64::MAX);
+    let ranked: Vec<(String, i64)> = session.query_map(
         "find related stories",
-        "SELECT k.story_id FROM story_profile_keys k \
-         WHERE k.key = ANY($1) GROUP BY k.story_id \
-         ORDER BY COUNT(*) DESC, k.story_id LIMIT $2",
-        &[&keys, &i64::try_from(limit).unwrap_or(i64::MAX)],
-        |row| row.try_get(0),
+        "SELECT r.story_id, COUNT(*) FROM unnest($1::text[]) AS u(key) \
+         CROSS JOIN LATERAL (SELECT k.story_id FROM story_profile_keys k WHERE k.key = u.key \
+                             ORDER BY k.latest DESC, k.story_id LIMIT $3) r \
+         GROUP BY r.story_id ORDER BY COUNT(*) DESC, r.story_id LIMIT $2",
+        &[
+            &distinct,
+            &i64::try_from(limit).unwrap_or(i64::MAX),
+            &per_key,
+        ],
+        |row| Ok((row.try_get(0)?, row.try_get(1)?)),
     )?;
+    let ids: Vec<&str> = ranked.iter().map(|(id, _)| id.as_str()).collect();
     let rows = session.query_map(
         "read related story profiles",
-        "SELECT p.story_id, p.profile, \
-                ARRAY(SELECT k.key FROM story_profile_keys k \
-                      WHERE k.story_id = p.story_id ORDER BY k.key) \
-         FROM story_profiles p WHERE p.story_id = ANY($1)",
-        &[&ranked],
-        |row| {
-            Ok((
-                row.try_get::<_, String>(0)?,
-                row.try_get::<_, Vec<u8>>(1)?,
-                row.try_get::<_, Vec<String>>(2)?,
-            ))
-        },
+        "SELECT p.story_id, p.profile FROM story_profiles p WHERE p.story_id = ANY($1)",
+        &[&ids],
+        |row| Ok((row.try_get::<_, String>(0)?, row.try_get::<_, Vec<u8>>(1)?)),
     )?;
-    let mut by_story: HashMap<String, (Vec<u8>, Vec<String>)> = rows
-        .into_iter()
-        .map(|(story, profile, keys)| (story, (profile, keys)))
-        .collect();
+    let mut by_story: HashMap<String, Vec<u8>> = rows.into_iter().collect();
     Ok(ranked
         .into_iter()
-        .filter_map(|story| {
-            let (profile, keys) = by_story.remove(&story)?;
-            Some(StoryProfileRow {
+        .filter_map(|(story, shared_keys)| {
+            let profile = by_story.remove(&story)?;
+            Some(StoryProfileMatch {
                 story: StoryId(story),
                 profile,
-                keys,
+                shared_keys: u32::try_from(shared_keys).unwrap_or(u32::MAX),
             })
         })
         .collect())

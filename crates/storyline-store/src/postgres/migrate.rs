@@ -73,6 +73,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "article_outlets",
         sql: include_str!("migrations/0010_article_outlets.sql"),
     },
+    Migration {
+        version: 11,
+        name: "profile_key_recency",
+        sql: include_str!("migrations/0011_profile_key_recency.sql"),
+    },
 ];
 
 /// The highest schema version this build understands.

@@ -40,7 +40,7 @@ use crate::outlet_columns::RawOutlet;
 use crate::{
     AppliedMigration, BriefHit, ClusterStateChanges, ClusterStoryRow, ClusterTermRow,
     KbSourceSummary, NearDuplicateCandidate, NearDuplicateKey, SavedClusterState, Store,
-    StoreCounts, StoreError, StoryEntityRow, StoryProfileRow, Violation,
+    StoreCounts, StoreError, StoryEntityRow, StoryProfileMatch, StoryProfileRow, Violation,
 };
 use chrono::{DateTime, Utc};
 use codec::{
@@ -1507,7 +1507,7 @@ impl Store for PgStore {
         &self,
         keys: &[String],
         limit: usize,
-    ) -> Result<Vec<StoryProfileRow>, StoreError> {
+    ) -> Result<Vec<StoryProfileMatch>, StoreError> {
         self.run(|s| incremental::story_profiles_by_keys(s, keys, limit))
     }
 

@@ -9,7 +9,7 @@ use super::{SqliteStore, sql_error, write_articles, write_stories};
 use crate::sqlite::codec::{corrupt, decode_time};
 use crate::{
     ClusterStateChanges, ClusterStoryRow, ClusterTermRow, NearDuplicateCandidate, NearDuplicateKey,
-    SavedClusterState, StoreError, StoreErrorKind, StoryProfileRow,
+    SavedClusterState, StoreError, StoreErrorKind, StoryProfileMatch, StoryProfileRow,
 };
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use storyline_model::{Article, ArticleId, Story, StoryArticle, StoryId};
@@ -297,49 +297,41 @@ impl SqliteStore {
         &self,
         keys: &[String],
         limit: usize,
-    ) -> Result<Vec<StoryProfileRow>, StoreError> {
-        // Shared keys per story, summed over the chunks of `keys`. The index holds live
-        // stories only (a merge drops the keys, and a merged story's profile is saved
+    ) -> Result<Vec<StoryProfileMatch>, StoreError> {
+        // Shared keys per story, counted over each key's most recent stories. The index holds
+        // live stories only (a merge drops the keys, and a merged story's profile is saved
         // unindexed), so it is read alone: joined to `stories`, SQLite scanned every live
-        // story for each key (2.9 ms a lookup at 480 stories, 0.19 ms without).
+        // story for each key (2.9 ms a lookup at 480 stories, 0.19 ms without). Its recency
+        // index (migration 0009) holds every column read, so a key costs at most
+        // PROFILE_KEY_RECENT_STORIES index entries however many stories hold it.
         let mut shared: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
-        for chunk in keys.chunks(KEYS_PER_QUERY) {
-            let sql = format!(
-                "SELECT k.story_id, COUNT(*) FROM story_profile_keys k \
-                 WHERE k.key IN ({}) GROUP BY k.story_id",
-                placeholders(chunk.len())
-            );
-            for (id, count) in self.query_rows(
+        let per_key = i64::try_from(crate::PROFILE_KEY_RECENT_STORIES).unwrap_or(i64::MAX);
+        for key in keys.iter().collect::<std::collections::BTreeSet<_>>() {
+            for id in self.query_rows(
                 "find related stories",
-                &sql,
-                params_from_iter(chunk),
-                |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)),
+                "SELECT story_id FROM story_profile_keys WHERE key = ?1 \
+                 ORDER BY latest DESC, story_id LIMIT ?2",
+                params![key, per_key],
+                |row| row.get::<_, String>(0),
             )? {
-                *shared.entry(id).or_insert(0) += count;
+                *shared.entry(id).or_insert(0) += 1;
             }
         }
         let mut ranked: Vec<(String, i64)> = shared.into_iter().collect();
         ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         ranked.truncate(limit);
-        let ids: Vec<String> = ranked.into_iter().map(|(id, _)| id).collect();
-        let mut found = Vec::with_capacity(ids.len());
-        for id in ids {
+        let mut found = Vec::with_capacity(ranked.len());
+        for (id, shared_keys) in ranked {
             let profile: Option<Vec<u8>> = self
                 .conn
                 .prepare_cached("SELECT profile FROM story_profiles WHERE story_id = ?1")
                 .and_then(|mut stmt| stmt.query_row([&id], |row| row.get(0)).optional())
                 .map_err(|e| self.sql_error(format!("read the profile of story {id}"), e))?;
-            let keys = self.query_rows(
-                "read profile keys",
-                "SELECT key FROM story_profile_keys WHERE story_id = ?1 ORDER BY key",
-                [&id],
-                |row| row.get::<_, String>(0),
-            )?;
             if let Some(profile) = profile {
-                found.push(StoryProfileRow {
+                found.push(StoryProfileMatch {
                     story: StoryId(id),
                     profile,
-                    keys,
+                    shared_keys: u32::try_from(shared_keys).unwrap_or(u32::MAX),
                 });
             }
         }
@@ -524,11 +516,14 @@ fn write_story_profile(
 ) -> Result<(), StoreError> {
     let story = profile.story.as_str();
     let err = |op: String| move |e| sql_error(label, op, e);
-    let merged: Option<Option<String>> = tx
-        .prepare_cached("SELECT merged_into FROM stories WHERE id = ?1")
-        .and_then(|mut stmt| stmt.query_row([story], |row| row.get(0)).optional())
+    let found: Option<(Option<String>, String)> = tx
+        .prepare_cached("SELECT merged_into, updated_at FROM stories WHERE id = ?1")
+        .and_then(|mut stmt| {
+            stmt.query_row([story], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()
+        })
         .map_err(err(format!("look up story {story}")))?;
-    let Some(merged_into) = merged else {
+    let Some((merged_into, latest)) = found else {
         return Err(StoreError::NotFound {
             what: format!("story {story}"),
         });
@@ -547,12 +542,13 @@ fn write_story_profile(
     if merged_into.is_none() {
         let mut insert = tx
             .prepare_cached(
-                "INSERT OR IGNORE INTO story_profile_keys (key, story_id) VALUES (?1, ?2)",
+                "INSERT OR IGNORE INTO story_profile_keys (key, story_id, latest) \
+                 VALUES (?1, ?2, ?3)",
             )
             .map_err(err("prepare profile key insert".to_string()))?;
         for key in &profile.keys {
             insert
-                .execute(params![key, story])
+                .execute(params![key, story, latest])
                 .map_err(err(format!("save a profile key of story {story}")))?;
         }
     }

@@ -57,6 +57,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "article_outlets",
         sql: include_str!("migrations/0008_article_outlets.sql"),
     },
+    Migration {
+        version: 9,
+        name: "profile_key_recency",
+        sql: include_str!("migrations/0009_profile_key_recency.sql"),
+    },
 ];
 
 /// The highest schema version this build understands.

@@ -17,7 +17,7 @@ use crate::outlet_columns::RawOutlet;
 use crate::{
     BriefHit, ClusterStateChanges, ClusterStoryRow, ClusterTermRow, KbSourceSummary,
     NearDuplicateCandidate, NearDuplicateKey, SavedClusterState, Store, StoreCounts, StoreError,
-    StoreErrorKind, StoryEntityRow, StoryProfileRow, Violation,
+    StoreErrorKind, StoryEntityRow, StoryProfileMatch, StoryProfileRow, Violation,
 };
 use chrono::{DateTime, Utc};
 use codec::{
@@ -1097,7 +1097,7 @@ impl Store for SqliteStore {
         &self,
         keys: &[String],
         limit: usize,
-    ) -> Result<Vec<StoryProfileRow>, StoreError> {
+    ) -> Result<Vec<StoryProfileMatch>, StoreError> {
         self.read_story_profiles_by_keys(keys, limit)
     }
 

@@ -105,6 +105,7 @@ macro_rules! conformance_tests {
             story_profiles_save_together_or_not_at_all,
             a_written_brief_saves_everything_in_one_go,
             profile_key_counts_stop_at_the_cap,
+            a_common_key_brings_its_most_recent_stories,
             near_duplicate_index_is_written_with_the_articles,
             articles_stored_before_the_index_can_be_indexed_later,
             changed_stories_are_listed_after_a_change_number,
