@@ -14,6 +14,7 @@
 mod article;
 mod brief;
 mod feed;
+mod host_name;
 mod ids;
 mod kb;
 mod outlet;
@@ -26,6 +27,7 @@ pub use brief::{
     Source, TimelineEntry,
 };
 pub use feed::Feed;
+pub use host_name::name_from_host;
 pub use ids::{ArticleId, StoryId, short_hash};
 pub use kb::KbEntity;
 pub use outlet::{

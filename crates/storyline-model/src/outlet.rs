@@ -13,6 +13,7 @@
 //! a key made from the name.
 
 use crate::article::Article;
+use crate::host_name::name_from_host;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
@@ -75,6 +76,7 @@ impl Outlet {
         let name = site_name
             .or(feed_title)
             .or_else(|| known.map(|k| k.name.clone()))
+            .or_else(|| host.as_deref().and_then(name_from_host))
             .or_else(|| host.clone())
             .unwrap_or_else(|| UNKNOWN_OUTLET.to_string());
         let id = match (known, &host) {
@@ -448,7 +450,13 @@ mod tests {
             Some("www.meridian.example"),
             None,
         );
-        assert_eq!(o.name, "meridian.example");
+        // A host named nowhere else is read for its words ...
+        assert_eq!(o.name, "Meridian");
+        let o = resolve("https://www.northharbourpost.example/a", None, None);
+        assert_eq!(o.name, "North Harbour Post");
+        // ... and kept as it is where they cannot be read (a coined place name).
+        let o = resolve("https://www.kelmouthharbourpost.example/a", None, None);
+        assert_eq!(o.name, "kelmouthharbourpost.example");
         let o = resolve(
             "https://example.invalid/1",
             Some("www.northgate.example"),
@@ -456,7 +464,7 @@ mod tests {
         );
         assert_eq!(
             (o.id.as_str(), o.name.as_str()),
-            ("northgate.example", "northgate.example")
+            ("northgate.example", "North Gate")
         );
         let o = resolve("", Some("The Lantern Post"), None);
         assert_eq!((o.id.as_str(), o.host), ("name:lanternpost", None));

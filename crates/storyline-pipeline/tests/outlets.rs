@@ -84,20 +84,28 @@ fn names_come_from_the_page_then_the_feed_then_the_table_then_the_host() {
         "BBC News",
         "bbc.co.uk",
     );
-    // Else the bare host: never with www. or m.
+    // Else a name read from the host's words ...
     check(
         "",
         "https://www.lantern-post.example/news/1",
         None,
+        "Lantern Post",
         "lantern-post.example",
-        "lantern-post.example",
+    );
+    // ... where it can be: else the bare host, never with www. or m.
+    check(
+        "",
+        "https://www.kelmouth-courier.example/news/1",
+        None,
+        "kelmouth-courier.example",
+        "kelmouth-courier.example",
     );
     // A site name that is a host says where the page is from, not what it is called.
     check(
         r#"<meta property="og:site_name" content="www.lantern-post.example">"#,
         "https://www.lantern-post.example/news/2",
         None,
-        "lantern-post.example",
+        "Lantern Post",
         "lantern-post.example",
     );
 }
@@ -181,7 +189,7 @@ fn one_outlets_hosts_count_once_and_copies_not_at_all() {
         .iter()
         .map(|o| o.name.as_str())
         .collect();
-    assert_eq!(names, ["CNN", "harbourtimes.example"]);
+    assert_eq!(names, ["CNN", "Harbour Times"]);
     let members: Vec<&_> = articles.iter().collect();
     let row = story_row(&StoryId::from_seed(&articles[0].id), &members, None).expect("a story");
     assert_eq!(row.outlet_count as usize, names.len());

@@ -1202,7 +1202,7 @@ fn rows_from_before_outlets_get_their_outlet_on_read() {
     );
     let read = store.article(&old.id).expect("read").expect("stored");
     assert_eq!(read.outlet.id, "harbour-times.example");
-    assert_eq!(read.outlet.name, "harbour-times.example");
+    assert_eq!(read.outlet.name, "Harbour Times");
     old.outlet = read.outlet.clone();
     assert_eq!(read, old);
 }

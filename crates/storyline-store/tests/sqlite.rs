@@ -279,7 +279,7 @@ fn rows_from_before_outlets_get_their_outlet_on_read() {
     let store = open(dir.path());
     let read = store.article(&article.id).expect("read").expect("stored");
     assert_eq!(read.outlet.id, "harbour-times.example");
-    assert_eq!(read.outlet.name, "harbour-times.example");
+    assert_eq!(read.outlet.name, "Harbour Times");
     assert_eq!(read.outlet.host.as_deref(), Some("harbour-times.example"));
     // Everything else reads as stored.
     article.outlet = read.outlet.clone();
