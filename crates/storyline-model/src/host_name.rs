@@ -39,7 +39,8 @@ const MINOR_WORDS: &[&str] = &["a", "an", "and", "at", "for", "in", "of", "on", 
 /// A label (or hyphenated part) of at most this many letters that is not among the
 /// [`ACRONYM_RANK`] most frequent words may be an acronym: "wgrz", "undp" (see `read_part`).
 const ACRONYM_LETTERS: usize = 5;
-/// Words this frequent are words even when short ("news", "space", "today").
+/// Words this frequent are words even when short ("news", "space", "today"); a host that is
+/// one of them alone is named by its address ("Space.com").
 const ACRONYM_RANK: usize = 3000;
 /// Cost of each word of a cut, on top of its frequency cost: about the frequency cost of a
 /// word of rank 20, so that a cut into more words must be made of much more common ones.
@@ -50,7 +51,7 @@ const MAX_LABEL: usize = 40;
 /// The display name for `host` (a bare host, as [`crate::host_of_url`] gives), or `None` when
 /// it cannot be read with confidence.
 pub fn name_from_host(host: &str) -> Option<String> {
-    let label = registrable_label(host)?;
+    let (label, suffix) = registrable_label(host)?;
     if label.len() > MAX_LABEL {
         return None;
     }
@@ -60,6 +61,13 @@ pub fn name_from_host(host: &str) -> Option<String> {
     }
     if words.is_empty() {
         return None;
+    }
+    // One common word alone ("space", "today") would read as a word, not a name, in "Space
+    // stresses that ...": such sites go by their address ("Space.com"), so that is the name.
+    if let [word] = words.as_slice()
+        && rank(word).is_some_and(|r| r <= ACRONYM_RANK)
+    {
+        return Some(format!("{}.{suffix}", capitalise(word)));
     }
     let named: Vec<String> = words
         .iter()
@@ -75,25 +83,27 @@ pub fn name_from_host(host: &str) -> Option<String> {
     Some(named.join(" "))
 }
 
-/// The label before the public suffix: "news.sky.com" → "sky", "www.bbc.co.uk" → "bbc".
-fn registrable_label(host: &str) -> Option<&str> {
+/// The label before the public suffix, and that suffix: "news.sky.com" → ("sky", "com"),
+/// "www.bbc.co.uk" → ("bbc", "co.uk").
+fn registrable_label(host: &str) -> Option<(&str, String)> {
     let labels: Vec<&str> = host.trim_end_matches('.').split('.').collect();
     let tld = *labels.last()?;
     if labels.len() < 2 || tld.len() < 2 || !tld.chars().all(|c| c.is_ascii_alphabetic()) {
         return None;
     }
     let second = labels[labels.len() - 2];
-    let label = if tld.len() == 2 && SECOND_LEVEL_SUFFIXES.contains(&second) && labels.len() >= 3 {
-        labels[labels.len() - 3]
+    let at = if tld.len() == 2 && SECOND_LEVEL_SUFFIXES.contains(&second) && labels.len() >= 3 {
+        labels.len() - 3
     } else {
-        second
+        labels.len() - 2
     };
+    let label = labels[at];
     let valid = !label.is_empty()
         && label
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && label.chars().any(|c| c.is_ascii_lowercase());
-    valid.then_some(label)
+    valid.then(|| (label, labels[at + 1..].join(".")))
 }
 
 /// One hyphen-separated part of a label as words (an acronym is one word, kept upper case;
@@ -211,7 +221,9 @@ mod tests {
             ("cambridge-news.co.uk", "Cambridge News"),
             ("news.radiotoday.co.uk", "Radio Today"),
             ("gofundme.example", "Go Fund Me"),
-            ("space.example", "Space"),
+            ("space.example", "Space.example"),
+            ("news.today.co.uk", "Today.co.uk"),
+            ("youtube.example", "Youtube"),
         ] {
             assert_eq!(name_from_host(host).as_deref(), Some(name), "{host}");
         }
@@ -250,10 +262,11 @@ mod tests {
 
     #[test]
     fn the_public_suffix_is_not_the_name() {
-        assert_eq!(registrable_label("www.bbc.co.uk"), Some("bbc"));
-        assert_eq!(registrable_label("news.sky.com"), Some("sky"));
-        assert_eq!(registrable_label("abc.net.au"), Some("abc"));
-        assert_eq!(registrable_label("co.uk"), Some("co"));
-        assert_eq!(registrable_label("example"), None);
+        let label = |host: &str| registrable_label(host).map(|(l, s)| format!("{l} {s}"));
+        assert_eq!(label("www.bbc.co.uk").as_deref(), Some("bbc co.uk"));
+        assert_eq!(label("news.sky.com").as_deref(), Some("sky com"));
+        assert_eq!(label("abc.net.au").as_deref(), Some("abc net.au"));
+        assert_eq!(label("co.uk").as_deref(), Some("co uk"));
+        assert_eq!(label("example"), None);
     }
 }
