@@ -45,6 +45,8 @@ const ACRONYM_RANK: usize = 3000;
 /// Cost of each word of a cut, on top of its frequency cost: about the frequency cost of a
 /// word of rank 20, so that a cut into more words must be made of much more common ones.
 const WORD_COST: f64 = 3.0;
+/// No piece of a cut is longer than this (the longest listed words are shorter).
+const LONGEST_WORD: usize = 24;
 /// Labels longer than this are not cut (a generated or tracking host, not a name).
 const MAX_LABEL: usize = 40;
 
@@ -138,14 +140,12 @@ fn read_part(part: &str) -> Option<Vec<String>> {
 /// The cheapest cut of `text` into known words and digit runs, or `None` when there is none
 /// (dynamic programming over the end positions; ties keep the first cut found).
 fn cut_into_words(text: &str) -> Option<Vec<&str>> {
-    let bytes = text.as_bytes();
-    let length = bytes.len();
+    let length = text.len();
     // best[i]: cost and start of the last piece of the cheapest cut of text[..i].
     let mut best: Vec<Option<(f64, usize)>> = vec![None; length + 1];
     best[0] = Some((0.0, 0));
-    let longest_word = 24;
     for end in 1..=length {
-        for start in end.saturating_sub(longest_word)..end {
+        for start in end.saturating_sub(LONGEST_WORD)..end {
             let Some((before, _)) = best[start] else {
                 continue;
             };
