@@ -11,6 +11,7 @@ pub mod facts;
 pub mod language;
 pub mod minhash;
 pub mod ner;
+pub mod places;
 pub mod sentences;
 pub mod terms;
 pub mod vector;
