@@ -1,14 +1,19 @@
 //! The web pages against the real server over a store filled by the real pipeline: the
 //! front page, a story's brief (six sections, citations that lead to their sources, the
-//! coverage chart, version history), entity pages, search, feed health, the 404 page, and
-//! a hostile article and feed that must come out escaped everywhere.
+//! coverage chart, version history), entity pages (the stories that mention the entity, and
+//! what the newest brief's card says it is), search, feed health, the 404 page, and a
+//! hostile article and feed that must come out escaped everywhere.
 
 mod web_support;
 
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use reqwest::StatusCode;
 use std::collections::BTreeSet;
-use storyline_model::{Brief, StoryId};
+use storyline_model::{
+    ArticleId, Brief, DescriptionSource, EntityCard, EntityKind, Story, StoryId,
+};
 use storyline_store::Store;
+use storyline_web::html::{EXTERNAL_REL, escape};
 use web_support::{SCRIPT_ESCAPED, Site, assert_hostile_escaped, assert_inert_html};
 
 /// The section headings, exactly as the story page writes them.
@@ -367,6 +372,137 @@ async fn entity_pages_list_the_stories_that_mention_them() {
         assert!(body.contains(&link), "{link}");
     }
     assert!(body.contains(&format!("href=\"/feeds/entities/{}.atom\"", card.id)));
+}
+
+/// A story of no articles, saved with a brief of its own: `template`'s sources (so the cards'
+/// source numbers lead somewhere), `headline`, and `cards`.
+fn save_story_with_cards(
+    store: &mut dyn Store,
+    template: &Brief,
+    seed_url: &str,
+    headline: &str,
+    updated_at: DateTime<Utc>,
+    cards: Vec<EntityCard>,
+) -> StoryId {
+    let id = StoryId::from_seed(&ArticleId::from_url(seed_url));
+    let story = Story {
+        id: id.clone(),
+        headline: headline.to_string(),
+        created_at: updated_at - Duration::hours(6),
+        updated_at,
+        article_count: 1,
+        outlet_count: 1,
+        merged_into: None,
+    };
+    store.save_stories(&[story], &[]).expect("save the story");
+    let mut brief = template.clone();
+    brief.story_id = id.clone();
+    brief.headline = headline.to_string();
+    brief.generated_at = updated_at;
+    brief.more_on_these_topics = cards;
+    store.save_brief(&brief).expect("save its brief");
+    // As the pipeline's `save_written_brief` does: the entity index follows the cards.
+    store
+        .set_story_entities(&id, &brief.more_on_these_topics)
+        .expect("index its cards");
+    id
+}
+
+/// A card described (or not, with an empty `description`) from source 1 of its brief.
+fn coverage_card(id: &str, name: &str, description: &str, seen_at: DateTime<Utc>) -> EntityCard {
+    EntityCard {
+        id: id.to_string(),
+        name: name.to_string(),
+        kind: EntityKind::Person,
+        aliases: vec!["Captain Marlow".to_string(), "Marlow".to_string()],
+        description: description.to_string(),
+        description_source: DescriptionSource::Coverage { source: 1, seen_at },
+        mentions: 3,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entity_pages_say_who_the_entity_is_from_the_newest_card() {
+    let site = Site::start().await;
+    let mut store = site.store();
+    let template = latest_briefs(&site)
+        .into_iter()
+        .find(|b| b.story_id != site.hostile_story && !b.sources.is_empty())
+        .expect("a fixture brief with sources");
+    let source = template.sources[0].clone();
+    let day = |d: u32| {
+        Utc.with_ymd_and_hms(2025, 9, d, 10, 0, 0)
+            .single()
+            .expect("a valid date")
+    };
+    // Two stories name the same harbour pilot, a day apart; neither says what the silt
+    // board is.
+    let older = save_story_with_cards(
+        &mut store,
+        &template,
+        "https://harbourtimes.example/2025/09/11/pilot-boat",
+        "Kelmouth pilot boat refitted",
+        day(11),
+        vec![
+            coverage_card(
+                "ines-marlow",
+                "Ines Marlow",
+                "Ines Marlow is a pilot.",
+                day(11),
+            ),
+            coverage_card("silt-board", "Silt Board", "", day(11)),
+        ],
+    );
+    let newer = save_story_with_cards(
+        &mut store,
+        &template,
+        "https://harbourtimes.example/2025/09/13/pilot-guides-ships",
+        "Pilot guides the first ships out of Kelmouth",
+        day(13),
+        vec![
+            coverage_card(
+                "ines-marlow",
+                "Ines Marlow",
+                "Ines Marlow is Kelmouth's chief harbour pilot.",
+                day(13),
+            ),
+            coverage_card("silt-board", "Silt Board", "", day(13)),
+        ],
+    );
+
+    let body = site.page("/entities/ines-marlow").await;
+    assert_inert_html("described entity", &body);
+    let kind_line = "<p class=\"kind\">person</p>";
+    let description = "<p class=\"description\">Ines Marlow is Kelmouth's chief harbour pilot.</p>";
+    assert!(
+        body.contains(&format!("{kind_line}{description}")),
+        "the newest card's description follows the kind line: {body}"
+    );
+    let provenance = format!(
+        "<p class=\"provenance\">as described by <a href=\"{}\" rel=\"{EXTERNAL_REL}\">{}</a> \
+         in <a href=\"/stories/{newer}\">Pilot guides the first ships out of Kelmouth</a>, \
+         <time datetime=\"2025-09-13T10:00:00Z\">13 September 2025</time></p>",
+        escape(&source.url),
+        escape(&source.outlet),
+    );
+    assert!(body.contains(&provenance), "{provenance} in {body}");
+    assert!(body.contains("<p class=\"meta\">Also called Captain Marlow, Marlow.</p>"));
+    assert!(
+        !body.contains("Ines Marlow is a pilot."),
+        "the older story's card is not shown"
+    );
+    assert!(body.contains(&format!("<a href=\"/stories/{older}\">")));
+
+    let undescribed = site.page("/entities/silt-board").await;
+    assert_inert_html("undescribed entity", &undescribed);
+    assert!(undescribed.contains("<h1>Silt Board</h1>"));
+    assert!(
+        !undescribed.contains("class=\"description\"") && !undescribed.contains("as described"),
+        "no description without one: {undescribed}"
+    );
+    for story in [&older, &newer] {
+        assert!(undescribed.contains(&format!("<a href=\"/stories/{story}\">")));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
