@@ -162,7 +162,10 @@ def alternates_of(city, taken):
     if city["population"] >= MIN_ALTERNATE_POPULATION:
         for alt in city.get("alternatenames", []):
             words = alt.split(" ")
-            if (ALTERNATE_SHAPE.match(alt)
+            # One word only: a several-word form is as often a translation that reads as
+            # English ("White House" for Casablanca) as a name news uses.
+            if (len(words) == 1
+                    and ALTERNATE_SHAPE.match(alt)
                     and sum(c.isalpha() for c in alt) >= 4
                     and not alt.isupper()
                     and all(w[:1].isupper() for w in words)

@@ -91,6 +91,37 @@ static TITLE_WORDS: WordSet = WordSet::new(&[
     "provost", "rector", "chef",
 ]);
 
+/// Occupations and roles news writes in lower case before a name ("comedian Freddie
+/// Starr", "Florida pastor Terry Jones", "defence lawyer Ana Ruiz"): each says who someone
+/// is on its own, unlike a bare "leader" or "official".
+#[rustfmt::skip]
+static OCCUPATIONS: WordSet = WordSet::new(&[
+    "actor", "actress", "activist", "adviser", "advisor", "aide", "analyst", "anchor",
+    "architect", "artist", "astronaut", "astronomer", "athlete", "attorney", "author", "banker",
+    "barrister", "bassist", "batsman", "biologist", "billionaire", "blogger", "bowler", "boxer",
+    "broadcaster", "businessman", "businesswoman", "campaigner", "cartoonist",
+    "chemist", "choreographer", "cleric", "coach", "columnist", "comedian", "commentator",
+    "composer", "conductor", "correspondent", "cosmonaut", "councillor", "cricketer", "critic",
+    "cyclist", "dancer", "defender", "designer", "diplomat", "dissident", "doctor",
+    "drummer", "economist", "editor", "engineer", "entrepreneur", "envoy", "farmer",
+    "filmmaker", "footballer", "frontman", "frontwoman", "goalkeeper", "golfer", "guitarist",
+    "gunman", "hacker", "historian", "host", "investor", "journalist", "keyboardist", "lawyer",
+    "lawmaker", "legislator", "lyricist", "magnate", "mathematician", "midfielder", "missionary",
+    "model", "monk", "musician", "novelist", "nun", "nurse", "paramedic", "pastor", "philanthropist",
+    "philosopher", "photographer", "physicist", "physician", "pianist", "pilot", "pitcher",
+    "playwright", "poet", "politician", "preacher", "presenter", "priest", "producer",
+    "professor", "prosecutor", "psychiatrist", "psychologist", "publisher", "quarterback",
+    "rapper", "reporter", "researcher", "runner", "sailor", "satirist", "scientist",
+    "screenwriter", "sculptor", "singer", "skier", "sociologist", "soldier", "solicitor",
+    "songwriter", "striker", "student", "surgeon", "swimmer", "teacher", "theologian",
+    "tycoon", "vocalist", "whistleblower", "winger", "wrestler", "writer",
+]);
+
+/// Whether `lower` (a lower-case word) is an occupation that says who someone is on its own.
+pub fn is_occupation(lower: &str) -> bool {
+    OCCUPATIONS.contains(lower)
+}
+
 /// Title words that cannot stand as the head of a role on their own: "Foreign Minister" is a
 /// title, "Foreign" is not.
 #[rustfmt::skip]
@@ -971,12 +1002,14 @@ fn role_before(text: &str, tokens: &[Token], name_first: usize) -> Option<String
             break;
         }
         let lower = before.lower.as_str();
-        let is_lower_title =
-            before.text.starts_with(char::is_lowercase) && (is_title(lower) || is_demonym(lower));
+        let occupation = is_occupation(lower);
+        let is_lower_title = before.text.starts_with(char::is_lowercase)
+            && (is_title(lower) || is_demonym(lower) || occupation);
         if is_lower_title {
             // The word next to the name is the head of the title ("chief executive").
             let next_to_name = k == name_first;
-            if is_title(lower) && (next_to_name || !TITLE_MODIFIERS.contains(&lower)) {
+            if occupation || is_title(lower) && (next_to_name || !TITLE_MODIFIERS.contains(&lower))
+            {
                 saw_head = true;
             }
             first_role_token = Some(k - 1);
@@ -1054,8 +1087,19 @@ fn appositive_after(text: &str, name_end: usize) -> Option<String> {
     if !starts_well {
         return None;
     }
-    let last = words[words.len() - 1];
-    if !last.starts_with(char::is_lowercase) {
+    // The phrase ends in a common word, or in a name after a preposition ("a nurse from
+    // Porto", "the capital of Yunnan"); a capitalised end otherwise is a name's start.
+    let tail_start = words
+        .iter()
+        .rposition(|w| w.starts_with(char::is_lowercase))
+        .map_or(0, |at| at + 1);
+    let ends_well = tail_start == words.len()
+        || tail_start >= 2
+            && matches!(
+                words[tail_start - 1],
+                "from" | "in" | "of" | "at" | "for" | "near"
+            );
+    if !ends_well {
         return None;
     }
     if words
@@ -1068,6 +1112,113 @@ fn appositive_after(text: &str, name_end: usize) -> Option<String> {
     // Numbers inside are figures of a clause ("the 3 biggest"), rare in roles; keep it simple.
     let start = offset_in_rest(body);
     Some(rest[start..start + phrase.len()].to_string())
+}
+
+/// The role `sentence` gives the name at bytes `start..end` of it: a title block right
+/// before the name ("Afghan President Hamid Karzai", "Apple chief executive Tim Cook",
+/// "Secretary of State John Kerry", "China's premier Li Qiang") or an appositive right after
+/// it ("Maria Costa, 34, a nurse from Porto,"). For spans found by another tagger (the
+/// trained recogniser), which leaves titles outside its names. An honorific alone ("Mr.")
+/// is no role.
+pub fn role_of_name(sentence: &str, start: usize, end: usize) -> Option<String> {
+    if start >= end || end > sentence.len() {
+        return None;
+    }
+    let tokens = tokenize(sentence);
+    let name_first = tokens.iter().position(|t| t.start >= start)?;
+    title_block_before(sentence, &tokens, name_first)
+        .or_else(|| role_before(sentence, &tokens, name_first))
+        .or_else(|| appositive_after(sentence, end))
+}
+
+/// A title block of any case right before token `name_first`: title words and demonyms,
+/// "of X" inside it, a "former" before it and the organisation or country that owns it
+/// ("Apple", "China's"). None without a head title word ("Prime" alone, or only "Mr.").
+fn title_block_before(text: &str, tokens: &[Token], name_first: usize) -> Option<String> {
+    let mut first = name_first;
+    let mut saw_head = false;
+    while first > 0 {
+        let before = &tokens[first - 1];
+        if before.possessive || !adjacent(text, before, &tokens[first]) {
+            break;
+        }
+        let lower = before.lower.trim_end_matches('.');
+        if is_title(lower) {
+            let honorific = matches!(
+                lower,
+                "mr" | "mrs" | "ms" | "miss" | "mx" | "dr" | "sir" | "dame"
+            );
+            if !honorific && !TITLE_MODIFIERS.contains(&lower) {
+                saw_head = true;
+            }
+            first -= 1;
+        } else if is_demonym(lower)
+            || matches!(lower, "former" | "late" | "ex" | "outgoing" | "then")
+        {
+            first -= 1;
+        } else if lower == "of"
+            && first < name_first
+            && first >= 2
+            && tokens[first - 2].is_capitalised()
+            && is_title(&tokens[first - 2].lower)
+            && !TITLE_MODIFIERS.contains(&tokens[first - 2].lower.trim_end_matches('.'))
+        {
+            // "Secretary of State": the "of" sits between two title words.
+            first -= 1;
+        } else {
+            break;
+        }
+    }
+    if !saw_head {
+        return None;
+    }
+    // Honorifics next to the name are not part of the role ("President Mr. X" is rare;
+    // "Dr." before a name is all the block says when it is alone, and then no head).
+    let mut last = name_first;
+    while last > first {
+        let lower = tokens[last - 1].lower.trim_end_matches('.');
+        if matches!(
+            lower,
+            "mr" | "mrs" | "ms" | "miss" | "mx" | "dr" | "sir" | "dame"
+        ) {
+            last -= 1;
+        } else {
+            break;
+        }
+    }
+    // The owner: capitalised words joined to the block ("Apple", "White House"), or one
+    // possessive ("China's").
+    let mut role_start = tokens[first].start;
+    let mut owner = first;
+    for _ in 0..3 {
+        if owner == 0 {
+            break;
+        }
+        let candidate = &tokens[owner - 1];
+        let joined = if candidate.possessive {
+            owner == first
+                && text[candidate.end..tokens[owner].start]
+                    .trim_start_matches(['\'', '’', 's'])
+                    .chars()
+                    .all(char::is_whitespace)
+        } else {
+            adjacent(text, candidate, &tokens[owner])
+        };
+        // Only the word next to the block may be a possessive ("China's premier"); words
+        // before it belong to the owner's name ("South Africa's", "St. George's").
+        let possessive_inside = candidate.possessive && owner != first;
+        if !joined
+            || possessive_inside
+            || !candidate.is_capitalised()
+            || STOP_WORDS.contains(candidate.lower.as_str())
+            || WEEKDAYS_AND_MONTHS.contains(candidate.lower.trim_end_matches('.'))
+        {
+            break;
+        }
+        role_start = candidate.start;
+        owner -= 1;
+    }
+    Some(text[role_start..tokens[last - 1].end].to_string())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1644,7 +1795,7 @@ fn build_group(forms: &[Form], members: &[usize]) -> EntityGroup {
 }
 
 /// A stable URL-safe id: lower case, common accents folded, other chars turned into `-`.
-fn slug(name: &str) -> String {
+pub(crate) fn slug(name: &str) -> String {
     let mut out = String::new();
     for c in name.chars().flat_map(char::to_lowercase) {
         let folded = fold_accent(c);

@@ -13,5 +13,6 @@ pub mod minhash;
 pub mod ner;
 pub mod places;
 pub mod sentences;
+pub mod story_entities;
 pub mod terms;
 pub mod vector;

@@ -257,13 +257,10 @@ fn pick<'a>(candidates: &[&'a Place]) -> Option<&'a Place> {
     }
 }
 
-/// One sentence about `place` from the table's data alone, e.g. "A country in Europe with
-/// about 10.3 million people; its capital is Lisbon."
+/// One sentence about `place` from the table's data alone, e.g. "A country in Europe; its
+/// capital is Lisbon." or "A city of over 2 million people in France.": only what stays
+/// true for years (no census counts, which age).
 pub fn describe(place: &Place) -> String {
-    let people = match place.population {
-        0 => String::new(),
-        n => format!(" with about {} people", round_population(n)),
-    };
     let in_continent = place
         .continent
         .as_deref()
@@ -282,7 +279,7 @@ pub fn describe(place: &Place) -> String {
                 }
                 _ => String::new(),
             };
-            format!("{what}{in_continent}{people}{capital}.")
+            format!("{what}{in_continent}{capital}.")
         }
         PlaceKind::Country | PlaceKind::Region => {
             let country = place.country.as_deref().unwrap_or_default();
@@ -296,15 +293,24 @@ pub fn describe(place: &Place) -> String {
         }
         PlaceKind::City => {
             let region = place.region.as_deref().filter(|r| !r.is_empty());
-            match (region, place.country.as_deref()) {
-                (Some(region), Some(country)) if !people.is_empty() => {
-                    format!("A city in {region}, {country},{people}.")
-                }
-                (Some(region), Some(country)) => format!("A city in {region}, {country}."),
-                (_, Some(country)) => format!("A city in {}{people}.", with_article(country)),
-                (_, None) => format!("A city{people}."),
-            }
+            let location = match (region, place.country.as_deref()) {
+                (Some(region), Some(country)) => format!(" in {region}, {country}"),
+                (_, Some(country)) => format!(" in {}", with_article(country)),
+                (_, None) => String::new(),
+            };
+            format!("{}{location}.", size_class(place.population))
         }
+    }
+}
+
+/// How a description sizes a city: counts change with every census, so only a bound that
+/// stays true for years ("over 2 million people"), or "a town" below 100,000.
+fn size_class(population: u64) -> String {
+    match population {
+        0 => "A city".to_owned(),
+        n if n >= 1_000_000 => format!("A city of over {} million people", n / 1_000_000),
+        n if n >= 100_000 => "A city".to_owned(),
+        _ => "A town".to_owned(),
     }
 }
 
@@ -336,26 +342,6 @@ fn with_article(country: &str) -> String {
         format!("the {country}")
     } else {
         country.to_owned()
-    }
-}
-
-/// A population as a person would say it: exact below 1,000, to the nearest thousand below a
-/// million, to a tenth of a million below 100 million ("10.3 million", "2 million"), to the
-/// million below a billion, then to a tenth of a billion.
-fn round_population(n: u64) -> String {
-    fn tenths(n: u64, unit: u64, word: &str) -> String {
-        let t = (n + unit / 20) / (unit / 10);
-        match t % 10 {
-            0 => format!("{} {word}", t / 10),
-            d => format!("{}.{d} {word}", t / 10),
-        }
-    }
-    match n {
-        0..1_000 => n.to_string(),
-        1_000..999_500 => format!("{},000", (n + 500) / 1_000),
-        999_500..99_950_000 => tenths(n, 1_000_000, "million"),
-        99_950_000..999_500_000 => format!("{} million", (n + 500_000) / 1_000_000),
-        _ => tenths(n, 1_000_000_000, "billion"),
     }
 }
 
@@ -554,29 +540,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn populations_round_as_people_say_them() {
-        let cases: &[(u64, &str)] = &[
-            (7, "7"),
-            (921, "921"),
-            (1_466, "1,000"),
-            (15_853, "16,000"),
-            (231_800, "232,000"),
-            (999_499, "999,000"),
-            (999_500, "1 million"),
-            (1_049_999, "1 million"),
-            (1_250_000, "1.3 million"),
-            (2_952_301, "3 million"),
-            (10_328_900, "10.3 million"),
-            (99_949_999, "99.9 million"),
-            (99_950_000, "100 million"),
-            (327_167_434, "327 million"),
-            (999_499_999, "999 million"),
-            (999_500_000, "1 billion"),
-            (1_411_778_724, "1.4 billion"),
-        ];
-        for &(n, expected) in cases {
-            assert_eq!(round_population(n), expected, "{n}");
-        }
+    fn city_sizes_are_bounds_that_stay_true() {
+        assert_eq!(size_class(0), "A city");
+        assert_eq!(size_class(20_000), "A town");
+        assert_eq!(size_class(100_000), "A city");
+        assert_eq!(size_class(999_999), "A city");
+        assert_eq!(size_class(1_000_000), "A city of over 1 million people");
+        assert_eq!(size_class(10_381_222), "A city of over 10 million people");
     }
 
     #[test]

@@ -21,23 +21,19 @@ fn countries_are_found_and_described() {
     check(
         "Portugal",
         &[],
-        Some("A country in Europe with about 10.3 million people; its capital is Lisbon."),
+        Some("A country in Europe; its capital is Lisbon."),
     );
     check(
         "portugal",
         &[],
-        Some("A country in Europe with about 10.3 million people; its capital is Lisbon."),
+        Some("A country in Europe; its capital is Lisbon."),
     );
     let place = Gazetteer::shipped().resolve("Portugal", &[]).unwrap();
     assert_eq!(place.kind, PlaceKind::Country);
     assert_eq!(place.continent.as_deref(), Some("Europe"));
     assert_eq!(place.capital.as_deref(), Some("Lisbon"));
     // City-states do not repeat their own name as their capital.
-    check(
-        "Singapore",
-        &[],
-        Some("A country in Asia with about 5.6 million people."),
-    );
+    check("Singapore", &[], Some("A country in Asia."));
 }
 
 #[test]
@@ -78,15 +74,9 @@ fn territories_are_not_called_countries() {
     check(
         "Puerto Rico",
         &[],
-        Some(
-            "A territory in North America with about 3.2 million people; its capital is San Juan.",
-        ),
+        Some("A territory in North America; its capital is San Juan."),
     );
-    check(
-        "Hong Kong",
-        &[],
-        Some("A territory in Asia with about 7.4 million people."),
-    );
+    check("Hong Kong", &[], Some("A territory in Asia."));
 }
 
 #[test]
@@ -98,7 +88,7 @@ fn regions_outside_the_us_are_not_read_as_cities() {
     check(
         "Ontario",
         &["California"],
-        Some("A city in California, United States, with about 171,000 people."),
+        Some("A city in California, United States."),
     );
 }
 
@@ -113,12 +103,12 @@ fn us_states_and_cities() {
     check(
         "Dallas",
         &[],
-        Some("A city in Texas, United States, with about 1.3 million people."),
+        Some("A city of over 1 million people in Texas, United States."),
     );
     check(
         "Washington, D.C.",
         &[],
-        Some("A city in District of Columbia, United States, with about 690,000 people."),
+        Some("A city in District of Columbia, United States."),
     );
     let dallas = Gazetteer::shipped().resolve("Dallas", &[]).unwrap();
     assert_eq!(dallas.region.as_deref(), Some("Texas"));
@@ -127,22 +117,18 @@ fn us_states_and_cities() {
 
 #[test]
 fn cities_elsewhere_name_their_country() {
-    check(
-        "Porto",
-        &[],
-        Some("A city in Portugal with about 253,000 people."),
-    );
+    check("Porto", &[], Some("A city in Portugal."));
     check(
         "Quezon City",
         &[],
-        Some("A city in the Philippines with about 3.1 million people."),
+        Some("A city of over 3 million people in the Philippines."),
     );
 }
 
 #[test]
 fn context_picks_among_places_of_one_name() {
-    let paris_texas = Some("A city in Texas, United States, with about 25,000 people.");
-    let paris_france = Some("A city in France with about 2.1 million people.");
+    let paris_texas = Some("A town in Texas, United States.");
+    let paris_france = Some("A city of over 2 million people in France.");
     check("Paris", &["Texas"], paris_texas);
     check("Paris", &["Dallas", "Texas"], paris_texas);
     check("Paris", &[], paris_france);
@@ -150,18 +136,14 @@ fn context_picks_among_places_of_one_name() {
     // Naming only the country does not overturn the plain reading of a name.
     check("Paris", &["United States"], None);
     // ...but settles a name that is open without it.
-    check(
-        "Victoria",
-        &["Canada"],
-        Some("A city in Canada with about 290,000 people."),
-    );
+    check("Victoria", &["Canada"], Some("A city in Canada."));
     // A state named in the context, directly or through one of its cities.
     check("Georgia", &["Atlanta"], Some("A US state."));
     check("Georgia", &["United States"], Some("A US state."));
     check(
         "Portland",
         &["Maine"],
-        Some("A city in Maine, United States, with about 67,000 people."),
+        Some("A town in Maine, United States."),
     );
     // The name itself in the context is no evidence.
     check("Springfield", &["Springfield"], None);
@@ -187,13 +169,9 @@ fn dominant_cities_resolve_without_context() {
     check(
         "Birmingham",
         &[],
-        Some("A city in the United Kingdom with about 1.2 million people."),
+        Some("A city of over 1 million people in the United Kingdom."),
     );
-    check(
-        "Portland",
-        &[],
-        Some("A city in Oregon, United States, with about 653,000 people."),
-    );
+    check("Portland", &[], Some("A city in Oregon, United States."));
 }
 
 #[test]
@@ -240,7 +218,7 @@ fn junk_input_finds_nothing() {
     check(
         "Paris",
         &["", "   ", long.as_str()],
-        Some("A city in France with about 2.1 million people."),
+        Some("A city of over 2 million people in France."),
     );
 }
 

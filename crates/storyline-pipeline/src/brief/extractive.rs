@@ -15,6 +15,7 @@
 //! ("The Harbour Times notes that ..."), so the trust checks pass by construction; they still
 //! run on the result.
 
+use super::cards;
 use super::text::{
     attribute, continue_sentence, is_analysis, is_attributed, is_usable_sentence, join_names,
     opens_with_quote, strip_dateline, without_final_stop, word_count,
@@ -27,10 +28,8 @@ use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 use storyline_model::{
     Article, BRIEF_SCHEMA_VERSION, Brief, BriefEngine, CheckReport, Citation, DatePrecision,
-    DescriptionSource, EntityCard, EntityKind, GoDeeperLink, GoDeeperQuestion, KbEntity, Section,
-    Sentence, Source, TimelineEntry,
+    EntityCard, GoDeeperLink, GoDeeperQuestion, Section, Sentence, Source, TimelineEntry,
 };
-use storyline_nlp::entities::{self, EntityGroup};
 use storyline_nlp::facts::{self, FactText};
 use storyline_nlp::sentences::split_sentences;
 use storyline_nlp::terms;
@@ -65,8 +64,6 @@ const RECENT_COVERAGE_HOURS: i64 = 24;
 const MAX_CITATIONS: usize = 4;
 /// Outlets given their own line in "What the papers say".
 const MAX_OUTLETS: usize = 5;
-/// Entity cards shown.
-const MAX_CARDS: usize = 6;
 const ATTRIBUTION_VERBS: &[&str] = &["notes", "stresses", "highlights", "points out", "reports"];
 
 /// Version of the extractive method, recorded in every brief it writes.
@@ -98,7 +95,7 @@ impl Generator for ExtractiveWriter {
         let (whats_happened, lead_doc) = analysis.whats_happened(&mut used);
         let behind = analysis.behind_the_headline(&mut used);
         let papers = analysis.what_the_papers_say(&mut used);
-        let cards = analysis.entity_cards(&context.knowledge);
+        let cards = cards::entity_cards(analysis.articles, &analysis.outlets, &context.knowledge);
         let timeline = analysis.how_we_got_here(&context.related, context.story.created_at, &used);
         let go_deeper = go_deeper(context, &timeline, &cards);
         let headline = analysis
@@ -936,198 +933,6 @@ impl<'a> Analysis<'a> {
         });
         entries
     }
-
-    fn entity_cards(&self, knowledge: &[KbEntity]) -> Vec<EntityCard> {
-        let originals: Vec<usize> = (0..self.articles.len())
-            .filter(|&d| self.articles[d].duplicate_of.is_none())
-            .collect();
-        let docs: Vec<Vec<entities::Mention>> = originals
-            .iter()
-            .map(|&d| {
-                entities::mentions(&format!(
-                    "{}\n{}",
-                    self.articles[d].headline, self.articles[d].article_body
-                ))
-            })
-            .collect();
-        let groups = entities::group_mentions(&docs);
-        let headlines: String = originals
-            .iter()
-            .map(|&d| self.articles[d].headline.to_lowercase())
-            .collect::<Vec<_>>()
-            .join("\n");
-        let salience = |g: &EntityGroup| {
-            let in_headline = std::iter::once(&g.name)
-                .chain(g.aliases.iter())
-                .any(|n| headlines.contains(&n.to_lowercase()));
-            g.mentions as f32 + if in_headline { 3.0 } else { 0.0 }
-        };
-        let mut ranked: Vec<&EntityGroup> = groups.iter().filter(|g| g.mentions >= 2).collect();
-        ranked.sort_by(|a, b| {
-            salience(b)
-                .total_cmp(&salience(a))
-                .then(a.name.cmp(&b.name))
-        });
-        // A name inside a more salient one ("Sora" beside "Arvana Sora") is the same topic.
-        let mut shown: Vec<&EntityGroup> = Vec::new();
-        for group in ranked {
-            // Compared without plural and possessive endings: "Social Democrat" is
-            // "Social Democrats".
-            let words = |name: &str| {
-                name.to_lowercase()
-                    .split_whitespace()
-                    .map(|w| w.trim_end_matches("'s").trim_end_matches('s').to_string())
-                    .collect::<Vec<_>>()
-            };
-            let mine = words(&group.name);
-            let overlaps = shown.iter().any(|other| {
-                let theirs = words(&other.name);
-                mine.iter().all(|w| theirs.contains(w)) || theirs.iter().all(|w| mine.contains(w))
-            });
-            if !overlaps {
-                shown.push(group);
-            }
-            if shown.len() >= MAX_CARDS {
-                break;
-            }
-        }
-        let mut used_sentences = BTreeSet::new();
-        shown
-            .into_iter()
-            .map(|group| self.card(group, &originals, &mut used_sentences, knowledge))
-            .collect()
-    }
-
-    fn card(
-        &self,
-        group: &EntityGroup,
-        originals: &[usize],
-        used_sentences: &mut BTreeSet<usize>,
-        knowledge: &[KbEntity],
-    ) -> EntityCard {
-        // The role from the newest article wins: current coverage beats older wording.
-        let newest_role = group
-            .roles
-            .iter()
-            .filter(|(role, _)| is_plausible_role(role))
-            .filter_map(|(role, index)| originals.get(*index).map(|&doc| (role, doc)))
-            .max_by(|a, b| {
-                self.articles[a.1]
-                    .effective_time()
-                    .cmp(&self.articles[b.1].effective_time())
-                    .then(b.1.cmp(&a.1))
-            });
-        // Without a role in the coverage, a knowledge-base entry for the name says what it
-        // is better than a sentence that merely mentions it. A role, when there is one, wins:
-        // it is current, and a knowledge-base text may be stale or about a namesake.
-        let known = knowledge_entry(group, knowledge);
-        if newest_role.is_none()
-            && let Some(entry) = known
-        {
-            return EntityCard {
-                id: group.id.clone(),
-                name: group.name.clone(),
-                kind: entry.kind.unwrap_or(group.kind),
-                aliases: group
-                    .aliases
-                    .iter()
-                    .filter(|a| **a != group.name)
-                    .cloned()
-                    .collect(),
-                description: knowledge_description(&group.name, &entry.description),
-                description_source: DescriptionSource::KnowledgeBase {
-                    name: entry.source.clone(),
-                    imported_at: entry.imported_at,
-                },
-                mentions: group.mentions,
-            };
-        }
-        let (description, doc) = match newest_role {
-            Some((role, doc)) => (describe_role(&group.name, role, group.kind), doc),
-            None => match self.sentence_introducing(group, originals, used_sentences) {
-                Some((sentence, doc)) => (sentence, doc),
-                None => (
-                    format!(
-                        "{} is mentioned {} times in this story's coverage.",
-                        group.name, group.mentions
-                    ),
-                    originals.get(group.first_doc).copied().unwrap_or(0),
-                ),
-            },
-        };
-        EntityCard {
-            id: group.id.clone(),
-            name: group.name.clone(),
-            // A knowledge-base kind is curated; ours is a guess from the wording.
-            kind: known.and_then(|k| k.kind).unwrap_or(group.kind),
-            aliases: group
-                .aliases
-                .iter()
-                .filter(|a| **a != group.name)
-                .cloned()
-                .collect(),
-            description,
-            description_source: DescriptionSource::Coverage {
-                source: doc as u32 + 1,
-                seen_at: self.articles[doc].effective_time(),
-            },
-            mentions: group.mentions,
-        }
-    }
-
-    /// The coverage sentence that best introduces the entity: it names it early, is short,
-    /// and is not already another card's description.
-    fn sentence_introducing(
-        &self,
-        group: &EntityGroup,
-        originals: &[usize],
-        used_sentences: &mut BTreeSet<usize>,
-    ) -> Option<(String, usize)> {
-        let best = self
-            .candidates
-            .iter()
-            .enumerate()
-            .filter(|(i, c)| originals.contains(&c.doc) && !used_sentences.contains(i))
-            .filter_map(|(i, c)| {
-                let at = std::iter::once(&group.name)
-                    .chain(group.aliases.iter())
-                    .filter_map(|name| c.text.find(name.as_str()))
-                    .min()?;
-                let words = word_count(&c.text) as f32;
-                let cost = at as f32 / 20.0 + (words - 18.0).max(0.0) / 6.0;
-                Some((i, cost))
-            })
-            .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))?;
-        used_sentences.insert(best.0);
-        let candidate = &self.candidates[best.0];
-        Some((candidate.text.clone(), candidate.doc))
-    }
-}
-
-/// A card description from a role seen in the coverage: an appositive ("the port
-/// authority's chief executive") reads as "X is ..."; a title ("Finance Minister") as "X
-/// appears in the coverage as Finance Minister X".
-fn describe_role(name: &str, role: &str, kind: EntityKind) -> String {
-    let role = role.trim().trim_end_matches([',', '.']);
-    // "Mr Viktor Almgren" → "Viktor Almgren"; keep the rest of a title ("Dr Ana Ruiz, the
-    // inquiry's head" never reaches here with the honorific alone).
-    let role = role
-        .split_whitespace()
-        .filter(|w| !HONORIFICS.contains(&w.trim_end_matches('.').to_lowercase().as_str()))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let role = role.as_str();
-    let first = role.split_whitespace().next().unwrap_or("");
-    let is_appositive = first.chars().next().is_some_and(char::is_lowercase)
-        || first.ends_with("'s")
-        || first.ends_with("’s");
-    if is_appositive {
-        format!("{name} is {role}.")
-    } else if kind == EntityKind::Person {
-        format!("{name} appears in the coverage as {role} {name}.")
-    } else {
-        format!("{name}: {role}.")
-    }
 }
 
 /// True when the sentence is about what is to come ("will", "is due to", "plans to").
@@ -1171,48 +976,6 @@ impl SentenceFacts {
         self.numbers.iter().all(|n| text.contains_number(n))
             && self.quotes.iter().all(|q| text.contains_verbatim(q))
     }
-}
-
-/// Honorifics say nothing about who someone is.
-const HONORIFICS: &[&str] = &["mr", "mrs", "ms", "miss", "dr", "prof", "sir", "dame", "mx"];
-/// Words that show an "appositive" is really a clause ("Centre Party, the Social Democrats
-/// dropped ...") rather than a description.
-const CLAUSE_WORDS: &[&str] = &[
-    "is", "was", "are", "were", "has", "had", "have", "will", "would", "said", "says", "told",
-    "did", "does", "could", "should", "can", "may", "might", "be", "been", "dropped", "won",
-    "lost", "agreed", "called", "gave", "gives", "took", "made", "which", "who", "that",
-    "majority", "minority", "percent",
-];
-
-/// True when a role seen in the coverage can describe an entity: a short noun phrase, not
-/// an honorific and not a clause.
-fn is_plausible_role(role: &str) -> bool {
-    let words: Vec<String> = role
-        .split_whitespace()
-        .map(|w| {
-            w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’')
-                .to_lowercase()
-        })
-        .filter(|w| !w.is_empty())
-        .collect();
-    if words.is_empty() || words.len() > 8 {
-        return false;
-    }
-    if words
-        .iter()
-        .all(|w| HONORIFICS.contains(&w.trim_end_matches('.')))
-    {
-        return false;
-    }
-    if words
-        .iter()
-        .any(|w| CLAUSE_WORDS.contains(&w.as_str()) || w.chars().any(|c| c.is_ascii_digit()))
-    {
-        return false;
-    }
-    // A quotation or a headline fragment is not a description.
-    let opens_single_quote = role.starts_with('\'') || role.contains(" '");
-    !role.contains(['"', '“', '”', '‘']) && !opens_single_quote
 }
 
 /// The date a past reference points to, and how precisely, given when the sentence was
@@ -1271,16 +1034,24 @@ fn go_deeper(
             },
         });
     }
-    for related in context.related.iter().take(2) {
-        let topic = related
+    // A related story earns a question only through an entity this story is about (one of
+    // its cards): a shared common word ("Council", "Americans") says nothing of what the
+    // link will answer.
+    for related in &context.related {
+        if questions.len() >= 3 {
+            break;
+        }
+        let Some(topic) = related
             .shared
-            .first()
-            .cloned()
-            .unwrap_or_else(|| "this".into());
+            .iter()
+            .find_map(|name| cards::card_named(cards, name))
+        else {
+            continue;
+        };
         let question = if related.began < context.story.created_at {
-            format!("What happened earlier with {topic}?")
+            format!("What happened earlier with {}?", topic.name)
         } else {
-            format!("What happened next with {topic}?")
+            format!("What happened next with {}?", topic.name)
         };
         questions.push(GoDeeperQuestion {
             question,
@@ -1290,60 +1061,9 @@ fn go_deeper(
             },
         });
     }
-    for card in cards {
-        if questions.len() >= 5 {
-            break;
-        }
-        let question = match card.kind {
-            EntityKind::Person => format!("Who is {}?", card.name),
-            EntityKind::Place => format!("What else is happening in {}?", card.name),
-            EntityKind::Organisation | EntityKind::Company => format!("What is {}?", card.name),
-        };
-        questions.push(GoDeeperQuestion {
-            question,
-            link: GoDeeperLink::Entity {
-                entity_id: card.id.clone(),
-                name: card.name.clone(),
-            },
-        });
-    }
+    questions.extend(cards::entity_questions(cards));
     questions.truncate(5);
     questions
-}
-
-/// The knowledge-base entry for an entity group: one whose name or alias matches the
-/// group's name or one of its aliases, preferring one of the same kind (a person called
-/// "Paris" is not the city), then the lookup's order (label matches first).
-fn knowledge_entry<'k>(group: &EntityGroup, knowledge: &'k [KbEntity]) -> Option<&'k KbEntity> {
-    let keys: BTreeSet<String> = std::iter::once(&group.name)
-        .chain(group.aliases.iter())
-        .map(|n| KbEntity::name_key(n))
-        .collect();
-    let matching: Vec<&KbEntity> = knowledge
-        .iter()
-        .filter(|entry| {
-            std::iter::once(&entry.name)
-                .chain(entry.aliases.iter())
-                .any(|n| keys.contains(&KbEntity::name_key(n)))
-        })
-        .collect();
-    matching
-        .iter()
-        .find(|entry| entry.kind == Some(group.kind))
-        .or_else(|| matching.first())
-        .copied()
-}
-
-/// "Li Qiang: Premier of the People's Republic of China." from a knowledge-base description,
-/// which is usually a lowercase noun phrase ("premier of the People's Republic of China").
-fn knowledge_description(name: &str, description: &str) -> String {
-    let description = description.trim().trim_end_matches('.');
-    let mut chars = description.chars();
-    let capitalised: String = match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    };
-    format!("{name}: {capitalised}.")
 }
 
 #[cfg(test)]
@@ -1416,62 +1136,6 @@ mod tests {
         ));
         assert!(speaks_of_the_future("The plant is due to open next March."));
         assert!(!speaks_of_the_future("The dispute began in 2009."));
-    }
-
-    #[test]
-    fn roles_that_describe_and_roles_that_do_not() {
-        for role in [
-            "Finance Minister",
-            "the port authority's chief executive",
-            "a nurse",
-            "Chinese Premier",
-            "the e-commerce group",
-        ] {
-            assert!(is_plausible_role(role), "{role}");
-        }
-        for role in [
-            "Mr",
-            "Dr.",
-            "a majority of four seats",
-            "the Social Democrats dropped a proposed wealth tax",
-            "a handshake ends the 'mackerel war'",
-            "a handshake ends the “mackerel war”",
-            "42",
-            "",
-        ] {
-            assert!(!is_plausible_role(role), "{role}");
-        }
-    }
-
-    #[test]
-    fn role_descriptions_read_as_sentences() {
-        let check = |name: &str, role: &str, kind: EntityKind, expected: &str| {
-            assert_eq!(describe_role(name, role, kind), expected);
-        };
-        check(
-            "Tomas Berg",
-            "the port authority's chief executive",
-            EntityKind::Person,
-            "Tomas Berg is the port authority's chief executive.",
-        );
-        check(
-            "Li Qiang",
-            "Chinese Premier",
-            EntityKind::Person,
-            "Li Qiang appears in the coverage as Chinese Premier Li Qiang.",
-        );
-        check(
-            "Viktor Almgren",
-            "Mr",
-            EntityKind::Person,
-            "Viktor Almgren appears in the coverage as  Viktor Almgren.",
-        );
-        check(
-            "Alibaba",
-            "the e-commerce group",
-            EntityKind::Company,
-            "Alibaba is the e-commerce group.",
-        );
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! sentences of the coverage, so every sentence is traceable by construction. Whatever wrote a
 //! brief, [`crate::checks::check_brief`] runs on it before it is stored.
 
+mod cards;
 pub mod extractive;
 pub mod model;
 mod related;
