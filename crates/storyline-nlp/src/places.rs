@@ -36,6 +36,16 @@ const DOMINANCE_RATIO: u64 = 5;
 const UNITED_STATES: &str = "United States";
 const US_FEDERAL_DISTRICT: &str = "District of Columbia";
 
+/// Places whose capital, as GeoNames gives it, is disputed internationally, so a description
+/// must not state it as fact: Israel's capital Jerusalem is not recognised as such by most
+/// states; the Palestinian Territory (East Jerusalem) and Western Sahara (El-Aaiun) are
+/// territories whose status itself is disputed.
+const CONTESTED_CAPITALS: &[&str] = &["Israel", "Palestinian Territory", "Western Sahara"];
+
+/// How many neighbours a description names; beyond it, it names the most populous and counts
+/// the rest ("bordering China, Pakistan, Iran, Uzbekistan and 2 others").
+const MAX_NAMED_NEIGHBOURS: usize = 4;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PlaceKind {
     /// A sovereign state.
@@ -57,10 +67,17 @@ pub struct Place {
     /// For US cities, their state (or the District of Columbia).
     pub region: Option<String>,
     pub continent: Option<String>,
-    /// For countries and territories.
+    /// For countries and territories, as GeoNames gives it; [`describe`] leaves out the
+    /// contested ones.
     pub capital: Option<String>,
     /// 0 where the data has no figure (US states).
     pub population: u64,
+    /// For countries, the countries and territories they share a land border with, by their
+    /// names in the table, sorted; empty for every other place and for island nations.
+    pub neighbours: Vec<String>,
+    /// The populations of `neighbours`, in the same order, so that [`describe`] can name the
+    /// largest without the table at hand.
+    neighbour_populations: Vec<u64>,
 }
 
 impl Place {
@@ -257,9 +274,10 @@ fn pick<'a>(candidates: &[&'a Place]) -> Option<&'a Place> {
     }
 }
 
-/// One sentence about `place` from the table's data alone, e.g. "A country in Europe; its
-/// capital is Lisbon." or "A city of over 2 million people in France.": only what stays
-/// true for years (no census counts, which age).
+/// One sentence about `place` from the table's data alone, e.g. "A country in Europe
+/// bordering Spain; its capital is Lisbon." or "A city of over 2 million people in France.":
+/// only what stays true for years (no census counts, which age), and no capital that is
+/// disputed internationally.
 pub fn describe(place: &Place) -> String {
     let in_continent = place
         .continent
@@ -273,13 +291,15 @@ pub fn describe(place: &Place) -> String {
             } else {
                 "A territory"
             };
+            let contested = CONTESTED_CAPITALS.contains(&place.name.as_str());
             let capital = match place.capital.as_deref() {
-                Some(capital) if !capital.is_empty() && capital != place.name => {
+                Some(capital) if !capital.is_empty() && capital != place.name && !contested => {
                     format!("; its capital is {capital}")
                 }
                 _ => String::new(),
             };
-            format!("{what}{in_continent}{capital}.")
+            let bordering = bordering(place);
+            format!("{what}{in_continent}{bordering}{capital}.")
         }
         PlaceKind::Country | PlaceKind::Region => {
             let country = place.country.as_deref().unwrap_or_default();
@@ -300,6 +320,35 @@ pub fn describe(place: &Place) -> String {
             };
             format!("{}{location}.", size_class(place.population))
         }
+    }
+}
+
+/// The neighbours clause of a country's description (" bordering France and Spain"), empty
+/// when it has none. Up to four are named in the table's order; of more, the four most
+/// populous, largest first, and the rest counted ("and 2 others").
+fn bordering(place: &Place) -> String {
+    let mut named: Vec<&str> = place.neighbours.iter().map(String::as_str).collect();
+    let others = named.len().saturating_sub(MAX_NAMED_NEIGHBOURS);
+    if others > 0 {
+        let population = |i: usize| place.neighbour_populations.get(i).copied().unwrap_or(0);
+        let mut by_size: Vec<usize> = (0..named.len()).collect();
+        // Ties go to the earlier name (`neighbours` is sorted), so the choice is the data's.
+        by_size.sort_by(|&a, &b| population(b).cmp(&population(a)).then(a.cmp(&b)));
+        named = by_size[..MAX_NAMED_NEIGHBOURS]
+            .iter()
+            .map(|&i| named[i])
+            .collect();
+    }
+    let mut parts: Vec<String> = named.into_iter().map(with_article).collect();
+    match others {
+        0 => {}
+        1 => parts.push("1 other".to_owned()),
+        n => parts.push(format!("{n} others")),
+    }
+    match parts.split_last() {
+        None => String::new(),
+        Some((last, [])) => format!(" bordering {last}"),
+        Some((last, rest)) => format!(" bordering {} and {last}", rest.join(", ")),
     }
 }
 
@@ -346,7 +395,8 @@ fn with_article(country: &str) -> String {
 }
 
 /// Parses the table: `#` comments, then rows of `kind name country region continent capital
-/// population alternates` (tab-separated, alternates joined with `|`). Errors name the line.
+/// population neighbours alternates` (tab-separated, neighbours and alternates joined with
+/// `|`). Errors name the line, or for a neighbour missing from the table, the place.
 fn parse(text: &str) -> Result<Gazetteer, String> {
     let mut places = Vec::new();
     let mut names: Vec<(u32, &str)> = Vec::new();
@@ -364,10 +414,11 @@ fn parse(text: &str) -> Result<Gazetteer, String> {
             continent,
             capital,
             population,
+            neighbours,
             alternates,
         ] = fields[..]
         else {
-            return Err(err("expected 8 tab-separated fields"));
+            return Err(err("expected 9 tab-separated fields"));
         };
         let kind = match kind {
             "country" => PlaceKind::Country,
@@ -389,6 +440,14 @@ fn parse(text: &str) -> Result<Gazetteer, String> {
                 .filter(|a| !a.is_empty())
                 .map(|a| (id, a)),
         );
+        let neighbours: Vec<String> = neighbours
+            .split('|')
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if !neighbours.is_empty() && kind != PlaceKind::Country {
+            return Err(err("neighbours given for a place that is not a country"));
+        }
         let some = |s: &str| (!s.is_empty()).then(|| s.to_owned());
         places.push(Place {
             name: name.to_owned(),
@@ -398,7 +457,32 @@ fn parse(text: &str) -> Result<Gazetteer, String> {
             continent: some(continent),
             capital: some(capital),
             population,
+            neighbours,
+            neighbour_populations: Vec::new(),
         });
+    }
+
+    // Neighbours are countries and territories of the table; their sizes rank them.
+    let area_populations: HashMap<&str, u64> = places
+        .iter()
+        .filter(|p| p.kind != PlaceKind::City && p.country.is_none())
+        .map(|p| (p.name.as_str(), p.population))
+        .collect();
+    let mut neighbour_populations = Vec::new();
+    for place in &places {
+        let populations = place
+            .neighbours
+            .iter()
+            .map(|n| {
+                area_populations.get(n.as_str()).copied().ok_or_else(|| {
+                    format!("{}: neighbour {n:?} is no country or territory", place.name)
+                })
+            })
+            .collect::<Result<Vec<u64>, String>>()?;
+        neighbour_populations.push(populations);
+    }
+    for (place, populations) in places.iter_mut().zip(neighbour_populations) {
+        place.neighbour_populations = populations;
     }
 
     // Cities and states take their continent from their country's row.
@@ -549,6 +633,61 @@ mod tests {
         assert_eq!(size_class(10_381_222), "A city of over 10 million people");
     }
 
+    /// A country in Europe with the given neighbours and their populations.
+    fn country(neighbours: &[(&str, u64)]) -> Place {
+        Place {
+            name: "Testland".to_owned(),
+            kind: PlaceKind::Country,
+            country: None,
+            region: None,
+            continent: Some("Europe".to_owned()),
+            capital: Some("Testville".to_owned()),
+            population: 1_000,
+            neighbours: neighbours.iter().map(|(n, _)| (*n).to_owned()).collect(),
+            neighbour_populations: neighbours.iter().map(|&(_, p)| p).collect(),
+        }
+    }
+
+    #[test]
+    fn neighbours_are_named_up_to_four_then_the_largest_and_a_count() {
+        let cases: &[(&[(&str, u64)], &str)] = &[
+            (&[], "A country in Europe; its capital is Testville."),
+            (
+                &[("Spain", 9)],
+                "A country in Europe bordering Spain; its capital is Testville.",
+            ),
+            (
+                &[("France", 9), ("Spain", 8)],
+                "A country in Europe bordering France and Spain; its capital is Testville.",
+            ),
+            (
+                &[("Belgium", 1), ("The Netherlands", 2), ("United States", 3)],
+                "A country in Europe bordering Belgium, the Netherlands and the United States; \
+                 its capital is Testville.",
+            ),
+            (
+                &[("A", 1), ("B", 5), ("C", 3), ("D", 4), ("E", 2)],
+                "A country in Europe bordering B, D, C, E and 1 other; its capital is Testville.",
+            ),
+            (
+                // Equal sizes: the earlier name goes first.
+                &[("A", 1), ("B", 1), ("C", 1), ("D", 1), ("E", 1), ("F", 1)],
+                "A country in Europe bordering A, B, C, D and 2 others; its capital is Testville.",
+            ),
+        ];
+        for &(neighbours, expected) in cases {
+            assert_eq!(describe(&country(neighbours)), expected, "{neighbours:?}");
+        }
+    }
+
+    #[test]
+    fn contested_capitals_are_not_stated() {
+        let mut place = country(&[("Egypt", 2)]);
+        place.name = "Israel".to_owned();
+        place.capital = Some("Jerusalem".to_owned());
+        assert_eq!(describe(&place), "A country in Europe bordering Egypt.");
+    }
+
     #[test]
     fn keys_ignore_case_accents_punctuation_saint_and_the() {
         let cases: &[(&str, &str)] = &[
@@ -592,7 +731,11 @@ mod tests {
     fn bad_rows_are_reported_with_their_line() {
         let err = parse("# comment\ncity\tX\n").unwrap_err();
         assert!(err.starts_with("line 2:"), "{err}");
-        let err = parse("town\tX\t\t\t\t\t0\t\n").unwrap_err();
+        let err = parse("town\tX\t\t\t\t\t0\t\t\n").unwrap_err();
         assert!(err.contains("unknown kind"), "{err}");
+        let err = parse("city\tX\tY\t\t\t\t0\tZ\t\n").unwrap_err();
+        assert!(err.contains("not a country"), "{err}");
+        let err = parse("country\tX\t\t\tEurope\t\t0\tAtlantis\t\n").unwrap_err();
+        assert!(err.contains("Atlantis"), "{err}");
     }
 }

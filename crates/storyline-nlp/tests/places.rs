@@ -21,19 +21,91 @@ fn countries_are_found_and_described() {
     check(
         "Portugal",
         &[],
-        Some("A country in Europe; its capital is Lisbon."),
+        Some("A country in Europe bordering Spain; its capital is Lisbon."),
     );
     check(
         "portugal",
         &[],
-        Some("A country in Europe; its capital is Lisbon."),
+        Some("A country in Europe bordering Spain; its capital is Lisbon."),
     );
     let place = Gazetteer::shipped().resolve("Portugal", &[]).unwrap();
     assert_eq!(place.kind, PlaceKind::Country);
     assert_eq!(place.continent.as_deref(), Some("Europe"));
     assert_eq!(place.capital.as_deref(), Some("Lisbon"));
+    assert_eq!(place.neighbours, ["Spain"]);
     // City-states do not repeat their own name as their capital.
     check("Singapore", &[], Some("A country in Asia."));
+}
+
+#[test]
+fn countries_name_their_land_neighbours() {
+    check(
+        "Andorra",
+        &[],
+        Some("A country in Europe bordering France and Spain; its capital is Andorra la Vella."),
+    );
+    // GeoNames' US-Cuba pair (the Guantánamo Bay base fence) is left out of the table.
+    check(
+        "United States",
+        &[],
+        Some("A country in North America bordering Canada and Mexico; its capital is Washington."),
+    );
+    check(
+        "Belgium",
+        &[],
+        Some(
+            "A country in Europe bordering France, Germany, Luxembourg and the Netherlands; \
+             its capital is Brussels.",
+        ),
+    );
+    // More than four: the four most populous, largest first, and a count of the rest.
+    check(
+        "Germany",
+        &[],
+        Some(
+            "A country in Europe bordering France, Poland, the Netherlands, Belgium and 5 others; \
+             its capital is Berlin.",
+        ),
+    );
+    check(
+        "China",
+        &[],
+        Some(
+            "A country in Asia bordering India, Pakistan, Russia, Vietnam and 10 others; \
+             its capital is Beijing.",
+        ),
+    );
+    let china = Gazetteer::shipped().resolve("China", &[]).unwrap();
+    assert_eq!(china.neighbours.len(), 14);
+    assert!(china.neighbours.is_sorted(), "{:?}", china.neighbours);
+    // Island nations: no neighbours, nothing said about them.
+    check(
+        "Japan",
+        &[],
+        Some("A country in Asia; its capital is Tokyo."),
+    );
+    check(
+        "Cuba",
+        &[],
+        Some("A country in North America; its capital is Havana."),
+    );
+    // Only countries carry neighbours.
+    let texas = Gazetteer::shipped().resolve("Texas", &[]).unwrap();
+    assert!(texas.neighbours.is_empty());
+}
+
+#[test]
+fn contested_capitals_are_not_stated() {
+    check(
+        "Israel",
+        &[],
+        Some("A country in Asia bordering Egypt, Syria, Jordan, Lebanon and 1 other."),
+    );
+    check("Palestinian Territory", &[], Some("A territory in Asia."));
+    check("Western Sahara", &[], Some("A territory in Africa."));
+    // The data keeps GeoNames' value; only the description leaves it out.
+    let israel = Gazetteer::shipped().resolve("Israel", &[]).unwrap();
+    assert_eq!(israel.capital.as_deref(), Some("Jerusalem"));
 }
 
 #[test]
