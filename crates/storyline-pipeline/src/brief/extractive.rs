@@ -1053,6 +1053,10 @@ fn go_deeper(
         } else {
             format!("What happened next with {}?", topic.name)
         };
+        // Two related stories about one entity would ask one question twice.
+        if questions.iter().any(|q| q.question == question) {
+            continue;
+        }
         questions.push(GoDeeperQuestion {
             question,
             link: GoDeeperLink::Story {
