@@ -155,3 +155,32 @@ fn a_title_case_headline_is_not_a_name() {
         "{found:?}"
     );
 }
+
+proptest::proptest! {
+    /// Any text, however broken (stray brackets, dashes inside multi-byte characters, lone
+    /// capitals, control characters), is read without a panic, and every entity found has a
+    /// mention, a name and a slug.
+    #[test]
+    fn any_text_is_read_without_a_panic(
+        headline in "\\PC{0,80}",
+        body in proptest::collection::vec(
+            proptest::prop_oneof![
+                "\\PC{0,120}",
+                "[A-Z][a-z]{2,8} [A-Z][a-z]{2,8}, [a-z ]{0,30}",
+                "[A-Z]{3,10}, [A-Z][a-z]+\\. \\([A-Z]{2,4}\\) [—–-] ",
+                "\\[[^\\]]{0,30}\\]",
+                "\\([^)]{0,30}\\)",
+            ],
+            0..12,
+        ),
+        outlet in "\\PC{0,20}",
+    ) {
+        let body = body.join(" ");
+        let found = entities_of(&[(&headline, &body, &outlet)]);
+        for entity in &found {
+            proptest::prop_assert!(entity.mentions >= 1);
+            proptest::prop_assert!(!entity.name.is_empty());
+            proptest::prop_assert!(!entity.articles.is_empty());
+        }
+    }
+}
