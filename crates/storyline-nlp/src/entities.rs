@@ -1128,7 +1128,61 @@ pub fn role_of_name(sentence: &str, start: usize, end: usize) -> Option<String> 
     let name_first = tokens.iter().position(|t| t.start >= start)?;
     title_block_before(sentence, &tokens, name_first)
         .or_else(|| role_before(sentence, &tokens, name_first))
+        .or_else(|| descriptor_before(sentence, &tokens, name_first))
         .or_else(|| appositive_after(sentence, end))
+}
+
+/// A descriptor of a body or a place right before its name, opened by a determiner or a
+/// possessive: "the Palestinian militant group Hamas", "the state news agency SANA",
+/// "Russia's space agency Roscosmos", "the port city Setúbal".
+fn descriptor_before(text: &str, tokens: &[Token], name_first: usize) -> Option<String> {
+    let noun = tokens.get(name_first.checked_sub(1)?)?;
+    let is_body_noun = |lower: &str| {
+        (COMPANY_ROLE_NOUNS.contains(lower)
+            || ORGANISATION_ROLE_NOUNS.contains(lower)
+            || PLACE_ROLE_NOUNS.contains(lower))
+            && !matches!(
+                lower,
+                "side" | "parent" | "owner" | "rival" | "think" | "tank"
+            )
+    };
+    if noun.possessive
+        || !noun.text.starts_with(char::is_lowercase)
+        || !is_body_noun(&noun.lower)
+        || !adjacent(text, noun, &tokens[name_first])
+    {
+        return None;
+    }
+    // Walk back over modifiers to the determiner or possessive that opens the phrase; give
+    // up after six words.
+    let mut first = name_first - 1;
+    for _ in 0..6 {
+        let Some(before) = first.checked_sub(1).map(|k| &tokens[k]) else {
+            return None;
+        };
+        let joined = if before.possessive {
+            text[before.end..tokens[first].start]
+                .trim_start_matches(['\'', '’', 's'])
+                .chars()
+                .all(char::is_whitespace)
+        } else {
+            adjacent(text, before, &tokens[first])
+        };
+        if !joined {
+            return None;
+        }
+        let lower = before.lower.as_str();
+        if matches!(lower, "the" | "a" | "an") || before.possessive {
+            return Some(text[before.start..noun.end].to_string());
+        }
+        // "militant", "state news", "Palestinian", "Kelmouth": any word but a function word.
+        let modifier = !STOP_WORDS.contains(lower);
+        if !modifier {
+            return None;
+        }
+        first -= 1;
+    }
+    None
 }
 
 /// A title block of any case right before token `name_first`: title words and demonyms,

@@ -205,7 +205,8 @@ fn article_mentions(
     body_bytes: usize,
     outlet_names: &HashSet<String>,
 ) -> Vec<Found> {
-    let headline = strip_headline_label(article.headline.trim());
+    let headline = without_invisible(article.headline);
+    let headline = strip_headline_label(headline.trim());
     let body = strip_boilerplate(article.body);
     let body = prefix_at_sentence_end(&body, body_bytes);
     // A Title Case headline makes every word look like a name; its names are counted
@@ -432,6 +433,7 @@ fn prefix_at_sentence_end(text: &str, limit: usize) -> &str {
 pub fn strip_boilerplate(body: &str) -> String {
     let mut out = String::with_capacity(body.len());
     for line in body.lines() {
+        let line = without_invisible(line);
         let line = line.trim();
         if line.is_empty() || is_boilerplate_line(line) {
             continue;
@@ -444,6 +446,19 @@ pub fn strip_boilerplate(body: &str) -> String {
         }
     }
     out
+}
+
+/// Text without soft hyphens and zero-width characters: pages put them inside names
+/// ("Netan\u{ad}yahu"), where they split one spelling in two.
+fn without_invisible(text: &str) -> String {
+    text.chars()
+        .filter(|c| {
+            !matches!(
+                c,
+                '\u{ad}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
+            )
+        })
+        .collect()
 }
 
 fn is_boilerplate_line(line: &str) -> bool {
@@ -1030,6 +1045,14 @@ mod tests {
         assert_eq!(
             clean,
             "Saturday brought more rain to Porto.\nPolice said the school would reopen.\n"
+        );
+    }
+
+    #[test]
+    fn soft_hyphens_leave_names_whole() {
+        assert_eq!(
+            strip_boilerplate("Mr Netan\u{ad}yahu spoke."),
+            "Mr Netanyahu spoke.\n"
         );
     }
 

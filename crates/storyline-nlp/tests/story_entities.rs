@@ -184,3 +184,23 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_descriptor_before_a_name_is_its_role() {
+    let body = "Aid workers said the Kelmouth relief agency Harbourside Aid had run out of \
+        blankets. Harbourside Aid asked for donations.";
+    let found = entities_of(&[(
+        "Harbourside Aid runs out of blankets",
+        body,
+        "Kelmouth Gazette",
+    )]);
+    let charity = find(&found, "Harbourside Aid");
+    assert!(
+        charity
+            .roles
+            .iter()
+            .any(|r| r.text == "the Kelmouth relief agency"),
+        "{:?}",
+        charity.roles
+    );
+}

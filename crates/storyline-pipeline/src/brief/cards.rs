@@ -133,9 +133,20 @@ fn card_kind(entity: &StoryEntity) -> Option<EntityKind> {
         Kind::Person => Some(EntityKind::Person),
         Kind::Place => Some(EntityKind::Place),
         Kind::Organisation => {
-            let company = std::iter::once(None)
-                .chain(entity.roles.iter().map(|r| Some(r.text.as_str())))
-                .any(|role| entities::classify(&entity.name, role, "") == EntityKind::Company);
+            // A company's suffix ("Inc", "plc") or a role whose head is a business ("the
+            // energy giant", "a private equity firm"); "the Islamist group" is no company.
+            let company = entities::classify(&entity.name, None, "") == EntityKind::Company
+                || entity.roles.iter().any(|role| {
+                    let words: Vec<String> = role
+                        .text
+                        .split_whitespace()
+                        .map(|w| {
+                            w.trim_matches(|c: char| !c.is_alphanumeric())
+                                .to_lowercase()
+                        })
+                        .collect();
+                    head_noun(&words).is_some_and(|head| COMPANY_NOUNS.contains(&head))
+                });
             Some(if company {
                 EntityKind::Company
             } else {
@@ -334,6 +345,15 @@ const ORGANISATION_NOUNS: &[&str] = &[
     "church", "denomination", "order", "orchestra", "choir", "museum", "hospital", "clinic",
     "academy", "think-tank", "tank", "campaign", "programme", "program", "mission", "agency's",
     "network's", "developer",
+];
+
+/// Head nouns that make an organisation a company.
+#[rustfmt::skip]
+const COMPANY_NOUNS: &[&str] = &[
+    "company", "firm", "carmaker", "automaker", "maker", "lender", "bank", "retailer", "airline",
+    "carrier", "insurer", "chipmaker", "manufacturer", "start-up", "startup", "corporation",
+    "conglomerate", "giant", "miner", "utility", "multinational", "telco", "chain", "brand",
+    "business", "subsidiary", "operator", "developer", "supplier", "producer", "exporter",
 ];
 
 /// The head noun of a role's words: the last before a preposition or clause ("capital of
