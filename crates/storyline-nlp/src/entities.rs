@@ -1157,9 +1157,7 @@ fn descriptor_before(text: &str, tokens: &[Token], name_first: usize) -> Option<
     // up after six words.
     let mut first = name_first - 1;
     for _ in 0..6 {
-        let Some(before) = first.checked_sub(1).map(|k| &tokens[k]) else {
-            return None;
-        };
+        let before = first.checked_sub(1).map(|k| &tokens[k])?;
         let joined = if before.possessive {
             text[before.end..tokens[first].start]
                 .trim_start_matches(['\'', '’', 's'])
