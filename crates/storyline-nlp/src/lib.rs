@@ -6,6 +6,7 @@
 //! Invariants: pure functions and plain data; no IO, no clock, no global mutable state. Every
 //! function is deterministic for a given input.
 
+pub mod clutter;
 pub mod entities;
 pub mod facts;
 pub mod language;

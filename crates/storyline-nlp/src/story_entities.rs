@@ -3,7 +3,7 @@
 //! measured, so that cards and questions go to the people, organisations and places the
 //! story is about.
 //!
-//! Per article: [`strip_boilerplate`] drops what pages wrap around the report (photo credits
+//! Per article: [`crate::clutter::strip_boilerplate`] drops what pages wrap around the report (photo credits
 //! and captions marked "FILE", live-blog time stamps, datelines, bylines, agency tags,
 //! copyright lines); the recogniser tags the headline (unless it is Title Case, where every
 //! word looks like a name) and the first [`BODY_BYTES_PER_ARTICLE`] of the body; each
@@ -22,6 +22,7 @@
 //! Invariants: deterministic for a given input and model; the output is sorted by salience,
 //! then name; every entity has at least one mention; no IO.
 
+use crate::clutter::{strip_boilerplate, without_invisible};
 use crate::entities::{role_of_name, slug};
 use crate::ner::{Kind, Model};
 use crate::sentences::split_sentences;
@@ -427,213 +428,6 @@ fn prefix_at_sentence_end(text: &str, limit: usize) -> &str {
     }
 }
 
-/// The body without what a page wraps around the report: credit and caption lines, bylines,
-/// time stamps, copyright and sharing lines, bracketed live-blog stamps, parenthesised
-/// credits and agency tags, and a dateline opening a paragraph ("NEWTOWN, Conn. (AP) —").
-pub fn strip_boilerplate(body: &str) -> String {
-    let mut out = String::with_capacity(body.len());
-    for line in body.lines() {
-        let line = without_invisible(line);
-        let line = line.trim();
-        if line.is_empty() || is_boilerplate_line(line) {
-            continue;
-        }
-        let line = without_stamps_and_credits(line);
-        let line = without_dateline(&line);
-        if !line.trim().is_empty() {
-            out.push_str(line.trim());
-            out.push('\n');
-        }
-    }
-    out
-}
-
-/// Text without soft hyphens and zero-width characters: pages put them inside names
-/// ("Netan\u{ad}yahu"), where they split one spelling in two.
-fn without_invisible(text: &str) -> String {
-    text.chars()
-        .filter(|c| {
-            !matches!(
-                c,
-                '\u{ad}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
-            )
-        })
-        .collect()
-}
-
-fn is_boilerplate_line(line: &str) -> bool {
-    let lower = line.to_lowercase();
-    let words = line.split_whitespace().count();
-    const LINE_OPENERS: &[&str] = &[
-        "file -",
-        "file –",
-        "file —",
-        "file:",
-        "file photo",
-        "updated ",
-        "updated:",
-        "posted ",
-        "posted:",
-        "published ",
-        "published:",
-        "last updated",
-        "last modified",
-        "reporting by",
-        "editing by",
-        "writing by",
-        "additional reporting",
-        "compiled by",
-        "copyright",
-        "©",
-        "(c) ",
-        "all rights reserved",
-        "follow us",
-        "follow @",
-        "read more",
-        "related:",
-        "see also",
-        "image caption",
-        "image copyright",
-        "media caption",
-        "photo:",
-        "photograph:",
-        "picture:",
-        "pictured:",
-        "caption:",
-        "credit:",
-        "watch:",
-        "click here",
-        "sign up",
-        "share this",
-        "email this",
-        "this story has been",
-        "this article was",
-    ];
-    if LINE_OPENERS.iter().any(|opener| lower.starts_with(opener)) {
-        // "FILE" opens a caption in capitals only; "File" may open a sentence.
-        return !lower.starts_with("file") || line.starts_with("FILE");
-    }
-    // A byline: "By Jane Smith" or "By Jane Smith and Li Wei, Reuters".
-    if let Some(rest) = line
-        .strip_prefix("By ")
-        .or_else(|| line.strip_prefix("BY "))
-    {
-        let capitalised = rest
-            .split_whitespace()
-            .filter(|w| w.starts_with(char::is_uppercase))
-            .count();
-        if words <= 10 && capitalised * 2 >= rest.split_whitespace().count() {
-            return true;
-        }
-    }
-    // A short line carrying a picture credit is a caption.
-    const CREDITS: &[&str] = &[
-        "ap photo",
-        "getty images",
-        "/afp",
-        "afp/",
-        "/reuters",
-        "reuters/",
-        "photo by",
-        "photo credit",
-        "photograph by",
-        "/ap",
-        "ap/",
-        "epa/",
-        "/epa",
-        "pa wire",
-        "shutterstock",
-    ];
-    words <= 60 && CREDITS.iter().any(|credit| lower.contains(credit))
-        || line.contains('@') && words <= 12
-}
-
-/// A line without bracketed time stamps ("[Updated at 7:48 p.m. ET]") and parenthesised
-/// credits or agency tags ("(AP Photo/Jessica Hill)", "(Reuters)", "(CNN)").
-fn without_stamps_and_credits(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut rest = line;
-    while let Some(open) = rest.find(['[', '(']) {
-        let close_char = if rest[open..].starts_with('[') {
-            ']'
-        } else {
-            ')'
-        };
-        let Some(close) = rest[open..].find(close_char).map(|c| open + c) else {
-            break;
-        };
-        let inside = &rest[open + 1..close];
-        out.push_str(&rest[..open]);
-        if !is_stamp_or_credit(inside) {
-            out.push_str(&rest[open..=close]);
-        } else if !out.ends_with(' ') {
-            out.push(' ');
-        }
-        rest = &rest[close + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
-fn is_stamp_or_credit(inside: &str) -> bool {
-    let lower = inside.to_lowercase();
-    let has_clock = inside.chars().any(|c| c.is_ascii_digit())
-        && (lower.contains("a.m") || lower.contains("p.m") || lower.contains(':'));
-    let stamp_word = [
-        "updated",
-        "posted",
-        "published",
-        "et",
-        "gmt",
-        "bst",
-        "edt",
-        "est",
-    ]
-    .iter()
-    .any(|w| lower.split(|c: char| !c.is_alphanumeric()).any(|t| t == *w));
-    if has_clock && stamp_word || lower.starts_with("updated") {
-        return true;
-    }
-    let credit = [
-        "photo", "getty", "reuters", "afp", "ap/", "/ap", "epa", "credit",
-    ]
-    .iter()
-    .any(|w| lower.contains(w));
-    // "(AP)", "(CNN)", "(AFP)": an agency tag is a short capitalised token.
-    let tag = inside.len() <= 8
-        && inside
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c == '.' || c == ' ')
-        && inside.chars().any(|c| c.is_ascii_uppercase())
-        && inside.len() >= 2;
-    (credit && inside.split_whitespace().count() <= 8) || tag
-}
-
-/// A paragraph without its dateline: up to a dash within the first 80 bytes when what
-/// precedes it starts with a word in capitals ("WASHINGTON", "NEWTOWN, Conn.").
-fn without_dateline(line: &str) -> &str {
-    let mut window_end = line.len().min(80);
-    while !line.is_char_boundary(window_end) {
-        window_end -= 1;
-    }
-    let window = &line[..window_end];
-    for dash in [" — ", " – ", " - ", " -- "] {
-        if let Some(at) = window.find(dash) {
-            let head = &line[..at];
-            let first = head.split([' ', ',']).next().unwrap_or("");
-            let capitals = first.chars().filter(|c| c.is_alphabetic()).count() >= 3
-                && first
-                    .chars()
-                    .filter(|c| c.is_alphabetic())
-                    .all(char::is_uppercase);
-            if capitals && head.split_whitespace().count() <= 8 {
-                return line[at + dash.len()..].trim_start();
-            }
-        }
-    }
-    line
-}
-
 // ---------------------------------------------------------------------------------------------
 // Linking.
 
@@ -1033,36 +827,6 @@ fn contains_word_run(haystack: &str, needle: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_caption_a_byline_and_a_stamp_are_stripped() {
-        let body = "By Jane Smith and Li Wei\n\
-                    FILE - In this 2012 photo, a crowd gathers. (AP Photo/Jessica Hill)\n\
-                    [Updated at 7:48 p.m. ET] Saturday brought more rain to Porto.\n\
-                    NEWTOWN, Conn. (AP) — Police said the school would reopen.\n\
-                    Copyright 2012 The Associated Press. All rights reserved.";
-        let clean = strip_boilerplate(body);
-        assert_eq!(
-            clean,
-            "Saturday brought more rain to Porto.\nPolice said the school would reopen.\n"
-        );
-    }
-
-    #[test]
-    fn soft_hyphens_leave_names_whole() {
-        assert_eq!(
-            strip_boilerplate("Mr Netan\u{ad}yahu spoke."),
-            "Mr Netanyahu spoke.\n"
-        );
-    }
-
-    #[test]
-    fn a_sentence_opening_with_file_is_kept() {
-        assert_eq!(
-            strip_boilerplate("File sharing grew fast."),
-            "File sharing grew fast.\n"
-        );
-    }
 
     #[test]
     fn headline_labels_go_and_title_case_is_seen() {

@@ -30,6 +30,7 @@ use storyline_model::{
     Article, BRIEF_SCHEMA_VERSION, Brief, BriefEngine, CheckReport, Citation, DatePrecision,
     EntityCard, GoDeeperLink, GoDeeperQuestion, Section, Sentence, Source, TimelineEntry,
 };
+use storyline_nlp::clutter::strip_page_furniture;
 use storyline_nlp::facts::{self, FactText};
 use storyline_nlp::sentences::split_sentences;
 use storyline_nlp::terms;
@@ -244,7 +245,9 @@ impl<'a> Analysis<'a> {
                 sentence_start = word.ends_with(['.', '!', '?', ':', '"', '”']);
             }
             let mut position = 0;
-            for span in split_sentences(&article.article_body) {
+            // Captions, credits, bylines, stamps and datelines are no part of the report.
+            let body = strip_page_furniture(&article.article_body);
+            for span in split_sentences(&body) {
                 if position >= sentences_per_article {
                     break;
                 }
