@@ -1,15 +1,19 @@
-//! Snapshots of the "More on these topics" cards and "Go deeper" questions of the two
-//! invented corpora (the demo's and the developing flood's), written by the binary into a
-//! fresh store: a change to entity reading, linking, salience or descriptions shows here as
-//! a reviewed diff (`cargo insta review`).
+//! Snapshots of what the brief writer makes of the two invented corpora (the demo's and the
+//! developing flood's), written by the binary into a fresh store: the Markdown brief of every
+//! story, written at a fixed instant, and every story's "More on these topics" cards and "Go
+//! deeper" questions. A change to the writer, entity reading, linking, salience or
+//! descriptions shows here as a reviewed diff (`cargo insta review`); a snapshot changes only
+//! when a brief does.
 
 mod cli_support;
 
+use chrono::{TimeZone, Utc};
 use cli_support::ok;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use storyline_model::{Brief, DescriptionSource, GoDeeperLink};
+use storyline_pipeline::brief::to_markdown;
 use storyline_store::{SqliteStore, Store};
 
 fn storyline(data_dir: &Path, args: &[&str]) -> Output {
@@ -23,13 +27,8 @@ fn storyline(data_dir: &Path, args: &[&str]) -> Output {
         .expect("the storyline binary runs")
 }
 
-fn repository() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Each story's cards and questions, by headline: what a reader sees, without the times of
-/// writing.
-fn cards_of_store(dir: &Path) -> Value {
+/// Every story's latest brief, by headline (then story id).
+fn latest_briefs(dir: &Path) -> Vec<Brief> {
     let store = SqliteStore::open(dir).expect("the store opens");
     let mut briefs: Vec<Brief> = store
         .stories()
@@ -37,7 +36,36 @@ fn cards_of_store(dir: &Path) -> Value {
         .iter()
         .filter_map(|story| store.latest_brief(&story.id).expect("briefs are read"))
         .collect();
-    briefs.sort_by(|a, b| a.headline.cmp(&b.headline));
+    briefs.sort_by(|a, b| {
+        a.headline
+            .cmp(&b.headline)
+            .then(a.story_id.cmp(&b.story_id))
+    });
+    briefs
+}
+
+/// The demo corpus, written by `storyline demo` into a fresh data directory.
+fn demo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&storyline(dir.path(), &["demo", "--top", "0"]));
+    dir
+}
+
+/// The developing corpus, imported into a fresh data directory.
+fn developing() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo/developing/developing.jsonl");
+    ok(&storyline(
+        dir.path(),
+        &["import", file.to_str().unwrap(), "--quiet"],
+    ));
+    dir
+}
+
+/// Each story's cards and questions, by headline: what a reader sees, without the times of
+/// writing.
+fn cards_of_store(dir: &Path) -> Value {
+    let briefs = latest_briefs(dir);
     Value::Array(
         briefs
             .iter()
@@ -79,20 +107,30 @@ fn cards_of_store(dir: &Path) -> Value {
     )
 }
 
+/// Every story's latest brief as Markdown, by headline, written at a fixed instant.
+fn briefs_of_store(dir: &Path) -> String {
+    let mut briefs = latest_briefs(dir);
+    let fixed = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    briefs
+        .iter_mut()
+        .map(|brief| {
+            brief.generated_at = fixed;
+            to_markdown(brief)
+        })
+        .collect::<Vec<_>>()
+        .join("\n---\n\n")
+}
+
 #[test]
-fn demo_corpus_cards() {
-    let dir = tempfile::tempdir().unwrap();
-    ok(&storyline(dir.path(), &["demo", "--top", "0"]));
+fn demo_corpus() {
+    let dir = demo();
+    insta::assert_snapshot!("demo-briefs", briefs_of_store(dir.path()));
     insta::assert_json_snapshot!("demo-cards", cards_of_store(dir.path()));
 }
 
 #[test]
-fn developing_corpus_cards() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = repository().join("demo/developing/developing.jsonl");
-    ok(&storyline(
-        dir.path(),
-        &["import", file.to_str().unwrap(), "--quiet"],
-    ));
+fn developing_corpus() {
+    let dir = developing();
+    insta::assert_snapshot!("developing-briefs", briefs_of_store(dir.path()));
     insta::assert_json_snapshot!("developing-cards", cards_of_store(dir.path()));
 }
