@@ -1130,6 +1130,42 @@ pub fn role_of_name(sentence: &str, start: usize, end: usize) -> Option<String> 
         .or_else(|| role_before(sentence, &tokens, name_first))
         .or_else(|| descriptor_before(sentence, &tokens, name_first))
         .or_else(|| appositive_after(sentence, end))
+        .or_else(|| appositive_before(sentence, start, end))
+}
+
+/// An appositive right before a name, set off by a comma: "The gunman, Adam Lanza, ..." /
+/// "..., and a teacher, Victoria Soto, ...". The phrase opens the sentence or follows a
+/// comma, semicolon or dash, starts with a determiner or a possessive, and has no verb; a
+/// comma closes it after the name ("the rationale for the delay, Obama said" is no
+/// appositive).
+fn appositive_before(sentence: &str, name_start: usize, name_end: usize) -> Option<String> {
+    if !sentence.get(name_end..)?.starts_with(',') {
+        return None;
+    }
+    let before = sentence.get(..name_start)?.strip_suffix(", ")?;
+    let phrase_start = before
+        .rfind([',', ';', '—', '–', '(', '"', '“'])
+        .map_or(0, |at| {
+            at + before[at..].chars().next().map_or(1, char::len_utf8)
+        });
+    let phrase = before[phrase_start..].trim();
+    let phrase = phrase
+        .strip_prefix("and ")
+        .or_else(|| phrase.strip_prefix("or "))
+        .unwrap_or(phrase);
+    let words: Vec<&str> = phrase.split_whitespace().collect();
+    if !(2..=6).contains(&words.len()) {
+        return None;
+    }
+    let first = words[0].to_lowercase();
+    let opens = matches!(first.as_str(), "the" | "a" | "an")
+        || words[0].ends_with("'s")
+        || words[0].ends_with("’s");
+    let last = words[words.len() - 1];
+    let verbless = words
+        .iter()
+        .all(|w| !NOT_APPOSITIVE.contains(w.to_lowercase().as_str()));
+    (opens && verbless && last.starts_with(char::is_lowercase)).then(|| phrase.to_string())
 }
 
 /// A descriptor of a body or a place right before its name, opened by a determiner or a

@@ -204,3 +204,16 @@ fn a_descriptor_before_a_name_is_its_role() {
         charity.roles
     );
 }
+
+#[test]
+fn an_appositive_before_a_name_is_its_role() {
+    let body = "The gunman, Adam Varga, set fire to the harbour office on Tuesday. Police \
+        said Varga acted alone.";
+    let found = entities_of(&[("Harbour office fire: man held", body, "Kelmouth Gazette")]);
+    let adam = find(&found, "Adam Varga");
+    assert!(
+        adam.roles.iter().any(|r| r.text == "The gunman"),
+        "{:?}",
+        adam.roles
+    );
+}

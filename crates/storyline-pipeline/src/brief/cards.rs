@@ -191,8 +191,8 @@ fn card(
         description_source,
         mentions: entity.mentions,
     };
-    // A role of two words or more beats a bare title; then the newest article's wins:
-    // current coverage beats older wording.
+    // The role that says most wins; then the newest article's: current coverage beats
+    // older wording.
     let stated = entity
         .roles
         .iter()
@@ -201,7 +201,17 @@ fn card(
             describe_role(&entity.name, &role.text, kind).map(|text| (text, doc))
         })
         .max_by(|a, b| {
-            let telling = |text: &str| text.split_whitespace().count() > 3;
+            // More words that are not determiners tell more ("Homs governor" beats "The
+            // governor"); past four, length says nothing more.
+            let telling = |text: &str| {
+                text.split(": ")
+                    .nth(1)
+                    .unwrap_or(text)
+                    .split_whitespace()
+                    .filter(|w| !matches!(w.to_lowercase().as_str(), "the" | "a" | "an"))
+                    .count()
+                    .min(4)
+            };
             telling(&a.0)
                 .cmp(&telling(&b.0))
                 .then(
@@ -318,7 +328,7 @@ const HIGH_OFFICES: &[&str] = &[
 const PRONOUNS: &[&str] = &[
     "his", "her", "their", "its", "our", "my", "your", "this", "these", "those", "him", "them",
 ];
-/// Head nouns that make a role a place's.
+/// Head nouns that make a role a place's (facilities included: "Scotland's largest prison").
 #[rustfmt::skip]
 const PLACE_NOUNS: &[&str] = &[
     "capital", "city", "town", "village", "state", "province", "region", "country", "nation",
@@ -326,6 +336,9 @@ const PLACE_NOUNS: &[&str] = &[
     "territory", "enclave", "strip", "kingdom", "republic", "peninsula", "archipelago", "valley",
     "municipality", "prefecture", "borough", "hometown", "resort", "area", "border", "coast",
     "commonwealth", "emirate",
+    "prison", "jail", "airport", "station", "stadium", "arena", "building", "hotel", "factory",
+    "plant", "mine", "base", "camp", "park", "bridge", "square", "street", "road", "tower",
+    "palace", "cathedral", "temple", "venue", "site",
 ];
 /// Head nouns that make a role an organisation's (or a company's).
 #[rustfmt::skip]
