@@ -316,13 +316,6 @@ const EMPTY_NOUNS: &[&str] = &[
     "spokesperson", "statement", "report",
 ];
 
-/// Titles that say who someone is on their own ("President Barack Obama").
-#[rustfmt::skip]
-const HIGH_OFFICES: &[&str] = &[
-    "president", "senator", "governor", "mayor", "judge", "pope", "king", "queen", "prince",
-    "princess", "premier", "chancellor", "ambassador", "congressman", "congresswoman", "sheikh",
-    "emir", "sultan", "archbishop", "cardinal", "bishop", "rabbi", "imam", "admiral", "general",
-];
 /// Words that point back into the sentence a role was taken from.
 #[rustfmt::skip]
 const PRONOUNS: &[&str] = &[
@@ -487,9 +480,9 @@ pub(super) fn describe_role(name: &str, role: &str, kind: EntityKind) -> Option<
             capitalised(role.trim_end_matches('.'))
         ));
     }
-    // "comedian" and "President" alone say who someone is; "leader" or "Chief" does not.
-    let single_ok = words.len() == 1
-        && (entities::is_occupation(&content[0]) || HIGH_OFFICES.contains(&content[0].as_str()));
+    // "comedian" alone says who someone is; "President" alone does not say of what, nor
+    // "leader" of whom.
+    let single_ok = words.len() == 1 && entities::is_occupation(&content[0]);
     if kind != EntityKind::Person || words.len() < 2 && !single_ok {
         return None;
     }
@@ -744,9 +737,9 @@ mod tests {
             EntityKind::Place,
             false,
         );
-        // An occupation or a high office says who someone is on its own; "leader" does not.
+        // An occupation says who someone is on its own; "President" or "leader" does not.
         check("Gary Glitter", "singer", EntityKind::Person, true);
-        check("Barack Obama", "President", EntityKind::Person, true);
+        check("Barack Obama", "President", EntityKind::Person, false);
         check("Hamid Karzai", "leader", EntityKind::Person, false);
     }
 
