@@ -184,10 +184,21 @@ async fn story_page_shows_the_brief_with_working_citations() {
                 card.id
             );
         }
-        assert!(
-            body.contains("from the coverage, "),
-            "{what}: card provenance"
-        );
+        for card in &brief.more_on_these_topics {
+            let provenance = match &card.description_source {
+                storyline_model::DescriptionSource::Coverage { .. } => {
+                    "from the coverage, ".to_string()
+                }
+                storyline_model::DescriptionSource::KnowledgeBase { name, .. } => {
+                    format!("from {}, imported ", storyline_web::html::escape(name))
+                }
+            };
+            assert!(
+                body.contains(&provenance),
+                "{what}: card {} provenance",
+                card.id
+            );
+        }
         assert!(
             body.contains("written by the extractive engine"),
             "{what}: the engine"

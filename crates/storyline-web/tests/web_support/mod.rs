@@ -37,7 +37,7 @@ fn hostile_line() -> String {
     let title = format!("Brackenridge ferry fares {SCRIPT} vote {IMAGE} delayed again");
     let text = format!(
         "Brackenridge council delayed its vote on ferry fares for the third time on Friday, \
-         after Mayor Quentin Ashby said the figures {SCRIPT} did not add up.\n\n\
+         after Brackenridge Mayor Quentin Ashby said the figures {SCRIPT} did not add up.\n\n\
          Councillors were told that the Brackenridge ferry carries 9,300 passengers a day and \
          that fares would rise by 14% under the plan {IMAGE} published in July.\n\n\
          “We will not ask commuters to pay for a budget hole they did not dig,” Mayor Quentin \
