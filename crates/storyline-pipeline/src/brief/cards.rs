@@ -534,14 +534,11 @@ fn knowledge_entry<'k>(
 
 /// "Li Qiang: Premier of the People's Republic of China." from a knowledge-base description,
 /// which is usually a lowercase noun phrase ("premier of the People's Republic of China").
-pub(super) fn knowledge_description(name: &str, description: &str) -> String {
-    let description = description.trim().trim_end_matches('.');
-    let mut chars = description.chars();
-    let capitalised: String = match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    };
-    format!("{name}: {capitalised}.")
+fn knowledge_description(name: &str, description: &str) -> String {
+    format!(
+        "{name}: {}.",
+        capitalised(description.trim().trim_end_matches('.'))
+    )
 }
 
 /// The card that `name` (a name another story shares with this one) refers to: its name or
