@@ -27,6 +27,7 @@ use crate::entities::{role_of_name, slug};
 use crate::ner::{Kind, Model};
 use crate::sentences::split_sentences;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::OnceLock;
 use storyline_model::{OutletTable, name_key};
 
 /// How much of each article's body is read: the top of a report names who it is about, and
@@ -139,16 +140,27 @@ pub fn story_entities(model: &Model, articles: &[StoryArticleText<'_>]) -> Vec<S
     link(articles, found)
 }
 
-/// Keys of names that are outlets: the story's own sources and the bundled table's.
+/// Keys of the story's own outlets' names.
 fn outlet_name_keys(articles: &[StoryArticleText<'_>]) -> HashSet<String> {
-    let mut keys: HashSet<String> = OutletTable::bundled()
+    articles
         .iter()
-        .map(|outlet| name_key(&outlet.name))
-        .collect();
-    keys.extend(articles.iter().map(|a| name_key(a.outlet)));
-    keys.extend(NEWS_AGENCIES.iter().map(|name| name_key(name)));
-    keys.remove("");
-    keys
+        .map(|a| name_key(a.outlet))
+        .filter(|key| !key.is_empty())
+        .collect()
+}
+
+/// Keys of the names of the bundled table's outlets and of the news agencies: built once
+/// per process, as every brief asks.
+fn known_outlet_keys() -> &'static HashSet<String> {
+    static KNOWN: OnceLock<HashSet<String>> = OnceLock::new();
+    KNOWN.get_or_init(|| {
+        OutletTable::bundled()
+            .iter()
+            .map(|outlet| name_key(&outlet.name))
+            .chain(NEWS_AGENCIES.iter().map(|name| name_key(name)))
+            .filter(|key| !key.is_empty())
+            .collect()
+    })
 }
 
 /// Agencies and picture desks named in credits and bylines, beside the outlet table.
@@ -212,14 +224,15 @@ fn article_mentions(
     let body = prefix_at_sentence_end(&body, body_bytes);
     // A Title Case headline makes every word look like a name; its names are counted
     // later by matching the names the bodies give.
-    let text = if is_title_case(headline) {
-        body.to_string()
-    } else {
+    let tag_headline = !is_title_case(headline);
+    let text = if tag_headline {
         format!("{headline}\n{body}")
+    } else {
+        body.to_string()
     };
     let sentences = split_sentences(&text);
     let lead_end = sentences
-        .get(LEAD_SENTENCES + usize::from(!is_title_case(headline)))
+        .get(LEAD_SENTENCES + usize::from(tag_headline))
         .map_or(text.len(), |s| s.start);
     let mut out = Vec::new();
     for entity in model.entities(&text) {
@@ -247,7 +260,8 @@ fn article_mentions(
         if words.is_empty() || words.len() > MAX_NAME_WORDS || is_not_a_subject(&surface, &words) {
             continue;
         }
-        if outlet_names.contains(&name_key(&surface)) {
+        let key = name_key(&surface);
+        if outlet_names.contains(&key) || known_outlet_keys().contains(&key) {
             continue;
         }
         let start = entity.start + offset;
