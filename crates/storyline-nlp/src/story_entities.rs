@@ -6,8 +6,10 @@
 //! Per article: [`crate::clutter::strip_boilerplate`] drops what pages wrap around the report (photo credits
 //! and captions marked "FILE", live-blog time stamps, datelines, bylines, agency tags,
 //! copyright lines); the recogniser tags the headline (unless it is Title Case, where every
-//! word looks like a name) and the first [`BODY_BYTES_PER_ARTICLE`] of the body; each
-//! mention keeps the role its sentence gives it ([`crate::entities::role_of_name`]).
+//! word looks like a name) and the first [`BODY_BYTES_PER_ARTICLE`] of the body (less in a
+//! big story, [`body_bytes_per_article`]); each mention keeps the role its sentence gives it
+//! ([`crate::entities::role_of_name`]). An article's mentions ([`ArticleMentions`]) do not
+//! depend on the rest of its story, so a caller may keep them between briefs.
 //! Names that are boilerplate or an outlet (the story's own sources, the bundled outlet
 //! table, news agencies) are dropped: they are who reports, not what is reported.
 //!
@@ -125,19 +127,104 @@ struct Found {
 
 /// The entities of a story's articles, most salient first.
 pub fn story_entities(model: &Model, articles: &[StoryArticleText<'_>]) -> Vec<StoryEntity> {
+    let body_bytes = body_bytes_per_article(articles.len());
+    let mentions: Vec<ArticleMentions> = articles
+        .iter()
+        .map(|article| ArticleMentions::find(model, article, body_bytes))
+        .collect();
+    let mentions: Vec<&ArticleMentions> = mentions.iter().collect();
+    story_entities_of(articles, &mentions)
+}
+
+/// [`story_entities`] from mentions already found, one [`ArticleMentions`] per article in
+/// the same order (each found with [`body_bytes_per_article`] of the story's size): a
+/// caller that keeps an article's mentions between briefs reads each article once.
+pub fn story_entities_of(
+    articles: &[StoryArticleText<'_>],
+    mentions: &[&ArticleMentions],
+) -> Vec<StoryEntity> {
+    debug_assert_eq!(articles.len(), mentions.len());
     let outlet_names = outlet_name_keys(articles);
-    let per_article = BODY_BYTES_PER_ARTICLE.min(BODY_BYTES_PER_STORY / articles.len().max(1));
     let mut found: Vec<Found> = Vec::new();
-    for (index, article) in articles.iter().enumerate() {
-        found.extend(article_mentions(
-            model,
-            index,
-            article,
-            per_article,
-            &outlet_names,
-        ));
+    for (index, mentions) in mentions.iter().enumerate() {
+        found.extend(
+            mentions
+                .0
+                .iter()
+                // A story's own outlets are its sources, not its subjects.
+                .filter(|m| !outlet_names.contains(&name_key(&m.surface)))
+                .map(|m| Found {
+                    article: index,
+                    at: m.at as usize,
+                    surface: m.surface.to_string(),
+                    words: name_words(&m.surface),
+                    kind: m.kind,
+                    in_lead: m.in_lead,
+                    role: m.role.as_deref().map(str::to_string),
+                }),
+        );
     }
     link(articles, found)
+}
+
+/// Story sizes at which each article's share of [`BODY_BYTES_PER_STORY`] steps down. The
+/// share changes at these sizes only, so an article's mentions, found once, serve the story
+/// as it grows (until the next step) instead of being read again at every new article.
+const BODY_SHARE_STEPS: [usize; 7] = [16, 20, 24, 32, 40, 48, 64];
+
+/// How much of each article's body a story of `articles` reads: [`BODY_BYTES_PER_ARTICLE`]
+/// up to 16 articles, then [`BODY_BYTES_PER_STORY`] shared by the next step of
+/// [`BODY_SHARE_STEPS`] at or above the story's size (so the story reads at most that much).
+pub fn body_bytes_per_article(articles: usize) -> usize {
+    let step = BODY_SHARE_STEPS
+        .iter()
+        .copied()
+        .find(|&step| step >= articles)
+        .unwrap_or(articles);
+    BODY_BYTES_PER_ARTICLE.min(BODY_BYTES_PER_STORY / step.max(1))
+}
+
+/// The entity mentions of one article, read from its headline and the first `body_bytes`
+/// of its body: what [`story_entities_of`] links across a story. Independent of the story
+/// the article is in, so it may be kept and reused; compact, as callers keep thousands.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleMentions(Vec<KeptMention>);
+
+/// A [`Found`] as kept: its name words are made again when it is linked.
+#[derive(Debug, Clone)]
+struct KeptMention {
+    at: u32,
+    surface: Box<str>,
+    kind: Kind,
+    in_lead: bool,
+    role: Option<Box<str>>,
+}
+
+impl ArticleMentions {
+    pub fn find(model: &Model, article: &StoryArticleText<'_>, body_bytes: usize) -> Self {
+        let mut kept: Vec<KeptMention> = article_mentions(model, article, body_bytes)
+            .into_iter()
+            .map(|found| KeptMention {
+                at: u32::try_from(found.at).unwrap_or(u32::MAX),
+                surface: found.surface.into_boxed_str(),
+                kind: found.kind,
+                in_lead: found.in_lead,
+                role: found.role.map(String::into_boxed_str),
+            })
+            .collect();
+        // The collect may reuse the larger `Found` buffer; what is kept should not.
+        kept.shrink_to_fit();
+        ArticleMentions(kept)
+    }
+
+    /// Mentions found.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// Keys of the story's own outlets' names.
@@ -211,12 +298,11 @@ const NOT_NAMES: &[&str] = &[
     "advertisement", "related", "click", "share", "tweet", "email",
 ];
 
+/// The mentions of one article (their `article` index is 0 until the story's is set).
 fn article_mentions(
     model: &Model,
-    index: usize,
     article: &StoryArticleText<'_>,
     body_bytes: usize,
-    outlet_names: &HashSet<String>,
 ) -> Vec<Found> {
     let headline = without_invisible(article.headline);
     let headline = strip_headline_label(headline.trim());
@@ -260,8 +346,7 @@ fn article_mentions(
         if words.is_empty() || words.len() > MAX_NAME_WORDS || is_not_a_subject(&surface, &words) {
             continue;
         }
-        let key = name_key(&surface);
-        if outlet_names.contains(&key) || known_outlet_keys().contains(&key) {
+        if known_outlet_keys().contains(&name_key(&surface)) {
             continue;
         }
         let start = entity.start + offset;
@@ -271,7 +356,7 @@ fn article_mentions(
             .find(|s| s.start <= start && end <= s.end)
             .and_then(|s| role_of_name(&text[s.start..s.end], start - s.start, end - s.start));
         out.push(Found {
-            article: index,
+            article: 0,
             at: start,
             surface,
             words,
@@ -841,6 +926,21 @@ fn contains_word_run(haystack: &str, needle: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_story_reads_its_budget_in_steps() {
+        assert_eq!(body_bytes_per_article(1), BODY_BYTES_PER_ARTICLE);
+        assert_eq!(body_bytes_per_article(16), BODY_BYTES_PER_ARTICLE);
+        // 17 to 20 articles share the story's budget as 20 would.
+        assert_eq!(body_bytes_per_article(17), BODY_BYTES_PER_STORY / 20);
+        assert_eq!(body_bytes_per_article(20), BODY_BYTES_PER_STORY / 20);
+        assert_eq!(body_bytes_per_article(33), BODY_BYTES_PER_STORY / 40);
+        assert_eq!(body_bytes_per_article(64), BODY_BYTES_PER_STORY / 64);
+        // Never more than the story's budget in all.
+        for articles in 1..=200 {
+            assert!(articles * body_bytes_per_article(articles) <= BODY_BYTES_PER_STORY);
+        }
+    }
 
     #[test]
     fn headline_labels_go_and_title_case_is_seen() {

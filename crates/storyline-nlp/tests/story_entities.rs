@@ -2,7 +2,10 @@
 //! failure seen on real pages (linking, kinds, boilerplate, outlets as sources, salience).
 
 use storyline_nlp::ner::{self, Kind};
-use storyline_nlp::story_entities::{StoryArticleText, StoryEntity, story_entities};
+use storyline_nlp::story_entities::{
+    ArticleMentions, StoryArticleText, StoryEntity, body_bytes_per_article, story_entities,
+    story_entities_of,
+};
 
 fn entities_of(articles: &[(&str, &str, &str)]) -> Vec<StoryEntity> {
     let texts: Vec<StoryArticleText<'_>> = articles
@@ -216,4 +219,46 @@ fn an_appositive_before_a_name_is_its_role() {
         "{:?}",
         adam.roles
     );
+}
+
+#[test]
+fn an_articles_mentions_kept_serve_any_story_it_is_in() {
+    let model = ner::shipped().expect("the shipped model loads");
+    let gazette = "The Kelmouth Gazette said the harbour office of Ines Duarte would reopen. \
+        Duarte, the mayor, said repairs would take a month.";
+    let texts = [
+        StoryArticleText {
+            headline: "Harbour office to reopen",
+            body: HARBOUR_ONE,
+            outlet: "Harbour Herald",
+        },
+        StoryArticleText {
+            headline: "Varga acted alone, police say",
+            body: HARBOUR_TWO,
+            outlet: "Kelmouth Gazette",
+        },
+        StoryArticleText {
+            headline: "Mayor promises quick repairs",
+            body: gazette,
+            outlet: "Coast Radio",
+        },
+    ];
+    // Found once, as a caller keeping them would, at the body share of the larger story.
+    let bytes = body_bytes_per_article(texts.len());
+    let kept: Vec<ArticleMentions> = texts
+        .iter()
+        .map(|text| ArticleMentions::find(model, text, bytes))
+        .collect();
+    assert!(kept.iter().all(|m| !m.is_empty()));
+    // The third article names the Gazette: what the story is about where the Gazette is not
+    // among its sources, a source where it is; kept mentions serve both.
+    for story in [[0, 2], [2, 1]] {
+        let articles: Vec<StoryArticleText<'_>> = story.iter().map(|&i| texts[i]).collect();
+        let mentions: Vec<&ArticleMentions> = story.iter().map(|&i| &kept[i]).collect();
+        assert_eq!(
+            story_entities_of(&articles, &mentions),
+            story_entities(model, &articles),
+            "story of articles {story:?}"
+        );
+    }
 }

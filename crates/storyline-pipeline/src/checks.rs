@@ -13,8 +13,9 @@
 //! it catches what small language models get wrong most (a sentence stitched from another
 //! story, a fact moved to the wrong source). See [`support_score`].
 
+use crate::brief::memo::{SharedMemo, memoised};
 use std::collections::{BTreeSet, HashMap};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use storyline_model::{Article, Brief, CheckFailure, CheckReport, Citation, Sentence, StoryId};
 use storyline_nlp::facts::{self, FactText};
 use storyline_nlp::sentences::split_sentences;
@@ -100,7 +101,22 @@ pub struct ArticlePassages {
     sentences: Vec<Vec<u32>>,
 }
 
+/// Articles' passages, shared ([`crate::brief::memo`]) by a brief's writer and its checks,
+/// which ask for the same ones.
+static PASSAGES: SharedMemo<ArticlePassages> = OnceLock::new();
+/// Articles whose passages are kept: a brief's (at most 64) and its neighbours'. Kept
+/// longer, they would not pay: a poll's stories read more articles than memory should hold
+/// (about 17 KB each), and the next brief of a story comes a poll later, after thousands.
+const PASSAGES_KEPT: usize = 256;
+
 impl ArticlePassages {
+    /// The passages of `article`, made once and shared.
+    pub fn of(article: &Article) -> Arc<Self> {
+        memoised(&PASSAGES, PASSAGES_KEPT, article, 0, || {
+            ArticlePassages::new(article)
+        })
+    }
+
     pub fn new(article: &Article) -> Self {
         let lang = article.in_language.as_deref();
         let mut ids: HashMap<String, u32> = HashMap::new();
@@ -221,8 +237,9 @@ pub fn support_of_claim(wanted: &BTreeSet<String>, articles: &[&ArticlePassages]
 /// Measured on one passage, not the whole article, so that a sentence stitched from words
 /// scattered over a long article does not pass.
 pub fn support_score(sentence: &str, articles: &[&Article], ignore: &BTreeSet<String>) -> f32 {
-    let passages: Vec<ArticlePassages> = articles.iter().map(|a| ArticlePassages::new(a)).collect();
-    let refs: Vec<&ArticlePassages> = passages.iter().collect();
+    let passages: Vec<Arc<ArticlePassages>> =
+        articles.iter().map(|a| ArticlePassages::of(a)).collect();
+    let refs: Vec<&ArticlePassages> = passages.iter().map(|p| p.as_ref()).collect();
     support_of_claim(&claim_stems(sentence, ignore), &refs)
 }
 
@@ -400,7 +417,7 @@ struct Checker<'a> {
     /// Stems of the outlet names: naming an outlet is not a claim its article must carry.
     outlet_stems: BTreeSet<String>,
     /// Each article's passages, cut when first needed.
-    passages: Vec<std::cell::OnceCell<ArticlePassages>>,
+    passages: Vec<std::cell::OnceCell<Arc<ArticlePassages>>>,
     /// Each article's body and headline prepared for quote and number lookups, when first
     /// needed.
     facts: Vec<std::cell::OnceCell<[FactText; 2]>>,
@@ -460,7 +477,11 @@ impl<'a> Checker<'a> {
             .iter()
             .filter_map(|&i| {
                 let article = self.articles.get(i)?;
-                Some(self.passages[i].get_or_init(|| ArticlePassages::new(article)))
+                Some(
+                    self.passages[i]
+                        .get_or_init(|| ArticlePassages::of(article))
+                        .as_ref(),
+                )
             })
             .collect();
         support_of_claim(&claim_stems(sentence, &self.outlet_stems), &passages)

@@ -19,15 +19,27 @@
 //! Invariants: deterministic; a card's `description_source` names where its text came from
 //! (a source index of the brief, or the knowledge base or gazetteer and its date).
 
+use super::memo::{SharedMemo, memoised};
 use chrono::{TimeZone, Utc};
 use std::collections::BTreeSet;
+use std::sync::{Arc, OnceLock};
 use storyline_model::{
     Article, DescriptionSource, EntityCard, EntityKind, GoDeeperLink, GoDeeperQuestion, KbEntity,
 };
 use storyline_nlp::entities;
 use storyline_nlp::ner::{self, Kind};
 use storyline_nlp::places::{self, Gazetteer};
-use storyline_nlp::story_entities::{StoryArticleText, StoryEntity, story_entities};
+use storyline_nlp::story_entities::{
+    ArticleMentions, StoryArticleText, StoryEntity, body_bytes_per_article, story_entities_of,
+};
+
+/// Articles' entity mentions, kept between briefs ([`super::memo`]): the recogniser is most
+/// of a card's cost, and a growing story's articles come back poll after poll.
+static MENTIONS: SharedMemo<ArticleMentions> = OnceLock::new();
+/// Articles whose mentions are kept (a few KB each): more than a poll's dirty stories read
+/// (about 5,000 articles in the scale stream), so the next poll finds its stories' older
+/// articles.
+const MENTIONS_KEPT: usize = 16_384;
 
 /// Entity cards shown.
 pub(super) const MAX_CARDS: usize = 6;
@@ -67,7 +79,24 @@ pub(super) fn entity_cards(
     let Ok(model) = ner::shipped() else {
         return Vec::new();
     };
-    let found = story_entities(model, &texts);
+    // Each article's mentions depend on the article and the story's size step only, so an
+    // update of a story reads just its new articles.
+    let body_bytes = body_bytes_per_article(texts.len());
+    let mentions: Vec<Arc<ArticleMentions>> = originals
+        .iter()
+        .zip(&texts)
+        .map(|(&d, text)| {
+            memoised(
+                &MENTIONS,
+                MENTIONS_KEPT,
+                &articles[d],
+                body_bytes as u64,
+                || ArticleMentions::find(model, text, body_bytes),
+            )
+        })
+        .collect();
+    let mentions: Vec<&ArticleMentions> = mentions.iter().map(|m| m.as_ref()).collect();
+    let found = story_entities_of(&texts, &mentions);
     let places: Vec<&str> = found
         .iter()
         .filter(|e| e.kind == Kind::Place)

@@ -26,6 +26,7 @@ use crate::checks::{ArticlePassages, SUPPORT_THRESHOLD, claim_stems, support_of_
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use storyline_model::{
     Article, BRIEF_SCHEMA_VERSION, Brief, BriefEngine, CheckReport, Citation, DatePrecision,
     EntityCard, GoDeeperLink, GoDeeperQuestion, Section, Sentence, Source, TimelineEntry,
@@ -320,7 +321,7 @@ impl<'a> Analysis<'a> {
         // ... and when that article, on its own, passes the trust checks' support test for
         // the sentence: "A and B both report that ..." must hold for B's own words.
         let no_stems = BTreeSet::new();
-        let passages: Vec<OnceCell<ArticlePassages>> =
+        let passages: Vec<OnceCell<Arc<ArticlePassages>>> =
             articles.iter().map(|_| OnceCell::new()).collect();
         // Each article's text as the facts are looked up in, prepared once.
         let texts: Vec<OnceCell<FactText>> = articles.iter().map(|_| OnceCell::new()).collect();
@@ -358,7 +359,7 @@ impl<'a> Analysis<'a> {
                         && support_of_claim(
                             claim
                                 .get_or_insert_with(|| claim_stems(&candidates[i].text, &no_stems)),
-                            &[passages[dj].get_or_init(|| ArticlePassages::new(&articles[dj]))],
+                            &[passages[dj].get_or_init(|| ArticlePassages::of(&articles[dj]))],
                         ) >= SUPPORT_THRESHOLD
                 });
                 if carries {

@@ -8,6 +8,7 @@
 
 mod cards;
 pub mod extractive;
+pub(crate) mod memo;
 pub mod model;
 mod related;
 mod render;
