@@ -4,24 +4,12 @@
 
 mod cli_support;
 
-use cli_support::ok;
+use cli_support::{ok, storyline};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use storyline_model::{ArticleId, Citation, StoryId};
 use storyline_store::{SqliteStore, Store};
-
-fn storyline(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_storyline"))
-        .args(args)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .env_remove("STORYLINE_DATA_DIR")
-        .env_remove("STORYLINE_CONFIG")
-        .output()
-        .expect("the storyline binary runs")
-}
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo/corpus")

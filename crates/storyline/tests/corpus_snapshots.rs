@@ -8,24 +8,12 @@
 mod cli_support;
 
 use chrono::{TimeZone, Utc};
-use cli_support::ok;
+use cli_support::{ok, storyline};
 use serde_json::{Value, json};
 use std::path::Path;
-use std::process::{Command, Output};
 use storyline_model::{Brief, DescriptionSource, GoDeeperLink};
 use storyline_pipeline::brief::to_markdown;
 use storyline_store::{SqliteStore, Store};
-
-fn storyline(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_storyline"))
-        .args(args)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .env_remove("STORYLINE_DATA_DIR")
-        .env_remove("STORYLINE_CONFIG")
-        .output()
-        .expect("the storyline binary runs")
-}
 
 /// Every story's latest brief, by headline (then story id).
 fn latest_briefs(dir: &Path) -> Vec<Brief> {

@@ -9,13 +9,12 @@
 
 mod cli_support;
 
-use cli_support::ok;
+use cli_support::{ok, storyline};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 /// Every article of the River Tarrow flood, 9 to 13 February 2026, the wire copy included.
 const FLOOD: [&str; 23] = [
@@ -56,17 +55,6 @@ const SECTION_HEADINGS: [&str; 6] = [
 
 fn corpus_file() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo/developing/developing.jsonl")
-}
-
-fn storyline(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_storyline"))
-        .args(args)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .env_remove("STORYLINE_DATA_DIR")
-        .env_remove("STORYLINE_CONFIG")
-        .output()
-        .expect("the storyline binary runs")
 }
 
 /// One line of the corpus file, as far as the checks need it.
