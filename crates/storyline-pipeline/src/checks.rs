@@ -665,35 +665,17 @@ fn is_from_outlet(article: &Article, outlet: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::{ArticlePassages, SUPPORT_WINDOW, analyze, outlet_claims, outlet_position};
-    use chrono::{TimeZone, Utc};
     use std::collections::BTreeSet;
-    use storyline_model::{Article, ArticleId, ExtractionStatus};
+    use storyline_model::Article;
     use storyline_nlp::sentences::split_sentences;
 
     fn article(headline: &str, body: &str) -> Article {
-        let url = "https://harbour-times.example/news/strike".to_string();
-        Article {
-            id: ArticleId::from_url(&url),
-            url,
-            headline: headline.into(),
-            article_body: body.into(),
-            description: None,
-            author: Vec::new(),
-            date_published: None,
-            date_modified: None,
-            date_fetched: Utc.with_ymd_and_hms(2025, 4, 1, 0, 0, 0).unwrap(),
-            in_language: Some("en".into()),
-            outlet: storyline_model::Outlet::from_source(
-                "https://harbour-times.example/",
-                "Harbour Times",
-            ),
-            image: None,
-            feed_url: None,
-            content_hash: String::new(),
-            duplicate_of: None,
-            extraction: ExtractionStatus::Imported,
-            extra: serde_json::Map::new(),
-        }
+        crate::test_support::article(
+            "https://harbour-times.example/news/strike",
+            "Harbour Times",
+            headline,
+            body,
+        )
     }
 
     /// The best overlap as first written: every passage a set of stems.

@@ -18,6 +18,8 @@ pub mod cluster;
 pub mod dedupe;
 pub mod ingest;
 pub mod kb;
+#[cfg(test)]
+mod test_support;
 
 use thiserror::Error;
 

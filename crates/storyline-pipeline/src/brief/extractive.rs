@@ -1086,26 +1086,18 @@ mod tests {
             .map(|s| format!("Paragraph {s} of report {n} describes the river flood in Kelmouth."))
             .collect();
         Article {
-            id: storyline_model::ArticleId::from_url(&url),
-            url: url.clone(),
-            headline: format!("Kelmouth flood report {n}"),
-            article_body: body.join(" "),
-            description: None,
-            author: Vec::new(),
             date_published: Some(
                 Utc.with_ymd_and_hms(2025, 3, 1, n as u32 % 24, 0, 0)
                     .unwrap(),
             ),
-            date_modified: None,
             date_fetched: Utc.with_ymd_and_hms(2025, 3, 2, 0, 0, 0).unwrap(),
-            in_language: Some("en".into()),
-            outlet: storyline_model::Outlet::from_source(&url, &format!("Outlet {n}")),
-            image: None,
-            feed_url: None,
             content_hash: format!("hash-{n}"),
-            duplicate_of: None,
-            extraction: storyline_model::ExtractionStatus::Imported,
-            extra: serde_json::Map::new(),
+            ..crate::test_support::article(
+                &url,
+                &format!("Outlet {n}"),
+                &format!("Kelmouth flood report {n}"),
+                &body.join(" "),
+            )
         }
     }
 

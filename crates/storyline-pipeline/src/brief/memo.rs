@@ -129,30 +129,14 @@ pub(crate) fn memoised<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{TimeZone, Utc};
-    use storyline_model::{ArticleId, ExtractionStatus, Outlet};
 
     fn article(id: &str, body: &str) -> Article {
-        let url = format!("https://example.org/{id}");
-        Article {
-            id: ArticleId(id.into()),
-            url: url.clone(),
-            headline: "Headline".into(),
-            article_body: body.into(),
-            description: None,
-            author: Vec::new(),
-            date_published: None,
-            date_modified: None,
-            date_fetched: Utc.with_ymd_and_hms(2025, 3, 2, 0, 0, 0).unwrap(),
-            in_language: Some("en".into()),
-            outlet: Outlet::from_source(&url, "Example"),
-            image: None,
-            feed_url: None,
-            content_hash: String::new(),
-            duplicate_of: None,
-            extraction: ExtractionStatus::Imported,
-            extra: serde_json::Map::new(),
-        }
+        crate::test_support::article(
+            &format!("https://example.org/{id}"),
+            "Example",
+            "Headline",
+            body,
+        )
     }
 
     #[test]

@@ -373,36 +373,24 @@ pub fn write_checked(
 mod tests {
     use super::*;
     use chrono::TimeZone;
-    use storyline_model::ExtractionStatus;
 
     /// Report `n` of a story, by one of `outlets` outlets, `n` hours after the first; a wire
     /// copy of report 0 when `copy`.
     fn report(n: usize, outlets: usize, copy: bool) -> Article {
         let url = format!("https://outlet{}.example/news/{n}", n % outlets);
         Article {
-            id: ArticleId::from_url(&url),
-            url,
-            headline: format!("Report {n}"),
-            article_body: format!("Report {n} of the story."),
-            description: None,
-            author: Vec::new(),
             date_published: Some(
                 Utc.with_ymd_and_hms(2025, 3, 1, 0, 0, 0).unwrap()
                     + chrono::Duration::hours(n as i64),
             ),
-            date_modified: None,
-            date_fetched: Utc.with_ymd_and_hms(2025, 4, 1, 0, 0, 0).unwrap(),
-            in_language: Some("en".into()),
-            outlet: storyline_model::Outlet::from_source(
-                &format!("https://outlet{}.example/", n % outlets),
-                &format!("Outlet {}", n % outlets),
-            ),
-            image: None,
-            feed_url: None,
             content_hash: format!("hash-{n}"),
             duplicate_of: copy.then(|| ArticleId::from_url("https://outlet0.example/news/0")),
-            extraction: ExtractionStatus::Imported,
-            extra: serde_json::Map::new(),
+            ..crate::test_support::article(
+                &url,
+                &format!("Outlet {}", n % outlets),
+                &format!("Report {n}"),
+                &format!("Report {n} of the story."),
+            )
         }
     }
 
