@@ -432,7 +432,7 @@ const MONTHS: &[(&str, u32)] = &[
 ];
 
 #[rustfmt::skip]
-const WEEKDAYS: &[&str] = &[
+pub(crate) const WEEKDAYS: &[&str] = &[
     "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
 ];
 
@@ -456,14 +456,14 @@ const DATE_PREPOSITIONS: &[&str] = &[
 ];
 
 #[derive(Debug, Clone)]
-struct Word {
-    lower: String,
-    capitalised: bool,
-    start: usize,
-    end: usize,
+pub(crate) struct Word {
+    pub(crate) lower: String,
+    pub(crate) capitalised: bool,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
 }
 
-fn words_of(text: &str) -> Vec<Word> {
+pub(crate) fn words_of(text: &str) -> Vec<Word> {
     let mut words = Vec::new();
     let mut current: Option<usize> = None;
     for (at, c) in text
@@ -491,7 +491,7 @@ fn words_of(text: &str) -> Vec<Word> {
     words
 }
 
-fn month_of(word: &str) -> Option<u32> {
+pub(crate) fn month_of(word: &str) -> Option<u32> {
     MONTHS
         .iter()
         .find(|(name, _)| *name == word)
@@ -499,7 +499,7 @@ fn month_of(word: &str) -> Option<u32> {
 }
 
 /// "3", "3rd", "21st" as a day of the month.
-fn day_of(word: &str) -> Option<u32> {
+pub(crate) fn day_of(word: &str) -> Option<u32> {
     let digits = word
         .strip_suffix("st")
         .or_else(|| word.strip_suffix("nd"))
@@ -512,7 +512,7 @@ fn day_of(word: &str) -> Option<u32> {
     digits.parse().ok().filter(|day| (1..=31).contains(day))
 }
 
-fn year_of(word: &str) -> Option<i32> {
+pub(crate) fn year_of(word: &str) -> Option<i32> {
     if word.len() != 4 || !word.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }

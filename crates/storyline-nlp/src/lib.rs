@@ -7,6 +7,7 @@
 //! function is deterministic for a given input.
 
 pub mod clutter;
+pub mod dates;
 pub mod entities;
 pub mod facts;
 pub mod language;
