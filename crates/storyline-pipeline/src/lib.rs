@@ -20,6 +20,7 @@ pub mod ingest;
 pub mod kb;
 #[cfg(test)]
 mod test_support;
+pub mod timeline;
 
 use thiserror::Error;
 

@@ -84,6 +84,9 @@ pub enum Command {
     Extract(ExtractArgs),
     /// Cluster a JSONL stream of articles into stories (no store involved).
     Cluster(ClusterArgs),
+    /// Write a timeline of a file of articles: the days its coverage turns on, with the
+    /// sentences that tell each (no store involved; the Timeline17 task's contract).
+    Timeline(TimelineArgs),
     /// Find names of people, organisations, places and other things in a file, with the
     /// trained recogniser (no store involved).
     Entities(crate::commands::entities::EntitiesArgs),
@@ -201,6 +204,32 @@ pub struct ExtractArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub jobs: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// JSONL articles: {"id","date","title","text"} (one sentence a line, or running text);
+    /// the import line format ("url", "published") is read too.
+    #[arg(long)]
+    pub articles: PathBuf,
+    /// First day of the timeline (YYYY-MM-DD); articles published before it are not read.
+    #[arg(long)]
+    pub start: chrono::NaiveDate,
+    /// Last day of the timeline (YYYY-MM-DD, inclusive).
+    #[arg(long)]
+    pub end: chrono::NaiveDate,
+    /// The most days the timeline may have.
+    #[arg(long)]
+    pub dates: usize,
+    /// The most sentences told for a day.
+    #[arg(long)]
+    pub sentences: usize,
+    /// Comma-separated topic words: when given, only sentences containing one are told.
+    #[arg(long, default_value = "")]
+    pub keywords: String,
+    /// Where to write {"date","sentences","sources"} lines, in date order (default stdout).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

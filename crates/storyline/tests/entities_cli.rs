@@ -6,15 +6,10 @@ mod cli_support;
 
 use cli_support::ok;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn storyline(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_storyline"))
-        .args(args)
-        .env_remove("STORYLINE_DATA_DIR")
-        .env_remove("STORYLINE_CONFIG")
-        .output()
-        .expect("the storyline binary runs")
+    cli_support::storyline_without_store(args)
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> String {

@@ -10,6 +10,7 @@ mod kb;
 mod migrate;
 mod read;
 mod serve;
+mod timeline;
 mod tools;
 mod worker;
 
@@ -55,6 +56,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Serve(args) => serve::serve(&config, args),
         Command::Extract(args) => tools::extract(args),
         Command::Cluster(args) => tools::cluster(args),
+        Command::Timeline(args) => timeline::run(args),
         Command::Entities(args) => entities::run(&args),
         Command::Demo(args) => demo::run(&config, args, quiet),
         Command::Kb(command) => kb::run(&config, command, quiet),

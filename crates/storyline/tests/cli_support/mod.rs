@@ -18,6 +18,18 @@ pub fn storyline(data_dir: &Path, args: &[&str]) -> Output {
         .expect("the storyline binary runs")
 }
 
+/// Runs the `storyline` binary with `args` alone (the commands that read files, not a
+/// store), with no data directory or configuration from the environment.
+#[allow(dead_code)]
+pub fn storyline_without_store(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_storyline"))
+        .args(args)
+        .env_remove("STORYLINE_DATA_DIR")
+        .env_remove("STORYLINE_CONFIG")
+        .output()
+        .expect("the storyline binary runs")
+}
+
 /// The command's stdout, after checking it succeeded (else a panic with both streams, so a
 /// failing command explains itself in the test log).
 pub fn ok(output: &Output) -> String {
