@@ -60,6 +60,7 @@ pub fn strip_page_furniture(body: &str) -> String {
             continue;
         }
         let line = without_leading_stamp(line);
+        let line = without_gallery_caption(line);
         let line = without_dateline(line).trim();
         if !line.is_empty() {
             out.push_str(line);
@@ -67,6 +68,29 @@ pub fn strip_page_furniture(body: &str) -> String {
         }
     }
     out
+}
+
+/// A paragraph without the photo caption a gallery counter opens ("1 of 17. A firefighter
+/// puts out a burning car in Beersheba November 14, 2012. Israel launched ..."): a page
+/// that flattens its gallery into the text puts the caption before the report.
+fn without_gallery_caption(line: &str) -> &str {
+    let words: Vec<&str> = line.split_whitespace().take(3).collect();
+    let counter = matches!(
+        words.as_slice(),
+        [number, "of", total]
+            if number.bytes().all(|b| b.is_ascii_digit())
+                && total.ends_with('.')
+                && total.trim_end_matches('.').bytes().all(|b| b.is_ascii_digit())
+    );
+    if !counter {
+        return line;
+    }
+    // The counter is a sentence of its own to the splitter; the caption is the next one.
+    let sentences = crate::sentences::split_sentences(line);
+    match sentences.get(1) {
+        Some(caption) if is_photo_caption(&caption.text) => line[caption.end..].trim_start(),
+        _ => line,
+    }
 }
 
 /// A paragraph without a bracketed stamp or credit that opens it.
@@ -177,6 +201,73 @@ fn is_boilerplate_line(line: &str) -> bool {
     ];
     words <= 60 && CREDITS.iter().any(|credit| lower.contains(credit))
         || line.contains('@') && words <= 12
+        || words <= 60 && is_caption_line(line)
+}
+
+/// A whole line that is a caption: a caption after a gallery counter with nothing after it,
+/// or a caption on its own.
+fn is_caption_line(line: &str) -> bool {
+    let rest = without_gallery_caption(line);
+    if rest.len() != line.len() {
+        return rest.is_empty();
+    }
+    is_photo_caption(line)
+}
+
+/// A wire photo's caption, by the marks a caption has and prose does not: a gallery counter
+/// opening it ("1 of 2. Psy speaks ..."), a bare agency name closing it ("... in Denver.
+/// AP"), "in this photo", or a closing date without a preposition ("... in Seoul August
+/// 11, 2012.": prose writes "on August 11").
+fn is_photo_caption(line: &str) -> bool {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let gallery_counter = matches!(
+        words.as_slice(),
+        [number, "of", total, ..]
+            if number.bytes().all(|b| b.is_ascii_digit())
+                && total.trim_end_matches('.').bytes().all(|b| b.is_ascii_digit())
+                && total.ends_with('.')
+    );
+    let agency_close = matches!(
+        words.as_slice(),
+        [.., before, "AP" | "AFP" | "Reuters" | "EPA"] if before.ends_with('.')
+    );
+    // "In this Dec. 14, 2012 photo, ..." and "... in this photo taken by an astronaut".
+    let lower = line.to_lowercase();
+    let this_photo = [
+        "in this photo",
+        "in this file photo",
+        "in this handout photo",
+    ]
+    .iter()
+    .any(|phrase| lower.contains(phrase))
+        || lower.starts_with("in this ")
+            && lower
+                .split_whitespace()
+                .take(7)
+                .any(|word| word.trim_end_matches(',') == "photo");
+    gallery_counter || agency_close || this_photo || ends_with_bare_date(&words)
+}
+
+/// True when the words end with "Month D, YYYY." and no preposition comes before the month.
+fn ends_with_bare_date(words: &[&str]) -> bool {
+    let [.., before, month, day, year] = words else {
+        return false;
+    };
+    let Some(year) = year.strip_suffix('.') else {
+        return false;
+    };
+    let is_date = crate::facts::year_of(year).is_some()
+        && day
+            .strip_suffix(',')
+            .and_then(crate::facts::day_of)
+            .is_some()
+        && crate::facts::month_of(&month.trim_end_matches('.').to_lowercase()).is_some()
+        && month.starts_with(char::is_uppercase);
+    const PREPOSITIONS: &[&str] = &[
+        "on", "since", "until", "by", "from", "of", "to", "before", "after", "in", "and",
+        "between", "through", "till", "dated", "than", "-", "–",
+    ];
+    is_date && !PREPOSITIONS.contains(&before.to_lowercase().as_str())
 }
 
 /// A line without bracketed time stamps ("[Updated at 7:48 p.m. ET]") and parenthesised
@@ -280,6 +371,28 @@ mod tests {
         assert_eq!(
             clean,
             "Saturday brought more rain to Porto.\nPolice said the school would reopen.\n"
+        );
+    }
+
+    #[test]
+    fn wire_photo_captions_are_furniture_and_dated_prose_is_not() {
+        let body = "1 of 2. The singer Jun-ho speaks before his concert in Daegu May 4, 2013.\n\
+                    1 of 9. A firefighter douses a car in Ardmore June 1, 2013. Rockets hit the town.\n\
+                    The mayor waves to supporters in Lisbon, Sunday, June 2, 2013, in Lisbon. AP\n\
+                    Crews clear debris from a road in Kelmouth June 3, 2013.\n\
+                    In this June 1, 2013 photo, a man wades through the flood.\n\
+                    Sunlight glints off the station in this photo taken by an astronaut.\n\
+                    The concert was first announced on May 4, 2013.\n\
+                    The report was published in June 3, 2013.\n\
+                    She joined the company from AP.\n\
+                    The vote is set for 12 of 15.";
+        assert_eq!(
+            strip_page_furniture(body),
+            "Rockets hit the town.\n\
+             The concert was first announced on May 4, 2013.\n\
+             The report was published in June 3, 2013.\n\
+             She joined the company from AP.\n\
+             The vote is set for 12 of 15.\n"
         );
     }
 

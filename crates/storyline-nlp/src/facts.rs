@@ -3,8 +3,9 @@
 //!
 //! The brief trust checks use these to enforce "every quoted string appears verbatim in a
 //! cited article" ([`quoted_spans`] + [`contains_verbatim`]) and "every number appears in a
-//! cited article" ([`numbers`] + [`contains_number`]); "How we got here" uses
-//! [`past_references`] to find background sentences and their dates.
+//! cited article" ([`numbers`] + [`contains_number`]); [`past_references`] finds the phrases
+//! that point back in time, down to a year ("in 2019", "last week"), where
+//! [`crate::dates`] resolves day-level mentions only.
 //!
 //! Number normalisation, in short: thousands separators go ("1,200" → `1200`), a decimal point
 //! stays and trailing fractional zeros go ("3.50" → `3.5`), a comma followed by other than

@@ -36,8 +36,10 @@ use storyline_nlp::vector::{SparseVector, Vocabulary};
 pub struct TimelineDocument {
     /// Whatever identifies the article to the caller (a URL, a corpus id).
     pub id: String,
-    /// The day it was published: relative dates in it are resolved against this day.
-    pub published: NaiveDate,
+    /// The day it was published: relative dates in it are resolved against this day. An
+    /// article of unknown date counts only through the dates it states in full ("June 25,
+    /// 2009"): its own day, and what "on Tuesday" or "June 25" means in it, are not known.
+    pub published: Option<NaiveDate>,
     /// Its sentences in order, the headline first when there is one.
     pub sentences: Vec<String>,
 }
@@ -45,7 +47,7 @@ pub struct TimelineDocument {
 impl TimelineDocument {
     /// A document from a text: one sentence a line when the text is laid out so, else split
     /// into sentences.
-    pub fn from_text(id: impl Into<String>, published: NaiveDate, text: &str) -> Self {
+    pub fn from_text(id: impl Into<String>, published: Option<NaiveDate>, text: &str) -> Self {
         let sentences: Vec<String> = if text.contains('\n') {
             text.lines()
                 .map(str::trim)
@@ -154,7 +156,7 @@ fn read_sentences(
     // Sentences with their term counts, weighted once every document frequency is known.
     let mut counted: Vec<(ReadSentence, Vec<(u32, f32)>)> = Vec::new();
     for (index, document) in documents.iter().enumerate() {
-        if !in_span(document.published) {
+        if document.published.is_some_and(|day| !in_span(day)) {
             continue;
         }
         for (position, text) in document.sentences.iter().enumerate() {
@@ -169,11 +171,13 @@ fn read_sentences(
                 }
                 document_frequency[slot] += 1;
             }
-            let mut days: Vec<NaiveDate> = date_mentions(text, document.published)
-                .into_iter()
-                .map(|mention| mention.date)
-                .filter(|&day| in_span(day))
-                .collect();
+            let mut days: Vec<NaiveDate> =
+                date_mentions(text, document.published.unwrap_or(options.end))
+                    .into_iter()
+                    .filter(|mention| document.published.is_some() || !mention.resolved)
+                    .map(|mention| mention.date)
+                    .filter(|&day| in_span(day))
+                    .collect();
             days.dedup();
             let lower = text.to_lowercase();
             let has_keyword = options.keywords.is_empty()
@@ -228,11 +232,8 @@ fn rank_days(
 ) -> Vec<RankedDay> {
     let mut published: BTreeMap<NaiveDate, BTreeSet<usize>> = BTreeMap::new();
     for (index, document) in documents.iter().enumerate() {
-        if in_span(document.published) {
-            published
-                .entry(document.published)
-                .or_default()
-                .insert(index);
+        if let Some(day) = document.published.filter(|&day| in_span(day)) {
+            published.entry(day).or_default().insert(index);
         }
     }
     let mut mentioning: BTreeMap<NaiveDate, BTreeSet<usize>> = BTreeMap::new();
@@ -249,7 +250,7 @@ fn rank_days(
             let mentioning = mentioning.remove(&day).unwrap_or_default();
             let same_day = mentioning
                 .iter()
-                .filter(|&&document| documents[document].published == day)
+                .filter(|&&document| documents[document].published == Some(day))
                 .count();
             let later = mentioning.len() - same_day;
             let score = published.len() as f32
@@ -358,7 +359,7 @@ fn tell_days(
             mentioning_articles: ranked_day
                 .mentioning
                 .iter()
-                .filter(|&&document| documents[document].published != day)
+                .filter(|&&document| documents[document].published != Some(day))
                 .count(),
         });
     }
@@ -377,7 +378,7 @@ mod tests {
     fn document(id: &str, published: &str, sentences: &[&str]) -> TimelineDocument {
         TimelineDocument {
             id: id.to_string(),
-            published: day(published),
+            published: Some(day(published)),
             sentences: sentences.iter().map(|s| s.to_string()).collect(),
         }
     }
@@ -506,6 +507,36 @@ mod tests {
     }
 
     #[test]
+    fn an_undated_article_counts_only_through_the_dates_it_states_in_full() {
+        let mut documents = dam_story();
+        documents.push(TimelineDocument {
+            id: "undated".to_string(),
+            published: None,
+            sentences: vec![
+                "Divers searched the reservoir on Saturday for a missing fisherman.".to_string(),
+                "The dam's owner was fined on June 4, 2025 for a late inspection report."
+                    .to_string(),
+            ],
+        });
+        let timeline = build_timeline(&documents, &options(10, 3));
+        let told: Vec<&TimelineSentence> =
+            timeline.iter().flat_map(|entry| &entry.sentences).collect();
+        // "on Saturday" cannot be placed; "June 4, 2025" can.
+        assert!(
+            !told.iter().any(|s| s.text.starts_with("Divers")),
+            "{told:?}"
+        );
+        let fourth = timeline
+            .iter()
+            .find(|entry| entry.date == day("2025-06-04"))
+            .expect("4 June is told");
+        assert!(
+            fourth.sentences.iter().any(|s| s.text.contains("fined")),
+            "{fourth:?}"
+        );
+    }
+
+    #[test]
     fn the_same_input_gives_the_same_timeline() {
         let documents = dam_story();
         assert_eq!(
@@ -519,7 +550,7 @@ mod tests {
     fn running_text_is_split_into_sentences() {
         let document = TimelineDocument::from_text(
             "b1",
-            day("2025-06-03"),
+            Some(day("2025-06-03")),
             "The dam breached before dawn. Three villages were flooded.",
         );
         assert_eq!(

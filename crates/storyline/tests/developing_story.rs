@@ -401,23 +401,33 @@ fn the_flood_brief_is_complete_cited_and_current() {
         .collect();
     assert!(named.len() >= 3, "outlets named: {named:?} in {papers}");
 
-    // How we got here has a dated step from before the flood (the corpus recalls 1960, March
-    // 2019, 2021 and October 2023).
-    let flood_began = FLOOD
+    // How we got here tells the flood's own development: earlier days of the story, on
+    // distinct days, each cited to a report published that day or later (one that goes
+    // back to it), and not its last day, which What's happened tells.
+    let steps: Vec<(NaiveDate, &Value)> = timeline
         .iter()
-        .map(|id| imported.corpus[*id].published)
-        .min()
-        .unwrap();
-    let earlier_steps = timeline
-        .iter()
-        .filter(|entry| {
-            entry["date"]
-                .as_str()
-                .and_then(|d| DateTime::parse_from_rfc3339(d).ok())
-                .is_some_and(|d| d.with_timezone(&Utc) < flood_began)
+        .filter(|entry| entry["story_id"].is_null())
+        .map(|entry| {
+            let date = DateTime::parse_from_rfc3339(entry["date"].as_str().unwrap())
+                .expect("an RFC 3339 date")
+                .with_timezone(&Utc)
+                .date_naive();
+            (date, &entry["sentence"])
         })
-        .count();
-    assert!(earlier_steps >= 1, "{timeline:?}");
+        .collect();
+    let step_days: BTreeSet<NaiveDate> = steps.iter().map(|(day, _)| *day).collect();
+    assert!(step_days.len() >= 2, "{timeline:?}");
+    assert_eq!(step_days.len(), steps.len(), "one step a day: {timeline:?}");
+    for (day, sentence) in &steps {
+        assert!(*day < last_day, "{day}: {}", text_of(sentence));
+        assert!(
+            cited_sources(sentence)
+                .into_iter()
+                .all(|n| published_on(n).is_some_and(|published| published >= *day)),
+            "{day}: {}",
+            text_of(sentence)
+        );
+    }
 
     let go_deeper = brief["go_deeper"].as_array().unwrap();
     assert!((3..=5).contains(&go_deeper.len()), "{go_deeper:?}");

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use storyline_model::{ArticleId, Story, StoryId};
+use storyline_nlp::clutter::strip_page_furniture;
 use storyline_nlp::{entities, sentences, terms};
 use storyline_store::{Store, StoryProfileRow};
 
@@ -425,7 +426,8 @@ fn profile_story(store: &dyn Store, story: &Story) -> Result<Profile, PipelineEr
         None => originals
             .first()
             .and_then(|a| {
-                sentences::split_sentences(&a.article_body)
+                // Captions, stamps and bylines say nothing in a timeline either.
+                sentences::split_sentences(&strip_page_furniture(&a.article_body))
                     .into_iter()
                     .next()
             })

@@ -92,7 +92,7 @@ fn document_of(line: &str, index: usize) -> Result<TimelineDocument, String> {
         .or_else(|| field("url"))
         .map_or_else(|| format!("line-{}", index + 1), str::to_string);
     let text = field("text").unwrap_or("");
-    let mut document = TimelineDocument::from_text(id, published, text);
+    let mut document = TimelineDocument::from_text(id, Some(published), text);
     if let Some(title) = field("title").map(str::trim).filter(|t| !t.is_empty()) {
         document.sentences.insert(0, title.to_string());
     }
