@@ -202,6 +202,47 @@ fn is_boilerplate_line(line: &str) -> bool {
     words <= 60 && CREDITS.iter().any(|credit| lower.contains(credit))
         || line.contains('@') && words <= 12
         || words <= 60 && is_caption_line(line)
+        || words <= 30 && is_promotion(line)
+}
+
+/// A line that sends the reader elsewhere on the site ("View the history of school
+/// shootings with this interactive database", "Watch the video below"): an imperative
+/// opening it and a thing a page offers, not a report.
+fn is_promotion(line: &str) -> bool {
+    const VERBS: &[&str] = &[
+        "View",
+        "Watch",
+        "See",
+        "Explore",
+        "Listen",
+        "Click",
+        "Download",
+        "Subscribe",
+        "Browse",
+        "Check",
+        "Tap",
+        "Join",
+        "Get",
+    ];
+    const OFFERS: &[&str] = &[
+        "interactive",
+        "database",
+        "gallery",
+        "slideshow",
+        "video",
+        "photos",
+        "podcast",
+        "newsletter",
+        " app",
+        " here",
+        "below",
+        "full coverage",
+        "live updates",
+        "more stories",
+    ];
+    let first = line.split_whitespace().next().unwrap_or("");
+    let lower = line.to_lowercase();
+    VERBS.contains(&first) && OFFERS.iter().any(|offer| lower.contains(offer))
 }
 
 /// A whole line that is a caption: a caption after a gallery counter with nothing after it,
@@ -385,14 +426,18 @@ mod tests {
                     The concert was first announced on May 4, 2013.\n\
                     The report was published in June 3, 2013.\n\
                     She joined the company from AP.\n\
-                    The vote is set for 12 of 15.";
+                    The vote is set for 12 of 15.\n\
+                    View the history of school floods with this interactive database.\n\
+                    Watch the video below.\n\
+                    See how the river rose: a gauge record shows 4 metres.";
         assert_eq!(
             strip_page_furniture(body),
             "Rockets hit the town.\n\
              The concert was first announced on May 4, 2013.\n\
              The report was published in June 3, 2013.\n\
              She joined the company from AP.\n\
-             The vote is set for 12 of 15.\n"
+             The vote is set for 12 of 15.\n\
+             See how the river rose: a gauge record shows 4 metres.\n"
         );
     }
 

@@ -653,3 +653,182 @@ fn explicit_date(words: &[Word], at: usize, has_prep: bool) -> Option<Matched> {
         _ => None,
     }
 }
+
+/// A count or measure a sentence gives: the number and the word it counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quantity {
+    /// The number's value ("1,200" → 1200).
+    pub value: f64,
+    /// The number as written.
+    pub written: String,
+    /// What it counts, lowercased and without a plural "s" ("people", "child", "percent").
+    pub unit: String,
+    /// The words around it (eight either side, by whitespace), to tell what it is a count of
+    /// ("26 people were killed" from "26 people were evacuated").
+    pub context: String,
+    /// The word the count hangs on: the nearest word before it that is neither a bound
+    /// ("at least", "about") nor a function word, in its own clause, lowercased ("delayed by
+    /// 35 minutes" → "delayed"; "killed 26 people" → "killed"); empty when the clause opens
+    /// with the count.
+    pub governor: String,
+    /// The values the sentence allows: "at least 28" allows 28 and more, "about 400" 360 to
+    /// 440, "26" only 26.
+    pub low: f64,
+    pub high: f64,
+}
+
+impl Quantity {
+    /// True when both can be true: their allowed values overlap ("at least 13" and "14.1"
+    /// agree; "at least 28" and "26" do not).
+    pub fn agrees_with(&self, other: &Quantity) -> bool {
+        self.low <= other.high && other.low <= self.high
+    }
+}
+
+/// The values a number allows, given the words before it: bounds ("at least", "more
+/// than", "up to", "fewer than") and approximations ("about", "nearly").
+fn allowed_values(value: f64, before: &[String]) -> (f64, f64) {
+    let last = before.last().map(String::as_str).unwrap_or("");
+    let two = match before {
+        [.., a, b] => format!("{a} {b}"),
+        _ => String::new(),
+    };
+    match (two.as_str(), last) {
+        ("at least", _) | (_, "over" | "above") | ("more than" | "greater than", _) => {
+            (value, f64::INFINITY)
+        }
+        ("at most" | "up to" | "fewer than" | "less than", _) | (_, "under" | "below") => {
+            (f64::NEG_INFINITY, value)
+        }
+        (_, "nearly" | "almost") => (value * 0.8, value),
+        (_, "about" | "around" | "roughly" | "approximately" | "some" | "estimated") => {
+            (value * 0.9, value * 1.1)
+        }
+        _ => (value, value),
+    }
+}
+
+/// Words that bound or round a count rather than say what it is of.
+const QUANTITY_BOUNDS: &[&str] = &[
+    "least",
+    "most",
+    "nearly",
+    "almost",
+    "about",
+    "around",
+    "roughly",
+    "approximately",
+    "some",
+    "estimated",
+    "over",
+    "under",
+    "above",
+    "below",
+    "just",
+    "only",
+    "less",
+    "fewer",
+    "greater",
+    "up",
+];
+
+/// Words either side of a quantity that tell what it counts.
+const QUANTITY_CONTEXT: usize = 8;
+
+/// Words between a number and what it counts that say nothing of what is counted.
+const QUANTITY_FILLERS: &[&str] = &["more", "fewer", "other", "additional", "further", "new"];
+
+/// The counts and measures of `sentence`: every number written in digits followed by what
+/// it counts ("26 people", "20 children", "31.4% of the vote" → percent). Not quantities: a
+/// year ("in 2012"), a day of a date ("15 November", "November 15"), a time, a number glued
+/// to letters ("G7", "26-year-old") and a number counting nothing (at a sentence's end).
+pub fn quantities(sentence: &str) -> Vec<Quantity> {
+    let tokens: Vec<&str> = sentence.split_whitespace().collect();
+    let clean = |token: &str| {
+        token
+            .trim_matches(|c: char| {
+                matches!(c, ',' | '.' | ';' | ':' | '(' | ')' | '"' | '“' | '”')
+            })
+            .to_string()
+    };
+    let mut found = Vec::new();
+    for (at, token) in tokens.iter().enumerate() {
+        let word = clean(token);
+        let (digits, percent) = match word.strip_suffix('%') {
+            Some(digits) => (digits, true),
+            None => (word.as_str(), false),
+        };
+        let plain = digits.replace(',', "");
+        let is_number = !plain.is_empty()
+            && plain.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            && plain.bytes().next().is_some_and(|b| b.is_ascii_digit());
+        let Some(value) = is_number.then(|| plain.parse::<f64>().ok()).flatten() else {
+            continue;
+        };
+        let previous = at
+            .checked_sub(1)
+            .map(|i| clean(tokens[i]).to_lowercase())
+            .unwrap_or_default();
+        let is_year =
+            !digits.contains(',') && (1800.0..=2100.0).contains(&value) && value.fract() == 0.0;
+        if month_of(&previous).is_some() || (is_year && !percent) {
+            continue;
+        }
+        let unit = if percent {
+            Some("percent".to_string())
+        } else {
+            tokens[at + 1..]
+                .iter()
+                .map(|t| clean(t).to_lowercase())
+                .find(|w| !QUANTITY_FILLERS.contains(&w.as_str()))
+                .filter(|w| !w.is_empty() && w.chars().all(char::is_alphabetic))
+                .filter(|w| month_of(w).is_none() && !WEEKDAYS.contains(&w.as_str()))
+                // "1,200 more were evacuated" names nothing it counts.
+                .filter(|w| !matches!(w.as_str(), "am" | "pm") && !crate::terms::is_stopword(w))
+                .map(|w| match w.as_str() {
+                    "per" if tokens.get(at + 2).is_some_and(|t| clean(t) == "cent") => {
+                        "percent".to_string()
+                    }
+                    _ => w
+                        .strip_suffix('s')
+                        .filter(|s| s.len() > 2 && !w.ends_with("ss"))
+                        .map_or(w.clone(), str::to_string),
+                })
+        };
+        if let Some(unit) = unit {
+            let window =
+                at.saturating_sub(QUANTITY_CONTEXT)..(at + QUANTITY_CONTEXT + 1).min(tokens.len());
+            let before: Vec<String> = tokens[at.saturating_sub(2)..at]
+                .iter()
+                .map(|t| clean(t).to_lowercase())
+                .collect();
+            let (low, high) = allowed_values(value, &before);
+            // Within the count's own clause: "up from 14.8%" after a comma hangs on nothing
+            // the clause before says.
+            let clause_start = tokens[..at]
+                .iter()
+                .rposition(|t| t.ends_with([',', ';', ':']))
+                .map_or(0, |i| i + 1);
+            let governor = tokens[clause_start..at]
+                .iter()
+                .rev()
+                .map(|t| clean(t).to_lowercase())
+                .find(|w| {
+                    !crate::terms::is_stopword(w)
+                        && !QUANTITY_BOUNDS.contains(&w.as_str())
+                        && w.chars().all(char::is_alphabetic)
+                })
+                .unwrap_or_default();
+            found.push(Quantity {
+                value,
+                written: digits.to_string(),
+                unit,
+                context: tokens[window].join(" "),
+                governor,
+                low,
+                high,
+            });
+        }
+    }
+    found
+}

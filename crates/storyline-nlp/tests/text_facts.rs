@@ -223,3 +223,68 @@ fn no_false_past_references() {
     check_past("The report runs to 2030 pages.", &[]);
     check_past("The march went ahead peacefully.", &[]);
 }
+
+#[test]
+fn quantities_are_numbers_with_what_they_count() {
+    let found = storyline_nlp::facts::quantities(
+        "Police said 26 people, including 20 children, were killed and 1,200 more were \
+         evacuated; turnout was 31.4% on 15 November 2026, up from 2019.",
+    );
+    let read: Vec<(f64, &str, &str)> = found
+        .iter()
+        .map(|q| (q.value, q.written.as_str(), q.unit.as_str()))
+        .collect();
+    assert_eq!(
+        read,
+        [
+            (26.0, "26", "people"),
+            (20.0, "20", "children"),
+            (31.4, "31.4", "percent"),
+        ]
+    );
+}
+
+#[test]
+fn dates_years_and_glued_numbers_are_not_quantities() {
+    for sentence in [
+        "The vote was held on November 15 and again in 2019.",
+        "The G7 met for a 26-year-old summit tradition.",
+        "Doors open at 10:30 am.",
+        "The figure was 26.",
+    ] {
+        assert_eq!(storyline_nlp::facts::quantities(sentence), [], "{sentence}");
+    }
+}
+
+#[test]
+fn bounded_and_approximate_figures_agree_with_what_they_allow() {
+    let first = |sentence: &str| storyline_nlp::facts::quantities(sentence).remove(0);
+    let at_least = first("He paid at least 13 percent in taxes.");
+    assert!(at_least.agrees_with(&first("He paid 14.1 percent in taxes.")));
+    assert!(!at_least.agrees_with(&first("He paid 12 percent in taxes.")));
+    let dead = first("At least 28 people are dead.");
+    assert!(!dead.agrees_with(&first("The gunman killed 26 people.")));
+    let about = first("About 400 people were evacuated.");
+    assert!(about.agrees_with(&first("Some 420 people were evacuated.")));
+    assert!(!about.agrees_with(&first("Nearly 300 people were evacuated.")));
+    assert!(first("Up to 50 homes were lost.").agrees_with(&first("48 homes were lost.")));
+}
+
+#[test]
+fn a_count_hangs_on_the_nearest_content_word_of_its_clause() {
+    let governors = |sentence: &str| -> Vec<String> {
+        storyline_nlp::facts::quantities(sentence)
+            .into_iter()
+            .map(|q| q.governor)
+            .collect()
+    };
+    assert_eq!(
+        governors("The start was delayed by about 35 minutes."),
+        ["delayed"]
+    );
+    assert_eq!(
+        governors("Turnout reached 64.2% of the electorate, up from 58.1% in 2022."),
+        ["reached", ""]
+    );
+    assert_eq!(governors("At least 28 people are dead."), [""]);
+}
