@@ -2422,11 +2422,15 @@ pub fn story_row(
         .unwrap_or(first);
     // The same list the web shows, so the stored count and the list agree.
     let outlets = storyline_model::independent_outlets(ordered.iter().copied());
+    // A story's times are its articles' publication times: an article of unknown date has
+    // only the time it was stored (an import's time for a whole file), which says nothing of
+    // when the story happened. Only a story with no dated article falls back on it.
+    let published = || ordered.iter().filter_map(|a| a.date_published);
     Some(Story {
         id: id.clone(),
         headline: headline_source.headline.clone(),
-        created_at: first.effective_time(),
-        updated_at: last.effective_time(),
+        created_at: published().min().unwrap_or(first.effective_time()),
+        updated_at: published().max().unwrap_or(last.effective_time()),
         article_count: u32::try_from(ordered.len()).unwrap_or(u32::MAX),
         outlet_count: u32::try_from(outlets.len()).unwrap_or(u32::MAX),
         merged_into,
@@ -2442,6 +2446,30 @@ pub(crate) fn outlet_key(article: &Article) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_storys_times_are_its_articles_publication_times() {
+        use chrono::TimeZone;
+        let dated = |day: u32| Article {
+            date_published: Some(Utc.with_ymd_and_hms(2012, 12, day, 12, 0, 0).unwrap()),
+            ..crate::test_support::article(
+                &format!("https://a.example/{day}"),
+                "A",
+                "Shooting",
+                "Body.",
+            )
+        };
+        // Imported without a date: stored on 1 April 2025, which is not when it happened.
+        let undated = crate::test_support::article("https://b.example/x", "B", "Shooting", "Body.");
+        let (first, last) = (dated(14), dated(15));
+        let members = [&first, &undated, &last];
+        let row = story_row(&StoryId::from_seed(&first.id), &members, None).expect("a story");
+        assert_eq!(row.created_at, first.date_published.unwrap());
+        assert_eq!(row.updated_at, last.date_published.unwrap());
+        // With no dated article, the stored time is all there is.
+        let row = story_row(&StoryId::from_seed(&undated.id), &[&undated], None).unwrap();
+        assert_eq!(row.updated_at, undated.date_fetched);
+    }
 
     #[test]
     fn calendar_words_are_recognised() {
