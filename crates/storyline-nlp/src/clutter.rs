@@ -380,6 +380,21 @@ fn without_dateline(line: &str) -> &str {
         window_end -= 1;
     }
     let window = &line[..window_end];
+    // "WASHINGTON (Reuters) - ...", and "DOHA, 28th November 2012: ..." (a place in
+    // capitals, a date with its year, a colon).
+    let dated_colon = window.find(": ").filter(|&at| {
+        let head = &window[..at];
+        head.split_whitespace()
+            .last()
+            .is_some_and(|word| crate::facts::year_of(word).is_some())
+    });
+    if let Some(at) = dated_colon {
+        let first = line[..at].split([' ', ',']).next().unwrap_or("");
+        let letters = first.chars().filter(|c| c.is_alphabetic());
+        if letters.clone().count() >= 3 && letters.clone().all(char::is_uppercase) {
+            return line[at + 2..].trim_start();
+        }
+    }
     for dash in [" — ", " – ", " - ", " -- "] {
         if let Some(at) = window.find(dash) {
             let head = &line[..at];
@@ -429,7 +444,9 @@ mod tests {
                     The vote is set for 12 of 15.\n\
                     View the history of school floods with this interactive database.\n\
                     Watch the video below.\n\
-                    See how the river rose: a gauge record shows 4 metres.";
+                    See how the river rose: a gauge record shows 4 metres.\n\
+                    KELMOUTH, 8th September 2025: The council opened a rest centre.\n\
+                    NOTE: The council opened a second centre in 2025: at the school.";
         assert_eq!(
             strip_page_furniture(body),
             "Rockets hit the town.\n\
@@ -437,7 +454,9 @@ mod tests {
              The report was published in June 3, 2013.\n\
              She joined the company from AP.\n\
              The vote is set for 12 of 15.\n\
-             See how the river rose: a gauge record shows 4 metres.\n"
+             See how the river rose: a gauge record shows 4 metres.\n\
+             The council opened a rest centre.\n\
+             NOTE: The council opened a second centre in 2025: at the school.\n"
         );
     }
 

@@ -44,6 +44,9 @@ pub const SUPPORT_SIMILARITY: f32 = 0.35;
 const REDUNDANT_SIMILARITY: f32 = 0.5;
 /// Candidates below this relevance are off-topic (asides, boilerplate that slipped through).
 const MIN_RELEVANCE: f32 = 0.05;
+/// A sentence picked after others must bring at least this share of content words none of
+/// them has: each adds to what was said, rather than saying it again.
+const MIN_NEW_INFORMATION: f32 = 0.5;
 /// Two outlets' sentences this alike tell one fact: where their figures for it differ, "What
 /// the papers say" reports the disagreement. (At 0.35 the demo corpus paired "prices rose
 /// 3.9%" with "house prices rose 6.2%", at 0.36; the race delay on wikinews-dev, a real
@@ -223,6 +226,9 @@ struct Analysis<'a> {
     vocabulary: Vocabulary,
     frequencies: DocFrequencies,
     centroid: SparseVector,
+    /// Each candidate's content words as the trust checks read a claim (names and numbers
+    /// included, the reporting frame left out), made when a pick first asks.
+    claims: Vec<OnceCell<BTreeSet<String>>>,
 }
 
 impl<'a> Analysis<'a> {
@@ -394,6 +400,7 @@ impl<'a> Analysis<'a> {
         Analysis {
             articles,
             outlets,
+            claims: candidates.iter().map(|_| OnceCell::new()).collect(),
             candidates,
             similarity,
             support,
@@ -404,6 +411,29 @@ impl<'a> Analysis<'a> {
             frequencies,
             centroid,
         }
+    }
+
+    /// The candidate's content words, as the trust checks read a claim.
+    fn claim(&self, candidate: usize) -> &BTreeSet<String> {
+        self.claims[candidate]
+            .get_or_init(|| claim_stems(&self.candidates[candidate].text, &BTreeSet::new()))
+    }
+
+    /// The share of the candidate's content words that no sentence of `chosen` has: what it
+    /// would add. Word overlap rather than similarity, so a restatement in other words
+    /// around the same names and numbers ("the first state to ban therapies that attempt to
+    /// change minors' sexual orientation" after "the first state to ban controversial 'gay
+    /// cure' therapies for children") counts as said.
+    fn new_information(&self, candidate: usize, chosen: &BTreeSet<usize>) -> f32 {
+        let mine = self.claim(candidate);
+        if mine.is_empty() || chosen.is_empty() {
+            return 1.0;
+        }
+        let said = mine
+            .iter()
+            .filter(|stem| chosen.iter().any(|&c| self.claim(c).contains(*stem)))
+            .count();
+        1.0 - said as f32 / mine.len() as f32
     }
 
     /// The original article headline closest to the story centroid: the one that says what
@@ -533,6 +563,7 @@ impl<'a> Analysis<'a> {
             .copied()
             .filter(|c| !chosen.contains(c))
             .filter(|&c| self.max_sim_to(c, chosen) < REDUNDANT_SIMILARITY)
+            .filter(|&c| self.new_information(c, chosen) >= MIN_NEW_INFORMATION)
             .map(|c| (c, score(c) * (1.0 - self.max_sim_to(c, chosen))))
             .filter(|(_, s)| *s > 0.0)
             .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
@@ -1477,6 +1508,44 @@ mod tests {
                 "{papers:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_sentence_saying_again_what_was_said_adds_nothing() {
+        let articles = [
+            report_at(
+                "Ardmore Courier",
+                9,
+                "Tolvia has become the first state to ban therapies that try to change the \
+                 sexual orientation of minors, after the governor signed the bill on Sunday.",
+            ),
+            report_at(
+                "Valley Times",
+                10,
+                "Tolvia became the first state to ban controversial therapies that try to \
+                 change the sexual orientation of minors. Opponents said they would challenge \
+                 the law in the federal courts within weeks.",
+            ),
+        ];
+        let analysis = Analysis::new(&articles);
+        let at = |start: &str| {
+            analysis
+                .candidates
+                .iter()
+                .position(|c| c.text.starts_with(start))
+                .expect("a candidate")
+        };
+        let said = BTreeSet::from([at("Tolvia has become")]);
+        assert!(analysis.new_information(at("Tolvia became"), &said) < MIN_NEW_INFORMATION);
+        assert!(analysis.new_information(at("Opponents"), &said) >= MIN_NEW_INFORMATION);
+        // What's happened tells the ban once, then what is new.
+        let (section, _) = analysis.whats_happened(&mut BTreeSet::new());
+        let bans = section
+            .sentences
+            .iter()
+            .filter(|s| s.text.contains("first state"))
+            .count();
+        assert_eq!(bans, 1, "{:?}", section.sentences);
     }
 
     #[test]
