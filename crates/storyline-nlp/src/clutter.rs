@@ -277,10 +277,17 @@ fn is_photo_caption(line: &str) -> bool {
     let this_photo = [
         "in this photo",
         "in this file photo",
-        "in this handout photo",
+        "in this handout",
+        "(2nd r)",
+        "(2nd l)",
+        "(3rd r)",
+        "(3rd l)",
     ]
     .iter()
     .any(|phrase| lower.contains(phrase))
+        || [" (L) ", " (R) ", " (C) "]
+            .iter()
+            .any(|position| line.contains(position))
         || lower.starts_with("in this ")
             && lower
                 .split_whitespace()
@@ -404,7 +411,15 @@ fn without_dateline(line: &str) -> &str {
                     .chars()
                     .filter(|c| c.is_alphabetic())
                     .all(char::is_uppercase);
-            if capitals && head.split_whitespace().count() <= 8 {
+            // "Charlotte, North Carolina (CNN) --": a place in any case, closed by an
+            // agency's name in brackets.
+            let agency_tag = head.trim_end().strip_suffix(')').and_then(|inner| {
+                let tag = &inner[inner.rfind('(')? + 1..];
+                let words = tag.split_whitespace().count();
+                ((1..=3).contains(&words) && tag.starts_with(char::is_uppercase)).then_some(())
+            });
+            let placed = agency_tag.is_some() && first.starts_with(char::is_uppercase);
+            if (capitals || placed) && head.split_whitespace().count() <= 8 {
                 return line[at + dash.len()..].trim_start();
             }
         }
@@ -446,6 +461,8 @@ mod tests {
                     Watch the video below.\n\
                     See how the river rose: a gauge record shows 4 metres.\n\
                     KELMOUTH, 8th September 2025: The council opened a rest centre.\n\
+                    Kelmouth, Westshire (Cascade Wire) -- Sandbags ran out by noon.\n\
+                    Mayor Ana Ruiz (2nd R) greets volunteers in Kelmouth in this handout picture.\n\
                     NOTE: The council opened a second centre in 2025: at the school.";
         assert_eq!(
             strip_page_furniture(body),
@@ -456,6 +473,7 @@ mod tests {
              The vote is set for 12 of 15.\n\
              See how the river rose: a gauge record shows 4 metres.\n\
              The council opened a rest centre.\n\
+             Sandbags ran out by noon.\n\
              NOTE: The council opened a second centre in 2025: at the school.\n"
         );
     }

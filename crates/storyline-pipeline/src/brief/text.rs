@@ -220,7 +220,20 @@ pub fn attribute(
 /// The sentence as the continuation of a longer one: first word lowercased when it is a
 /// stop word or `lowercase_ok` says the word is common in the coverage.
 pub fn continue_sentence(sentence: &str, lowercase_ok: &dyn Fn(&str) -> bool) -> String {
-    let sentence = sentence.trim();
+    // "notes that However, ..." reads wrong: a connective that tied the sentence to the one
+    // before it in its article ties it to nothing here.
+    let sentence = [
+        "However, ",
+        "But ",
+        "And ",
+        "Meanwhile, ",
+        "Still, ",
+        "Also, ",
+    ]
+    .iter()
+    .find_map(|connective| sentence.trim().strip_prefix(connective))
+    .unwrap_or(sentence)
+    .trim();
     let first_word: String = sentence
         .split(|c: char| !c.is_alphanumeric() && c != '\'')
         .next()
@@ -296,6 +309,10 @@ mod tests {
         check(
             "“We ran,” she said.",
             "According to The Ledger, “We ran,” she said.",
+        );
+        check(
+            "However, Tomas Berg said the plan was secret.",
+            "The Ledger notes that Tomas Berg said the plan was secret.",
         );
     }
 
