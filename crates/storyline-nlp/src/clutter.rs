@@ -260,47 +260,58 @@ fn is_caption_line(line: &str) -> bool {
 /// AP"), "in this photo", or a closing date without a preposition ("... in Seoul August
 /// 11, 2012.": prose writes "on August 11").
 fn is_photo_caption(line: &str) -> bool {
-    let words: Vec<&str> = line.split_whitespace().collect();
-    let gallery_counter = matches!(
-        words.as_slice(),
-        [number, "of", total, ..]
-            if number.bytes().all(|b| b.is_ascii_digit())
-                && total.trim_end_matches('.').bytes().all(|b| b.is_ascii_digit())
+    // Read on every line of every article a brief reads: the first and last words only, and
+    // the line lowercased only when it may hold a photo phrase.
+    let mut first = line.split_whitespace();
+    let gallery_counter = match (first.next(), first.next(), first.next()) {
+        (Some(number), Some("of"), Some(total)) => {
+            number.bytes().all(|b| b.is_ascii_digit())
                 && total.ends_with('.')
-    );
+                && total
+                    .trim_end_matches('.')
+                    .bytes()
+                    .all(|b| b.is_ascii_digit())
+        }
+        _ => false,
+    };
+    let mut last = line.split_whitespace().rev();
+    let closing: [Option<&str>; 4] = [last.next(), last.next(), last.next(), last.next()];
     let agency_close = matches!(
-        words.as_slice(),
-        [.., before, "AP" | "AFP" | "Reuters" | "EPA"] if before.ends_with('.')
+        closing,
+        [Some("AP" | "AFP" | "Reuters" | "EPA"), Some(before), ..] if before.ends_with('.')
     );
     // "In this Dec. 14, 2012 photo, ..." and "... in this photo taken by an astronaut".
-    let lower = line.to_lowercase();
-    let this_photo = [
-        "in this photo",
-        "in this file photo",
-        "in this handout",
-        "(2nd r)",
-        "(2nd l)",
-        "(3rd r)",
-        "(3rd l)",
-    ]
-    .iter()
-    .any(|phrase| lower.contains(phrase))
-        || [" (L) ", " (R) ", " (C) "]
+    let this_photo = (line.contains("photo") || line.contains("handout") || line.contains('('))
+        && {
+            let lower = line.to_lowercase();
+            [
+                "in this photo",
+                "in this file photo",
+                "in this handout",
+                "(2nd r)",
+                "(2nd l)",
+                "(3rd r)",
+                "(3rd l)",
+            ]
             .iter()
-            .any(|position| line.contains(position))
-        || lower.starts_with("in this ")
-            && lower
-                .split_whitespace()
-                .take(7)
-                .any(|word| word.trim_end_matches(',') == "photo");
-    gallery_counter || agency_close || this_photo || ends_with_bare_date(&words)
+            .any(|phrase| lower.contains(phrase))
+                || [" (L) ", " (R) ", " (C) "]
+                    .iter()
+                    .any(|position| line.contains(position))
+                || lower.starts_with("in this ")
+                    && lower
+                        .split_whitespace()
+                        .take(7)
+                        .any(|word| word.trim_end_matches(',') == "photo")
+        };
+    let [Some(year), Some(day), Some(month), Some(before)] = closing else {
+        return gallery_counter || agency_close || this_photo;
+    };
+    gallery_counter || agency_close || this_photo || ends_with_bare_date(before, month, day, year)
 }
 
-/// True when the words end with "Month D, YYYY." and no preposition comes before the month.
-fn ends_with_bare_date(words: &[&str]) -> bool {
-    let [.., before, month, day, year] = words else {
-        return false;
-    };
+/// True when the last four words are "Month D, YYYY." and the first of them no preposition.
+fn ends_with_bare_date(before: &str, month: &str, day: &str, year: &str) -> bool {
     let Some(year) = year.strip_suffix('.') else {
         return false;
     };

@@ -52,9 +52,42 @@ pub struct DateMention {
     pub resolved: bool,
 }
 
+/// False when `text` cannot name a day: it has no digit, no weekday and none of the
+/// relative words ("yesterday", "today", "tonight", "tomorrow", "ago", "last night", "this
+/// morning"). Most sentences have none, and a timeline reads hundreds of them.
+fn may_name_a_day(text: &str) -> bool {
+    if text.bytes().any(|b| b.is_ascii_digit()) {
+        return true;
+    }
+    let lower = text.to_ascii_lowercase();
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "yesterday",
+        "today",
+        "tonight",
+        "tomorrow",
+        " ago",
+        "last night",
+        "this morning",
+        "this afternoon",
+        "this evening",
+    ]
+    .iter()
+    .any(|word| lower.contains(word))
+}
+
 /// Day-level date mentions in `text`, in order of appearance, resolved against `published`
 /// (see the module documentation for the forms and the rules).
 pub fn date_mentions(text: &str, published: NaiveDate) -> Vec<DateMention> {
+    if !may_name_a_day(text) {
+        return Vec::new();
+    }
     let tokens = tokens_of(text);
     let scan = Scan {
         text,

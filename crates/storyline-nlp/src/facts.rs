@@ -753,6 +753,9 @@ pub fn quantities(sentence: &str) -> Vec<Quantity> {
     };
     let mut found = Vec::new();
     for (at, token) in tokens.iter().enumerate() {
+        if !token.bytes().any(|b| b.is_ascii_digit()) {
+            continue;
+        }
         let word = clean(token);
         let (digits, percent) = match word.strip_suffix('%') {
             Some(digits) => (digits, true),

@@ -139,8 +139,24 @@ pub fn build_timeline(
     documents: &[TimelineDocument],
     options: &TimelineOptions,
 ) -> Vec<TimelineDay> {
+    build_timeline_weighed(documents, options, None)
+}
+
+/// The term vector of sentence `position` of document `index`, from a caller that has
+/// already weighed its sentences' terms (in a vocabulary of its own: only cosines between
+/// them are taken); `None` for a sentence it did not weigh.
+pub type SentenceVectors<'a> = &'a dyn Fn(usize, usize) -> Option<SparseVector>;
+
+/// [`build_timeline`] with the sentences' term vectors given by the caller instead of
+/// weighed here: a brief's writer has weighed its candidate sentences already, and a
+/// 64-article story has hundreds of them.
+pub fn build_timeline_weighed(
+    documents: &[TimelineDocument],
+    options: &TimelineOptions,
+    vectors: Option<SentenceVectors<'_>>,
+) -> Vec<TimelineDay> {
     let in_span = |day: NaiveDate| options.start <= day && day <= options.end;
-    let sentences = read_sentences(documents, options, in_span);
+    let sentences = read_sentences(documents, options, in_span, vectors);
     let ranked = rank_days(documents, &sentences, in_span);
     tell_days(documents, &sentences, &ranked, options)
 }
@@ -150,6 +166,7 @@ fn read_sentences(
     documents: &[TimelineDocument],
     options: &TimelineOptions,
     in_span: impl Fn(NaiveDate) -> bool,
+    given: Option<SentenceVectors<'_>>,
 ) -> Vec<ReadSentence> {
     let mut vocabulary = Vocabulary::new();
     let mut document_frequency: Vec<u32> = Vec::new();
@@ -161,7 +178,12 @@ fn read_sentences(
         }
         for (position, text) in document.sentences.iter().enumerate() {
             let mut counts: BTreeMap<u32, f32> = BTreeMap::new();
-            for term in terms::analyze(text, None) {
+            let analysed = if given.is_some() {
+                Vec::new()
+            } else {
+                terms::analyze(text, None)
+            };
+            for term in analysed {
                 *counts.entry(vocabulary.intern(&term.stem)).or_insert(0.0) += 1.0;
             }
             for &term in counts.keys() {
@@ -206,11 +228,16 @@ fn read_sentences(
     counted
         .into_iter()
         .map(|(mut sentence, counts)| {
-            sentence.vector = SparseVector::from_weights(
-                counts
-                    .into_iter()
-                    .map(|(term, count)| (term, count * idf(term))),
-            );
+            sentence.vector = match given {
+                Some(vector_of) => vector_of(sentence.document, sentence.position)
+                    .map(|vector| SparseVector::from_weights(vector.entries().iter().copied()))
+                    .unwrap_or_default(),
+                None => SparseVector::from_weights(
+                    counts
+                        .into_iter()
+                        .map(|(term, count)| (term, count * idf(term))),
+                ),
+            };
             sentence
         })
         .collect()

@@ -23,7 +23,7 @@ use super::text::{
 use super::{BriefContext, Generator, RelatedStory};
 use crate::PipelineError;
 use crate::checks::{ArticlePassages, SUPPORT_THRESHOLD, claim_stems, support_of_claim};
-use crate::timeline::{TimelineDocument, TimelineOptions, build_timeline};
+use crate::timeline::{TimelineDocument, TimelineOptions, build_timeline_weighed};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -1079,7 +1079,12 @@ impl<'a> Analysis<'a> {
             keywords: Vec::new(),
         };
         let mut steps: Vec<(usize, TimelineEntry)> = Vec::new();
-        for entry in build_timeline(&documents, &options) {
+        // The candidates' own vectors: weighed once for the whole brief.
+        let vector_of = |doc: usize, position: usize| {
+            let &c = candidate_at.get(&(doc, position))?;
+            Some(self.candidates[c].vector.clone())
+        };
+        for entry in build_timeline_weighed(&documents, &options, Some(&vector_of)) {
             if entry.date >= newest || steps.len() >= DEVELOPMENT_STEPS {
                 continue;
             }
