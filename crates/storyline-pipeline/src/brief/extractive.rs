@@ -780,14 +780,7 @@ impl<'a> Analysis<'a> {
                     &lowercase_ok
                 )
             );
-            let mut citations = vec![
-                Citation::Source(first.doc as u32 + 1),
-                Citation::Source(second.doc as u32 + 1),
-            ];
-            citations.sort_by_key(|c| match c {
-                Citation::Source(n) => *n,
-                Citation::Story(_) => 0,
-            });
+            let citations = both_sources(first.doc, second.doc);
             sentences.push(Sentence { text, citations });
             used.insert(c);
             used.insert(d);
@@ -853,14 +846,7 @@ impl<'a> Analysis<'a> {
                             &lowercase_ok
                         )
                     );
-                    let mut citations = vec![
-                        Citation::Source(first.doc as u32 + 1),
-                        Citation::Source(second.doc as u32 + 1),
-                    ];
-                    citations.sort_by_key(|c| match c {
-                        Citation::Source(n) => *n,
-                        Citation::Story(_) => 0,
-                    });
+                    let citations = both_sources(first.doc, second.doc);
                     sentences.push(Sentence { text, citations });
                 }
                 None => sentences.push(Sentence {
@@ -1217,6 +1203,15 @@ fn in_set_off_clause(sentence: &str, phrase: &str) -> bool {
     let relative = ["who", "whose", "which", "where", "whom"].contains(&first.as_str());
     let participle = first.len() > 4 && (first.ends_with("ed") || first.ends_with("en"));
     relative || participle
+}
+
+/// Citations of two articles (by index), in source order: a sentence joining two outlets'
+/// reports cites both.
+fn both_sources(a: usize, b: usize) -> Vec<Citation> {
+    [a.min(b), a.max(b)]
+        .into_iter()
+        .map(|doc| Citation::Source(doc as u32 + 1))
+        .collect()
 }
 
 /// True when `a` and `b` count one thing differently: the same unit hung on the same word
