@@ -33,6 +33,51 @@ impl std::error::Error for StdoutError {
     }
 }
 
+/// Where a command writes its result lines: the file at `path` (created), or stdout. A
+/// failed write is reported through [`LineOutput::failed`]: a closed stdout ends the command
+/// quietly ([`StdoutError`]), a file that fails is an error naming it.
+pub struct LineOutput {
+    pub writer: io::BufWriter<Box<dyn Write>>,
+    path: Option<std::path::PathBuf>,
+}
+
+impl LineOutput {
+    pub fn open(path: Option<&std::path::Path>) -> anyhow::Result<Self> {
+        let out: Box<dyn Write> = match path {
+            Some(path) => Box::new(std::fs::File::create(path).map_err(|err| {
+                anyhow::Error::new(err).context(format!("cannot create {}", path.display()))
+            })?),
+            None => Box::new(io::stdout().lock()),
+        };
+        Ok(LineOutput {
+            writer: io::BufWriter::new(out),
+            path: path.map(std::path::Path::to_path_buf),
+        })
+    }
+
+    /// The command's error for a failed write.
+    pub fn failed(&self, err: io::Error) -> anyhow::Error {
+        match &self.path {
+            Some(path) => {
+                anyhow::Error::new(err).context(format!("cannot write {}", path.display()))
+            }
+            None => StdoutError(err).into(),
+        }
+    }
+
+    /// Writes one line.
+    pub fn line(&mut self, line: impl fmt::Display) -> anyhow::Result<()> {
+        let written = writeln!(self.writer, "{line}");
+        written.map_err(|err| self.failed(err))
+    }
+
+    /// Flushes what is buffered.
+    pub fn finish(mut self) -> anyhow::Result<()> {
+        let flushed = self.writer.flush();
+        flushed.map_err(|err| self.failed(err))
+    }
+}
+
 /// The failed write to stdout in an error's chain, if any.
 pub fn stdout_error(err: &anyhow::Error) -> Option<&StdoutError> {
     err.chain()

@@ -4,11 +4,11 @@
 //! sentences out, one JSON line a day in date order.
 
 use crate::cli::TimelineArgs;
-use crate::output::{StdoutError, errln};
+use crate::output::{LineOutput, errln};
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use serde_json::Value;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader};
 use storyline_pipeline::timeline::{TimelineDocument, TimelineOptions, build_timeline};
 
 pub fn run(args: TimelineArgs) -> Result<()> {
@@ -44,23 +44,7 @@ pub fn run(args: TimelineArgs) -> Result<()> {
     };
     let timeline = build_timeline(&documents, &options);
 
-    let out: Box<dyn Write> = match &args.out {
-        Some(path) => Box::new(
-            std::fs::File::create(path)
-                .with_context(|| format!("cannot create {}", path.display()))?,
-        ),
-        None => Box::new(std::io::stdout().lock()),
-    };
-    let mut out = BufWriter::new(out);
-    // A closed stdout ends the command quietly (see `output.rs`); a file that fails is an error.
-    let failed = |err: std::io::Error| -> anyhow::Error {
-        match &args.out {
-            Some(path) => {
-                anyhow::Error::new(err).context(format!("cannot write {}", path.display()))
-            }
-            None => StdoutError(err).into(),
-        }
-    };
+    let mut out = LineOutput::open(args.out.as_deref())?;
     for entry in timeline {
         let sentences: Vec<&str> = entry.sentences.iter().map(|s| s.text.as_str()).collect();
         let sources: Vec<&str> = entry
@@ -73,10 +57,9 @@ pub fn run(args: TimelineArgs) -> Result<()> {
             "sentences": sentences,
             "sources": sources,
         });
-        writeln!(out, "{line}").map_err(failed)?;
+        out.line(line)?;
     }
-    out.flush().map_err(failed)?;
-    Ok(())
+    out.finish()
 }
 
 /// One input line as a document: `date` or `published` (a day, or a time whose day is

@@ -2,10 +2,10 @@
 //! stages run on files, without a data directory (for checking, benchmarks and scripting).
 
 use crate::cli::{ClusterArgs, ExtractArgs};
-use crate::output::{self, StdoutError, errln, outln};
+use crate::output::{self, LineOutput, errln, outln};
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use storyline_pipeline::cluster::{ClusterConfig, Clusterer, stream_order};
@@ -135,23 +135,7 @@ pub fn cluster(args: ClusterArgs) -> Result<()> {
     }
     let items = stream_order(items);
     let mut clusterer = Clusterer::new(ClusterConfig::default());
-    let out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(
-            std::fs::File::create(path)
-                .with_context(|| format!("cannot create {}", path.display()))?,
-        ),
-        None => Box::new(std::io::stdout().lock()),
-    };
-    let mut out = BufWriter::new(out);
-    // A closed stdout ends the command quietly (see `output.rs`); a file that fails is an error.
-    let failed = |err: std::io::Error| -> anyhow::Error {
-        match &args.output {
-            Some(path) => {
-                anyhow::Error::new(err).context(format!("cannot write {}", path.display()))
-            }
-            None => StdoutError(err).into(),
-        }
-    };
+    let mut out = LineOutput::open(args.output.as_deref())?;
     let mut assigned = Vec::with_capacity(items.len());
     for article in items {
         let assignment = clusterer.assign(&article);
@@ -175,8 +159,7 @@ pub fn cluster(args: ClusterArgs) -> Result<()> {
             .map(str::to_string)
             .unwrap_or_else(|| article.id.to_string());
         let line = serde_json::json!({"id": id, "story": story, "why": why});
-        writeln!(out, "{line}").map_err(failed)?;
+        out.line(line)?;
     }
-    out.flush().map_err(failed)?;
-    Ok(())
+    out.finish()
 }
