@@ -202,13 +202,13 @@ fn is_boilerplate_line(line: &str) -> bool {
     words <= 60 && CREDITS.iter().any(|credit| lower.contains(credit))
         || line.contains('@') && words <= 12
         || words <= 60 && is_caption_line(line)
-        || words <= 30 && is_promotion(line)
+        || words <= 30 && is_promotion(line, &lower)
 }
 
 /// A line that sends the reader elsewhere on the site ("View the history of school
 /// shootings with this interactive database", "Watch the video below"): an imperative
 /// opening it and a thing a page offers, not a report.
-fn is_promotion(line: &str) -> bool {
+fn is_promotion(line: &str, lower: &str) -> bool {
     const VERBS: &[&str] = &[
         "View",
         "Watch",
@@ -241,7 +241,6 @@ fn is_promotion(line: &str) -> bool {
         "more stories",
     ];
     let first = line.split_whitespace().next().unwrap_or("");
-    let lower = line.to_lowercase();
     VERBS.contains(&first) && OFFERS.iter().any(|offer| lower.contains(offer))
 }
 

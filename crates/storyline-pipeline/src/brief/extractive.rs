@@ -227,7 +227,8 @@ struct Analysis<'a> {
     frequencies: DocFrequencies,
     centroid: SparseVector,
     /// Each candidate's content words as the trust checks read a claim (names and numbers
-    /// included, the reporting frame left out), made when a pick first asks.
+    /// included, the reporting frame left out): made by the support test, or when a pick
+    /// first asks.
     claims: Vec<OnceCell<BTreeSet<String>>>,
 }
 
@@ -358,10 +359,12 @@ impl<'a> Analysis<'a> {
         };
         let mut support = vec![BTreeMap::new(); count];
         let mut carries_facts: BTreeMap<(usize, usize), bool> = BTreeMap::new();
+        // Each candidate's claim words, cut once: for the support test here and for the
+        // sections' novelty test later.
+        let claims: Vec<OnceCell<BTreeSet<String>>> =
+            candidates.iter().map(|_| OnceCell::new()).collect();
         for i in 0..count {
-            // The candidate's claim words and facts, cut once for all the articles it is
-            // tried against.
-            let mut claim: Option<BTreeSet<String>> = None;
+            // The candidate's facts, cut once for all the articles it is tried against.
             let mut sentence_facts: Option<SentenceFacts> = None;
             for j in 0..count {
                 let s = similarity[i * count + j];
@@ -377,8 +380,7 @@ impl<'a> Analysis<'a> {
                         .get_or_insert_with(|| SentenceFacts::of(&candidates[i].text))
                         .all_in(texts[dj].get_or_init(|| article_text(&articles[dj])))
                         && support_of_claim(
-                            claim
-                                .get_or_insert_with(|| claim_stems(&candidates[i].text, &no_stems)),
+                            claims[i].get_or_init(|| claim_stems(&candidates[i].text, &no_stems)),
                             &[passages[dj].get_or_init(|| ArticlePassages::of(&articles[dj]))],
                         ) >= SUPPORT_THRESHOLD
                 });
@@ -400,7 +402,7 @@ impl<'a> Analysis<'a> {
         Analysis {
             articles,
             outlets,
-            claims: candidates.iter().map(|_| OnceCell::new()).collect(),
+            claims,
             candidates,
             similarity,
             support,
@@ -909,17 +911,20 @@ impl<'a> Analysis<'a> {
                 if self.outlets[c_doc] == self.outlets[d_doc] || apart > SAME_TIME_HOURS {
                     continue;
                 }
+                // The cheap test first: most pairs are not alike enough to compare figures.
                 let similarity = self.sim(*c, *d);
+                if similarity < SAME_FACT_SIMILARITY
+                    || best.is_some_and(|(top, ..)| similarity <= top)
+                {
+                    continue;
+                }
                 let (c_text, d_text) = (&self.candidates[*c].text, &self.candidates[*d].text);
                 let differs = c_figures.iter().any(|a| {
                     d_figures
                         .iter()
                         .any(|b| one_figure_differs(a, b, c_text, d_text))
                 });
-                if differs
-                    && similarity >= SAME_FACT_SIMILARITY
-                    && best.is_none_or(|(top, ..)| similarity > top)
-                {
+                if differs {
                     let (earlier, later) = if (*c_time, *c) <= (*d_time, *d) {
                         (*c, *d)
                     } else {
