@@ -19,6 +19,7 @@
 //! Invariants: deterministic; a card's `description_source` names where its text came from
 //! (a source index of the brief, or the knowledge base or gazetteer and its date).
 
+use super::SourceNo;
 use super::memo::{SharedMemo, memoised};
 use chrono::{TimeZone, Utc};
 use std::collections::BTreeSet;
@@ -254,7 +255,7 @@ fn card(
         return Some(with(
             description,
             DescriptionSource::Coverage {
-                source: doc as u32 + 1,
+                source: SourceNo::of_doc(doc).get(),
                 seen_at: articles[doc].effective_time(),
             },
         ));

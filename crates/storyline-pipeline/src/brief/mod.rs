@@ -12,10 +12,12 @@ pub(crate) mod memo;
 pub mod model;
 mod related;
 mod render;
+mod source_no;
 mod text;
 
 pub use related::{RelatedStory, StoryProfiles};
 pub use render::to_markdown;
+use source_no::SourceNo;
 
 use crate::PipelineError;
 use chrono::{DateTime, Utc};

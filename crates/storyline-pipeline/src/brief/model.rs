@@ -23,7 +23,7 @@
 
 use super::extractive::ExtractiveWriter;
 use super::text::{attribute, strip_dateline};
-use super::{BriefContext, Generator};
+use super::{BriefContext, Generator, SourceNo};
 use crate::PipelineError;
 use crate::checks;
 use serde::Deserialize;
@@ -322,7 +322,7 @@ pub fn select_passages(
                 continue;
             };
             let passage = taken[slot].get_or_insert_with(|| Passage {
-                source: *index as u32 + 1,
+                source: SourceNo::of_doc(*index).get(),
                 outlet: outlet.clone(),
                 headline: articles[*index].headline.clone(),
                 sentences: Vec::new(),
