@@ -152,6 +152,16 @@ fn is_boilerplate_line(line: &str) -> bool {
         "email this",
         "this story has been",
         "this article was",
+        // Editorial notes about the page itself.
+        "editor's note",
+        "editor’s note",
+        "editors' note",
+        "the following is a transcript",
+        "the following is a copy",
+        "the following is the text",
+        "the following is the full text",
+        "below is a transcript",
+        "below is the full text",
     ];
     if let Some(opener) = LINE_OPENERS
         .iter()
@@ -505,6 +515,17 @@ mod tests {
         for line in clean.lines() {
             assert!(body.contains(line), "{line}");
         }
+    }
+
+    #[test]
+    fn editorial_notes_about_the_page_are_furniture() {
+        let body = "The following is a transcript of a speech by Ana Reyes at the convention.\n\
+                    Editor's note: This story was corrected to give the mayor's full name.\n\
+                    The following week, Reyes returned to Kelmouth.";
+        assert_eq!(
+            strip_page_furniture(body),
+            "The following week, Reyes returned to Kelmouth.\n"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod entities;
 pub mod facts;
 pub mod language;
 pub mod minhash;
+pub mod mojibake;
 pub mod ner;
 pub mod places;
 pub mod sentences;

@@ -154,9 +154,11 @@ fn western_boundary(chars: &[(usize, char)], i: usize) -> Option<usize> {
         matches!(c, '.' | '!' | '?' | '…' | '‼' | '⁇' | '⁈' | '⁉')
     });
     let after_closers = skip_while(chars, run_end, is_closing);
-    // Decimals, URLs and "U.S.-led": a terminator glued to the next char is not a boundary.
+    // Decimals, URLs and "U.S.-led": a terminator glued to the next char is not a boundary,
+    // unless a lowercase word's full stop runs into a capitalised one ("finalized.Wakata",
+    // paragraphs joined by a careless extractor).
     if after_closers < chars.len() && !chars[after_closers].1.is_whitespace() {
-        return None;
+        return glued_boundary(chars, i, run_end).then_some(after_closers);
     }
     let next_word_at = skip_while(chars, after_closers, |c| c.is_whitespace() || is_opening(c));
     let Some(&(_, next_char)) = chars.get(next_word_at) else {
@@ -193,6 +195,27 @@ fn western_boundary(chars: &[(usize, char)], i: usize) -> Option<usize> {
         }
     }
     Some(after_closers)
+}
+
+/// True when the single full stop at `chars[i]` joins two sentences with no space between:
+/// a word of at least three letters, lowercase after the first and no abbreviation, before it and a capitalised word ("Wakata",
+/// not "NASA" or "5") right after it.
+fn glued_boundary(chars: &[(usize, char)], i: usize, run_end: usize) -> bool {
+    if run_end != i + 1 || chars[i].1 != '.' {
+        return false;
+    }
+    let word = word_before(chars, i);
+    // "finalized" or "Friday", not "Inc", "Gen" or "NASA".
+    let lowercase_word = word.chars().count() >= 3
+        && word.chars().skip(1).all(char::is_lowercase)
+        && word.chars().all(char::is_alphabetic)
+        && !NEVER_FINAL.contains(&word.to_lowercase().as_str())
+        && !MAYBE_FINAL.contains(&word.to_lowercase().as_str());
+    let capitalised_next = matches!(
+        (chars.get(run_end), chars.get(run_end + 1)),
+        (Some(&(_, first)), Some(&(_, second))) if first.is_uppercase() && second.is_lowercase()
+    );
+    lowercase_word && capitalised_next
 }
 
 /// "U.S", "e.g", "a.m" as seen before their last period: single letters joined by periods.

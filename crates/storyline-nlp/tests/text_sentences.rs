@@ -100,6 +100,36 @@ fn initials_decimals_and_urls() {
 }
 
 #[test]
+fn sentences_glued_by_a_careless_extractor_are_parted() {
+    check(
+        "Dates have not been finalized.Wakata has had the station to himself.",
+        &[
+            "Dates have not been finalized.",
+            "Wakata has had the station to himself.",
+        ],
+    );
+    check(
+        "She was reported missing on Friday.Alicia Benefield, 19, lives nearby.",
+        &[
+            "She was reported missing on Friday.",
+            "Alicia Benefield, 19, lives nearby.",
+        ],
+    );
+    // Acronyms, abbreviations, names and hosts stay whole.
+    check(
+        "Shares in Acme Corp.Holdings rose.",
+        &["Shares in Acme Corp.Holdings rose."],
+    );
+    check(
+        "Crews from the U.S.Army and news.BBC reported it. Staff at www.example.org.Then left.",
+        &[
+            "Crews from the U.S.Army and news.BBC reported it.",
+            "Staff at www.example.org.Then left.",
+        ],
+    );
+}
+
+#[test]
 fn ellipses() {
     check(
         "He paused... Then he left.",

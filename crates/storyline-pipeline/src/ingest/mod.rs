@@ -24,10 +24,11 @@ pub use storyline_fetch::{FailureKind, ItemFailure};
 use crate::PipelineError;
 use crate::dedupe::{Deduper, body_signature, canonicalize_url, near_duplicate_key};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::BufRead;
 use storyline_model::{Article, ArticleId, ExtractionStatus, Outlet, OutletHints};
-use storyline_nlp::{language, terms};
+use storyline_nlp::{language, mojibake, terms};
 use storyline_store::{NearDuplicateKey, Store};
 
 /// Lines stored per transaction when importing.
@@ -298,7 +299,7 @@ pub fn article_from_json_line(line: &str, imported_at: DateTime<Utc>) -> Result<
     }
     let body = text.unwrap_or_default();
     let headline = title.unwrap_or_else(|| first_words(&body, 12));
-    Ok(Article {
+    Ok(repair_text(Article {
         id,
         // The line's `source` is a name or a host; either way the outlet is decided here.
         outlet: Outlet::resolve(&OutletHints {
@@ -321,7 +322,24 @@ pub fn article_from_json_line(line: &str, imported_at: DateTime<Utc>) -> Result<
         duplicate_of: None,
         extraction: ExtractionStatus::Imported,
         extra: fields,
-    })
+    }))
+}
+
+/// The article with double-encoded characters in its headline, text and description
+/// decoded ([`storyline_nlp::mojibake`]): "ChÃ¡vez" is stored as "Chávez", so briefs quote
+/// it right and it matches other outlets' spelling. Done before the content hash is taken.
+pub(crate) fn repair_text(mut article: Article) -> Article {
+    let repair = |text: &mut String| {
+        if let Cow::Owned(repaired) = mojibake::repair(text) {
+            *text = repaired;
+        }
+    };
+    repair(&mut article.headline);
+    repair(&mut article.article_body);
+    if let Some(description) = article.description.as_mut() {
+        repair(description);
+    }
+    article
 }
 
 /// A piece of the input quoted in a report: escaped (a newline in it must not break the
@@ -431,6 +449,20 @@ mod tests {
         assert_eq!(article.extra.get("id").and_then(|v| v.as_str()), Some("x1"));
         assert_eq!(article.outlet.name, "a.example");
         assert_eq!(article.outlet.id, "a.example");
+    }
+
+    #[test]
+    fn double_encoded_text_is_stored_decoded() {
+        let article = article_from_json_line(
+            r#"{"url":"https://a.example/news/2","title":"Hugo ChÃ¡vez wins","text":"Syriaâ€™s conflict began in March 2011."}"#,
+            now(),
+        )
+        .unwrap();
+        assert_eq!(article.headline, "Hugo Chávez wins");
+        assert_eq!(
+            article.article_body,
+            "Syria’s conflict began in March 2011."
+        );
     }
 
     #[test]

@@ -19,7 +19,7 @@
 //! same poll, are not fetched again.
 
 use super::import::cut_to_cap;
-use super::{MAX_TITLE_BYTES, check_dates, first_words, quoted, store_batch};
+use super::{MAX_TITLE_BYTES, check_dates, first_words, quoted, repair_text, store_batch};
 use crate::PipelineError;
 use crate::dedupe::{Deduper, canonicalize_url};
 use chrono::{DateTime, Utc};
@@ -310,7 +310,8 @@ impl Poll {
         Box::pin(async move {
             let fetched =
                 tokio::time::timeout_at(deadline, article_from_item(fetcher, &feed, &item, now))
-                    .await;
+                    .await
+                    .map(|built| built.map(|(article, failure)| (repair_text(article), failure)));
             let outcome = fetched.unwrap_or_else(|_elapsed| {
                 Err(out_of_time(
                     item.url.as_deref().unwrap_or(&item.id),
