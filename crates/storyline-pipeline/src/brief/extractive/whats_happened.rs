@@ -8,11 +8,11 @@
 //! [`MIN_NEW_INFORMATION`](super::analysis::MIN_NEW_INFORMATION) new content words.
 
 use super::super::text::{opens_with_quote, word_count};
-use super::analysis::{Analysis, MIN_RELEVANCE};
+use super::analysis::{Analysis, MIN_RELEVANCE, SUPPORT_SIMILARITY};
 use chrono::Duration;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use storyline_model::{Article, Section, Sentence};
-use storyline_nlp::terms;
+use storyline_nlp::{facts, terms};
 
 /// "What's happened" stops at this many sentences or words.
 const WHATS_HAPPENED_SENTENCES: usize = 3;
@@ -23,6 +23,37 @@ const LATEST_DEVELOPMENT_HOURS: i64 = 12;
 /// headline comes from it, and "What's happened" prefers it (a story that runs over days is
 /// not summed up by its first day).
 const RECENT_COVERAGE_HOURS: i64 = 24;
+
+/// A count a sentence gives: its value and the content words around it, which say what is
+/// counted ("15 people ... killed").
+struct Count {
+    value: f64,
+    context: BTreeSet<String>,
+}
+
+impl Count {
+    /// True when both count one thing: the same value, and some word of what is counted in
+    /// common ("26 others dead ... including 20 children" and "killing 26 – including 20
+    /// children").
+    fn same_as(&self, other: &Count) -> bool {
+        self.value == other.value && !self.context.is_disjoint(&other.context)
+    }
+}
+
+/// The counts of a sentence, with the stems of the words around each (numbers left out).
+fn counts_of(sentence: &str) -> Vec<Count> {
+    facts::quantities(sentence)
+        .into_iter()
+        .map(|quantity| Count {
+            value: quantity.value,
+            context: terms::analyze(&quantity.context, None)
+                .into_iter()
+                .map(|term| term.stem)
+                .filter(|stem| !stem.chars().any(|c| c.is_ascii_digit()))
+                .collect(),
+        })
+        .collect()
+}
 
 impl Analysis<'_> {
     /// The original article headline closest to the story centroid: the one that says what
@@ -118,10 +149,32 @@ impl Analysis<'_> {
             .map(|&c| word_count(&self.candidates[c].text))
             .sum();
         let recent = within(RECENT_COVERAGE_HOURS);
+        let counts: BTreeMap<usize, Vec<Count>> = pool
+            .iter()
+            .map(|&c| (c, counts_of(&self.candidates[c].text)))
+            .collect();
+        // A sentence after the lead must tell another fact: one as alike to a told sentence
+        // as another outlet's report of the same fact would be, or giving again a count told
+        // already ("killing 15 people" after "15 people have been killed"), says it again.
+        let tells_another_fact = |c: usize, chosen: &BTreeSet<usize>| {
+            self.max_sim_to(c, chosen) < SUPPORT_SIMILARITY
+                && !chosen.iter().any(|told| {
+                    counts[&c]
+                        .iter()
+                        .any(|count| counts[told].iter().any(|other| count.same_as(other)))
+                })
+        };
         while order.len() < WHATS_HAPPENED_SENTENCES && words < WHATS_HAPPENED_WORDS {
+            let fresh = |candidates: &[usize]| -> Vec<usize> {
+                candidates
+                    .iter()
+                    .copied()
+                    .filter(|&c| tells_another_fact(c, &chosen))
+                    .collect()
+            };
             let Some(next) = self
-                .pick(&recent, &lead_score, &chosen)
-                .or_else(|| self.pick(&pool, &lead_score, &chosen))
+                .pick(&fresh(&recent), &lead_score, &chosen)
+                .or_else(|| self.pick(&fresh(&pool), &lead_score, &chosen))
             else {
                 break;
             };
