@@ -423,16 +423,17 @@ fn profile_story(store: &dyn Store, story: &Story) -> Result<Profile, PipelineEr
             .first()
             .map(|s| s.text.clone())
             .unwrap_or_default(),
+        // Captions, stamps and bylines say nothing in a timeline either, nor does
+        // "KELMOUTH, 8 September (Cascade Wire) - " or a fragment ("A young rising star."):
+        // the first sentence a brief could quote.
         None => originals
             .first()
             .and_then(|a| {
-                // Captions, stamps and bylines say nothing in a timeline either.
                 sentences::split_sentences(&strip_page_furniture(&a.article_body))
                     .into_iter()
-                    .next()
+                    .map(|s| super::text::strip_dateline(&s.text).to_string())
+                    .find(|s| super::text::is_usable_sentence(s))
             })
-            // "KELMOUTH, 8 September (Cascade Wire) - " says nothing in a timeline.
-            .map(|s| super::text::strip_dateline(&s.text).to_string())
             .unwrap_or_default(),
     };
     Ok(Profile {
