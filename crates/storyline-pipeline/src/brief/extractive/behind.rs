@@ -15,6 +15,7 @@ use super::super::text::{attribute, is_attributed, opens_with_quote};
 use super::analysis::{Analysis, MIN_RELEVANCE};
 use super::{ATTRIBUTION_VERBS, SourceNo};
 use std::collections::BTreeSet;
+use std::sync::LazyLock;
 use storyline_model::{Section, Sentence};
 
 /// Sentences "What's behind the headline?" gives, at most.
@@ -179,6 +180,34 @@ const FIRST_PERSON: &[&str] = &[
     "ourselves",
 ];
 
+/// Markers as whole words: " due to ", made once.
+type Markers = Vec<String>;
+
+/// Every marker list, padded with a space each side, so [`padded_words`] holds a marker only
+/// as whole words.
+struct PaddedMarkers {
+    cause: Markers,
+    contrast: Markers,
+    stakes: Markers,
+    expert: Markers,
+    background: Markers,
+    biography: Markers,
+    first_person: Markers,
+}
+
+static PADDED: LazyLock<PaddedMarkers> = LazyLock::new(|| {
+    let pad = |markers: &[&str]| markers.iter().map(|m| format!(" {m} ")).collect();
+    PaddedMarkers {
+        cause: pad(CAUSE_MARKERS),
+        contrast: pad(CONTRAST_MARKERS),
+        stakes: pad(STAKES_MARKERS),
+        expert: pad(EXPERT_VOICES),
+        background: pad(BACKGROUND_MARKERS),
+        biography: pad(BIOGRAPHY_MARKERS),
+        first_person: pad(FIRST_PERSON),
+    }
+});
+
 /// What a sentence does to explain a story, read off its words.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Explanation {
@@ -205,21 +234,23 @@ impl Explanation {
     /// Reads the features of `sentence`.
     pub fn of(sentence: &str) -> Self {
         let words = padded_words(sentence);
-        let has = |markers: &[&str]| markers.iter().any(|m| words.contains(&format!(" {m} ")));
+        let has = |markers: &Markers| markers.iter().any(|m| words.contains(m.as_str()));
         let attributed = is_attributed(sentence);
+        let own_words = padded_words(&outside_quotations(sentence));
         Explanation {
-            cause: has(CAUSE_MARKERS),
-            contrast: has(CONTRAST_MARKERS),
+            cause: has(&PADDED.cause),
+            contrast: has(&PADDED.contrast),
             // "may" in lower case is the modal; the month is "May".
-            stakes: has(STAKES_MARKERS) || sentence.contains(" may "),
+            stakes: has(&PADDED.stakes) || sentence.contains(" may "),
             attributed,
-            expert: attributed && has(EXPERT_VOICES),
-            background: has(BACKGROUND_MARKERS),
-            biography: has(BIOGRAPHY_MARKERS),
+            expert: attributed && has(&PADDED.expert),
+            background: has(&PADDED.background),
+            biography: has(&PADDED.biography),
             unplaced_voice: (opens_with_quote(sentence) && !attributed)
-                || FIRST_PERSON.iter().any(|w| {
-                    padded_words(&outside_quotations(sentence)).contains(&format!(" {w} "))
-                }),
+                || PADDED
+                    .first_person
+                    .iter()
+                    .any(|w| own_words.contains(w.as_str())),
         }
     }
 
@@ -298,12 +329,17 @@ fn distance_from_lead(position: usize) -> f32 {
 
 impl Analysis<'_> {
     pub(super) fn behind_the_headline(&self, used: &mut BTreeSet<usize>) -> Section {
-        let features: Vec<Explanation> = self
-            .candidates
-            .iter()
-            .map(|c| Explanation::of(&c.text))
-            .collect();
         let on_topic = |c: usize| self.candidates[c].relevance >= MIN_RELEVANCE;
+        // Only sentences that may still be chosen are read.
+        let features: Vec<Explanation> = (0..self.candidates.len())
+            .map(|c| {
+                if on_topic(c) && !used.contains(&c) {
+                    Explanation::of(&self.candidates[c].text)
+                } else {
+                    Explanation::default()
+                }
+            })
+            .collect();
         let explaining: Vec<usize> = (0..self.candidates.len())
             .filter(|&c| on_topic(c) && features[c].explains())
             .collect();
