@@ -27,9 +27,9 @@
 //! memberships instead ([`SavedStateError::Stale`]); the encoding is exact (weights as
 //! their bits), so a loaded clusterer computes the same floats as the one that saved.
 
-use super::{
-    ARCHIVE_PER_TERM, Centroid, ClusterConfig, Clusterer, Member, StoryState, live_postings,
-};
+use super::config::ARCHIVE_PER_TERM;
+use super::stories::live_postings;
+use super::{Centroid, ClusterConfig, Clusterer, Member, StoryState};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};

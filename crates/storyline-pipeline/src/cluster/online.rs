@@ -1,0 +1,339 @@
+//! The online step: an article joins the most similar recent story, decayed by the time gap
+//! to the story's span, or opens a story of its own.
+//!
+//! Invariant: the stories scored per article are bounded by [`POSTINGS_SCANNED`] and
+//! [`SCORED_CANDIDATES`], whatever the number of stories.
+
+use super::config::*;
+use super::features::{length_factor, top_terms};
+use super::{Assignment, Clusterer, StoryState};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeSet, HashMap};
+use storyline_model::{Article, StoryId};
+use storyline_nlp::vector::SparseVector;
+
+impl Clusterer {
+    /// Puts `article` into the best matching story or a new one.
+    pub fn assign(&mut self, article: &Article) -> Assignment {
+        if let Some(story) = self.story_of(&article.id) {
+            return Assignment {
+                story_id: story.clone(),
+                is_new_story: false,
+                score: 1.0,
+                why: vec!["already assigned".to_string()],
+            };
+        }
+        if let Some(index) = self.copied_story(article) {
+            self.add_copy(index, article);
+            self.dirty.insert(index);
+            let original = article
+                .duplicate_of
+                .as_ref()
+                .map_or_else(String::new, |id| format!("copy of {id}"));
+            return Assignment {
+                story_id: self.stories[index].id.clone(),
+                is_new_story: false,
+                score: 1.0,
+                why: vec![original],
+            };
+        }
+
+        self.assigned_since_refine += 1;
+        if self.assigned_since_refine >= REFINE_EVERY {
+            self.refine();
+        }
+        let analysed = self.analyse(article);
+        let best = self.best_story(
+            &analysed.vector,
+            &analysed.names,
+            analysed.word_terms,
+            article.date_published,
+            None,
+        );
+        match best {
+            Some((index, score)) if score >= self.join_threshold(analysed.word_terms) => {
+                let why = self.shared_terms(index, &analysed.vector);
+                self.add_member(index, article, &analysed, score);
+                self.dirty.insert(self.resolve(index));
+                Assignment {
+                    story_id: self.stories[self.resolve(index)].id.clone(),
+                    is_new_story: false,
+                    score,
+                    why,
+                }
+            }
+            _ => {
+                let id = StoryId::from_seed(&article.id);
+                let index = match self.story_index.get(&id) {
+                    Some(&index) => self.resolve(index),
+                    None => self.open_story(id.clone()),
+                };
+                let why = top_terms(&analysed, self.config.why_terms);
+                self.add_member(index, article, &analysed, 1.0);
+                self.dirty.insert(self.resolve(index));
+                Assignment {
+                    story_id: self.stories[self.resolve(index)].id.clone(),
+                    is_new_story: true,
+                    score: 1.0,
+                    why,
+                }
+            }
+        }
+    }
+
+    pub(super) fn join_threshold(&self, terms: usize) -> f32 {
+        let (short, long) = (self.config.short_threshold, self.config.threshold);
+        short + (long - short) * length_factor(&self.config, terms)
+    }
+
+    /// The most similar story (decayed score) for an article's vector, its names and
+    /// length, ties to the earliest story; `skip` is left out (the article's own story when
+    /// refining).
+    pub(super) fn best_story(
+        &self,
+        vector: &SparseVector,
+        names: &BTreeSet<u32>,
+        word_terms: usize,
+        published: Option<DateTime<Utc>>,
+        skip: Option<usize>,
+    ) -> Option<(usize, f32)> {
+        // Full texts about one event share people, places and figures; look-alike events of
+        // one kind share the topic's words and little more than a place.
+        let article_is_long = !names.is_empty() && length_factor(&self.config, word_terms) >= 1.0;
+        // A full text naming a story's people and places days later is its follow-up (the
+        // charge after the arrest, the fix after the flaw): its similarity fades with the
+        // gap only down to a floor. Headlines, which share a word or two, get no floor.
+        let decay_floor = self.config.decay_floor * length_factor(&self.config, word_terms);
+        let top = vector.top(self.config.candidate_terms);
+        let candidates = self.candidates(
+            &top,
+            false,
+            |index, story| {
+                if story.merged_into.is_some() || story.members.is_empty() || Some(index) == skip {
+                    return None;
+                }
+                let decay = self.decay_with_floor(published, story.published_span, decay_floor);
+                (decay >= self.config.threshold).then_some(decay)
+            },
+            |story| {
+                !(article_is_long
+                    && !story.names.is_empty()
+                    && story.member_terms >= self.config.long_terms * story.members.len()
+                    && names
+                        .iter()
+                        .filter(|name| story.names.contains_key(name))
+                        .take(MIN_SHARED_NAMES)
+                        .count()
+                        < MIN_SHARED_NAMES)
+            },
+        );
+        self.count(|stats| stats.candidates_scored += candidates.len() as u64);
+        let vector_norm = vector.norm();
+        let mut best: Option<(usize, f32)> = None;
+        for (index, decay) in candidates {
+            let score = self.stories[index].centroid.cosine(vector, vector_norm) * decay;
+            if best.is_none_or(|(_, s)| score > s) {
+                best = Some((index, score));
+            }
+        }
+        best
+    }
+
+    /// The stories worth scoring exactly for a query (an article's vector or a story's
+    /// centroid) whose heaviest terms are `top`, in story order, each with the factor
+    /// `admit` gives it (its time decay); `admit` returns `None` for a story that cannot
+    /// take the query, and `passes` is a costlier test it must pass too (asked last, and
+    /// only of the stories that could make the cut below). Stories come from the term
+    /// lookup, each term's list read from its newest end and at most [`POSTINGS_SCANNED`]
+    /// entries of it, and with `archived` from the archive of retired stories too (read
+    /// whole: [`ARCHIVE_PER_TERM`] bounds it). When more than [`SCORED_CANDIDATES`] are
+    /// admitted, those with the largest cheap estimate are kept: the cosine over `top` alone
+    /// (the query's weight times the story's normalised centroid weight, summed over shared
+    /// terms) times the factor, ties to the earliest story. A flood of look-alike items
+    /// shares its common words with every story it opened, so without the two caps an item
+    /// would be scored against all of them.
+    pub(super) fn candidates(
+        &self,
+        top: &[(u32, f32)],
+        archived: bool,
+        admit: impl Fn(usize, &StoryState) -> Option<f32>,
+        passes: impl Fn(&StoryState) -> bool,
+    ) -> Vec<(usize, f32)> {
+        let mut hits: Vec<(usize, u32, f32)> = Vec::new();
+        for &(term, weight) in top {
+            if let Some(list) = self.postings.get(&term) {
+                hits.extend(
+                    list.iter()
+                        .rev()
+                        .take(POSTINGS_SCANNED)
+                        .map(|&index| (index, term, weight)),
+                );
+            }
+            if let Some(list) = self.archive.get(&term).filter(|_| archived) {
+                hits.extend(list.iter().map(|&index| (index, term, weight)));
+            }
+        }
+        self.count(|stats| {
+            stats.lookups += 1;
+            stats.postings_scanned += hits.len() as u64;
+        });
+        // Each story's factor, asked once; a story it turns away (merged, or too far apart in
+        // time: most of a long list at scale) costs no estimate.
+        let mut factors: HashMap<usize, Option<f32>> = HashMap::new();
+        // Story → (estimate, last term counted), summed in the order of `top`: the same in
+        // every run, whatever the map's order.
+        let mut estimates: HashMap<usize, (f32, u32)> = HashMap::new();
+        for (index, term, weight) in hits {
+            let factor = *factors
+                .entry(index)
+                .or_insert_with(|| admit(index, &self.stories[index]));
+            if factor.is_none() {
+                continue;
+            }
+            let estimate = estimates.entry(index).or_insert((0.0, u32::MAX));
+            // A story may be listed twice under a term (a resumed story is posted again, and
+            // may still be archived): each term counts once.
+            if estimate.1 == term {
+                continue;
+            }
+            estimate.1 = term;
+            let centroid = &self.stories[index].centroid;
+            if centroid.norm > 0.0 {
+                estimate.0 += weight * centroid.get(term) / centroid.norm;
+            }
+        }
+        let mut admitted: Vec<(usize, f32, f32)> = estimates
+            .into_iter()
+            .filter_map(|(index, (estimate, _))| {
+                let factor = factors.get(&index).copied().flatten()?;
+                Some((index, factor, estimate * factor))
+            })
+            .collect();
+        if admitted.len() > SCORED_CANDIDATES {
+            // Best estimate first: the first SCORED_CANDIDATES that pass are the ones a cut
+            // of all that pass would keep.
+            admitted.sort_unstable_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
+            let mut kept = Vec::with_capacity(SCORED_CANDIDATES);
+            for candidate in admitted {
+                if passes(&self.stories[candidate.0]) {
+                    kept.push(candidate);
+                    if kept.len() == SCORED_CANDIDATES {
+                        break;
+                    }
+                }
+            }
+            admitted = kept;
+        } else {
+            admitted.retain(|candidate| passes(&self.stories[candidate.0]));
+        }
+        admitted.sort_unstable_by_key(|&(index, _, _)| index);
+        admitted
+            .into_iter()
+            .map(|(index, factor, _)| (index, factor))
+            .collect()
+    }
+
+    pub(super) fn decay_spans(
+        &self,
+        a: Option<(DateTime<Utc>, DateTime<Utc>)>,
+        b: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    ) -> f32 {
+        match a {
+            Some((oldest, newest)) => self.decay(Some(oldest), b).max(self.decay(Some(newest), b)),
+            None => 1.0,
+        }
+    }
+
+    /// Decay on the gap between the article and the story's span of publication times (0
+    /// inside it, so a late-arriving article is not penalised); 1 when either time is
+    /// unknown (an undated article carries no time evidence).
+    pub(super) fn decay(
+        &self,
+        article: Option<DateTime<Utc>>,
+        span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    ) -> f32 {
+        gap_hours(article, span).map_or(1.0, |gap| self.decay_over(gap))
+    }
+
+    /// The time decay for a gap of `gap_hours` (see [`Self::decay`]).
+    pub(super) fn decay_over(&self, gap_hours: f64) -> f32 {
+        let beyond = gap_hours - self.config.decay_grace_hours;
+        if beyond <= 0.0 || self.config.decay_scale_hours <= 0.0 {
+            return 1.0;
+        }
+        (-beyond / self.config.decay_scale_hours).exp() as f32
+    }
+
+    /// [`Self::decay`] raised to `floor` while the gap is within the retirement horizon
+    /// ([`Self::retirement_horizon_hours`]): past it a story takes no article, whether or not
+    /// [`Self::prune_postings`] has run since.
+    pub(super) fn decay_with_floor(
+        &self,
+        article: Option<DateTime<Utc>>,
+        span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+        floor: f32,
+    ) -> f32 {
+        let Some(gap) = gap_hours(article, span) else {
+            return 1.0;
+        };
+        let decay = self.decay_over(gap);
+        if decay < floor && gap <= self.retirement_horizon_hours() {
+            floor
+        } else {
+            decay
+        }
+    }
+
+    /// Hours of silence after which a story retires: twice the gap at which the time decay
+    /// falls below the lowest joining threshold, a margin for articles that arrive out of
+    /// order (about 13 days by default).
+    pub(super) fn retirement_horizon_hours(&self) -> f64 {
+        let lowest_threshold = self
+            .config
+            .threshold
+            .min(self.config.short_threshold)
+            .max(0.01);
+        2.0 * (self.config.decay_grace_hours
+            + self.config.decay_scale_hours * (1.0 / f64::from(lowest_threshold)).ln())
+    }
+
+    /// Surface forms of the terms an article's vector shares with the story, proper nouns
+    /// first, then by contribution to the similarity.
+    pub(super) fn shared_terms(&self, index: usize, vector: &SparseVector) -> Vec<String> {
+        let Some(story) = self.stories.get(index) else {
+            return Vec::new();
+        };
+        let mut shared: Vec<(bool, f32, u32)> = vector
+            .entries()
+            .iter()
+            .filter_map(|&(term, weight)| {
+                let story_weight = story.centroid.get(term);
+                let surface = self.surface_forms.get(&term)?;
+                (story_weight > 0.0).then_some((surface.1, weight * story_weight, term))
+            })
+            .collect();
+        shared.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2)));
+        shared
+            .into_iter()
+            .take(self.config.why_terms)
+            .filter_map(|(_, _, term)| self.surface_forms.get(&term).map(|s| s.0.clone()))
+            .collect()
+    }
+}
+
+/// Hours between an article's time and a story's span of times; `None` when either is
+/// unknown or the article falls inside the span.
+pub(super) fn gap_hours(
+    article: Option<DateTime<Utc>>,
+    span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+) -> Option<f64> {
+    let (article, (oldest, newest)) = (article?, span?);
+    let gap = if article > newest {
+        article - newest
+    } else if article < oldest {
+        oldest - article
+    } else {
+        return None;
+    };
+    Some(gap.num_seconds() as f64 / 3600.0)
+}
