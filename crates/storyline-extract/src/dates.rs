@@ -105,9 +105,10 @@ fn normalise_zone_suffix(text: &str) -> String {
     text.to_string()
 }
 
-/// A publication date written in a URL path: `/2024/03/15/`, `/2024-03-15-slug`,
-/// `/story-20240315`. Only full dates count: a bare `/2024/03/` is too vague.
-pub(crate) fn date_from_url(url: &str) -> Option<DateTime<Utc>> {
+/// A publication date written in a URL path: `/2024/03/15/`, `/2024/mar/15/`,
+/// `/2024-03-15-slug`, `/story-20240315`. Only full dates count: a bare `/2024/03/` is too
+/// vague.
+pub fn date_from_url(url: &str) -> Option<DateTime<Utc>> {
     let path = url.split_once("://").map_or(url, |(_, rest)| {
         rest.find('/').map_or("", |slash| &rest[slash..])
     });
@@ -118,8 +119,10 @@ pub(crate) fn date_from_url(url: &str) -> Option<DateTime<Utc>> {
             let day = day.get(..2).filter(|_| {
                 day.len() == 2 || !day.as_bytes().get(2).is_some_and(u8::is_ascii_digit)
             });
+            // "/2014/jul/17/": a month by name.
+            let month = month_number(month).map_or(month.to_string(), |n| format!("{n:02}"));
             if let (4, 2, Some(day)) = (year.len(), month.len(), day)
-                && let Some(date) = ymd(year, month, day)
+                && let Some(date) = ymd(year, &month, day)
             {
                 return Some(date);
             }
@@ -173,6 +176,35 @@ fn digit_runs(path: &str) -> Vec<DigitRun<'_>> {
         runs.push(DigitRun { text, dashed_date });
     }
     runs
+}
+
+/// The number of a month written as a URL segment: its English name or first three
+/// letters ("jul", "july", "sept"), any case.
+fn month_number(segment: &str) -> Option<u32> {
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    const FULL: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    let lower = segment.to_ascii_lowercase();
+    let at = MONTHS
+        .iter()
+        .position(|m| *m == lower)
+        .or_else(|| FULL.iter().position(|m| *m == lower))
+        .or_else(|| (lower == "sept").then_some(8))?;
+    u32::try_from(at + 1).ok()
 }
 
 fn ymd(year: &str, month: &str, day: &str) -> Option<DateTime<Utc>> {
@@ -256,6 +288,12 @@ mod tests {
             "https://news.example/story-20240315-ferry.html",
             Some("2024-03-15"),
         );
+        check_url(
+            "https://news.example/world/2014/jul/17/plane-crash",
+            Some("2014-07-17"),
+        );
+        check_url("https://news.example/2014/Sept/05/vote", Some("2014-09-05"));
+        check_url("https://news.example/2014/jul/ferry", None);
         check_url("https://news.example/2024/03/ferry", None);
         check_url("https://news.example/2024/13/45/ferry", None);
         check_url("https://news.example/item/123456789", None);

@@ -33,6 +33,7 @@ use url::Url;
 
 pub use body::MAX_ELEMENTS;
 pub use charset::{decode_feed, decode_html};
+pub use dates::date_from_url;
 pub use guard::MAX_NESTING_DEPTH;
 
 /// Largest page accepted, in bytes (before or after decoding).

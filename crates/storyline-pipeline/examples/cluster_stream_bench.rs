@@ -2,11 +2,13 @@
 //! by `bench/clustering.sh`. Prints one JSON object on stdout.
 //!
 //! Usage:
-//! - `cluster_stream_bench run IN.jsonl OUT.jsonl [--shuffle SEED] [--rounds N]`: clusters
+//! - `cluster_stream_bench run IN.jsonl OUT.jsonl [--shuffle SEED] [--rounds N]
+//!   [--set name=value ...]`: clusters
 //!   the articles of IN (file order, or a deterministic shuffle, then publication order as
 //!   `storyline cluster` takes them: `stream_order`), writes `{"id","story"}`
 //!   lines for the scorer and reports articles/second (median of N passes, each with a
-//!   fresh clusterer; articles already parsed and in memory) and peak memory.
+//!   fresh clusterer; articles already parsed and in memory) and peak memory. `--set`
+//!   changes one [`ClusterConfig`] setting (`--set decay_floor=0.6`), for tuning runs.
 //!
 //! Every speed comes twice: by wall-clock time, and by the CPU time of the clustering
 //! thread (Linux `/proc/thread-self/schedstat`), which stays put when other processes share
@@ -50,7 +52,7 @@ fn main() {
     }
 }
 
-const USAGE: &str = "usage: cluster_stream_bench run IN.jsonl OUT.jsonl [--shuffle SEED] [--rounds N]\n       cluster_stream_bench stream IN.jsonl [IN.jsonl ...] [--total N] [--block B] [--shift-days D] [--seed S]\n       cluster_stream_bench flood IN.jsonl [IN.jsonl ...] [--sizes N,N,...] [--distinct N] [--templates T,T,...] [--rounds N]";
+const USAGE: &str = "usage: cluster_stream_bench run IN.jsonl OUT.jsonl [--shuffle SEED] [--rounds N] [--set name=value ...]\n       cluster_stream_bench stream IN.jsonl [IN.jsonl ...] [--total N] [--block B] [--shift-days D] [--seed S]\n       cluster_stream_bench flood IN.jsonl [IN.jsonl ...] [--sizes N,N,...] [--distinct N] [--templates T,T,...] [--rounds N]";
 
 fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -98,8 +100,21 @@ fn check_flags(flags: &Flags, known: &[&str]) -> Result<(), String> {
     }
 }
 
+/// The default configuration with each `--set name=value` applied, in order.
+fn configured(flags: &Flags) -> Result<ClusterConfig, String> {
+    let mut config = ClusterConfig::default();
+    for (_, setting) in flags.iter().filter(|(name, _)| name == "set") {
+        let (name, value) = setting
+            .split_once('=')
+            .ok_or(format!("--set {setting}: expected name=value"))?;
+        config.set(name, value)?;
+    }
+    Ok(config)
+}
+
 fn run_file(positional: &[String], flags: &Flags) -> Result<(), String> {
-    check_flags(flags, &["shuffle", "rounds"])?;
+    check_flags(flags, &["shuffle", "rounds", "set"])?;
+    let config = configured(flags)?;
     let [input, output] = positional else {
         return Err(USAGE.into());
     };
@@ -119,7 +134,7 @@ fn run_file(positional: &[String], flags: &Flags) -> Result<(), String> {
     for _ in 0..rounds.max(1) {
         let cpu_started = thread_cpu_seconds();
         let started = Instant::now();
-        let mut clusterer = Clusterer::new(ClusterConfig::default());
+        let mut clusterer = Clusterer::new(config.clone());
         for article in &articles {
             clusterer.assign(article);
         }

@@ -56,6 +56,38 @@ pub struct ClusterConfig {
     pub why_terms: usize,
 }
 
+impl ClusterConfig {
+    /// Sets the setting `name` (a field's name, as in `decay_floor`) from its text: how a
+    /// tuning run tries another value without a rebuild. Says which name or value it cannot
+    /// take.
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
+        fn parse<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, String> {
+            value
+                .parse()
+                .map_err(|_| format!("cluster setting {name}: {value:?} is not a number it takes"))
+        }
+        match name {
+            "threshold" => self.threshold = parse(name, value)?,
+            "short_threshold" => self.short_threshold = parse(name, value)?,
+            "merge_threshold" => self.merge_threshold = parse(name, value)?,
+            "short_merge_threshold" => self.short_merge_threshold = parse(name, value)?,
+            "short_terms" => self.short_terms = parse(name, value)?,
+            "long_terms" => self.long_terms = parse(name, value)?,
+            "title_weight" => self.title_weight = parse(name, value)?,
+            "proper_weight" => self.proper_weight = parse(name, value)?,
+            "lead_paragraphs" => self.lead_paragraphs = parse(name, value)?,
+            "lead_words" => self.lead_words = parse(name, value)?,
+            "decay_grace_hours" => self.decay_grace_hours = parse(name, value)?,
+            "decay_scale_hours" => self.decay_scale_hours = parse(name, value)?,
+            "decay_floor" => self.decay_floor = parse(name, value)?,
+            "candidate_terms" => self.candidate_terms = parse(name, value)?,
+            "why_terms" => self.why_terms = parse(name, value)?,
+            _ => return Err(format!("no cluster setting is called {name:?}")),
+        }
+        Ok(())
+    }
+}
+
 impl Default for ClusterConfig {
     fn default() -> Self {
         ClusterConfig {
@@ -201,3 +233,28 @@ pub(super) const SPLIT_TIME_GAP_DAYS: i64 = 30;
 /// share of 0.4 ([`SPLIT_OWN_SHARE`]), the five days of the developing corpus's flood split
 /// into groups whose medians lie 49 hours apart. ECB+ dev is the same at two and three.
 pub(super) const SAME_CYCLE_GRACES: f64 = 3.0;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_setting_is_set_by_name_or_the_error_says_why() {
+        let mut config = ClusterConfig::default();
+        config.set("decay_floor", "0.6").unwrap();
+        config.set("lead_words", "120").unwrap();
+        assert_eq!((config.decay_floor, config.lead_words), (0.6, 120));
+        assert!(
+            config
+                .set("decay_flor", "0.6")
+                .unwrap_err()
+                .contains("decay_flor")
+        );
+        assert!(
+            config
+                .set("lead_words", "many")
+                .unwrap_err()
+                .contains("many")
+        );
+    }
+}
