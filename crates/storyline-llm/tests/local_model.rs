@@ -4,7 +4,7 @@
 //!
 //! Without that variable the model tests print a skip line and pass, unless
 //! `STORYLINE_REQUIRE_MODELS=1` (CI), where they fail. The load-error tests need no model.
-//! Run: `eval "export $(scripts/setup-models.sh)"` then
+//! Run: `eval "export $(scripts/setup-models.sh | tr '\n' ' ')"` then
 //! `cargo test -p storyline-llm --features local -- --nocapture`; for clean speed figures run
 //! `local_model_speed` alone (`STORYLINE_LOCAL_THREADS` sets its thread count).
 #![cfg(feature = "local")]
