@@ -8,7 +8,9 @@
 //!   `storyline cluster` takes them: `stream_order`), writes `{"id","story"}`
 //!   lines for the scorer and reports articles/second (median of N passes, each with a
 //!   fresh clusterer; articles already parsed and in memory) and peak memory. `--set`
-//!   changes one [`ClusterConfig`] setting (`--set decay_floor=0.6`), for tuning runs.
+//!   changes one [`ClusterConfig`] setting (`--set decay_floor=0.6`), for tuning runs;
+//!   `--embeddings FILE` gives articles sentence embeddings by id (`{"id", "embedding"}`
+//!   lines) through [`Clusterer::assign_embedded`].
 //!
 //! Every speed comes twice: by wall-clock time, and by the CPU time of the clustering
 //! thread (Linux `/proc/thread-self/schedstat`), which stays put when other processes share
@@ -36,6 +38,7 @@
 //! in publication order, as the pipeline feeds the clusterer, with ties in a shuffled order.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use std::collections::HashMap;
 use std::io::{BufWriter, Write};
 use std::time::Instant;
 use storyline_model::{Article, ArticleId};
@@ -52,7 +55,7 @@ fn main() {
     }
 }
 
-const USAGE: &str = "usage: cluster_stream_bench run IN.jsonl OUT.jsonl [--shuffle SEED] [--rounds N] [--set name=value ...]\n       cluster_stream_bench stream IN.jsonl [IN.jsonl ...] [--total N] [--block B] [--shift-days D] [--seed S]\n       cluster_stream_bench flood IN.jsonl [IN.jsonl ...] [--sizes N,N,...] [--distinct N] [--templates T,T,...] [--rounds N]";
+const USAGE: &str = "usage: cluster_stream_bench run IN.jsonl OUT.jsonl [--shuffle SEED] [--rounds N] [--set name=value ...] [--embeddings FILE]\n       cluster_stream_bench stream IN.jsonl [IN.jsonl ...] [--total N] [--block B] [--shift-days D] [--seed S]\n       cluster_stream_bench flood IN.jsonl [IN.jsonl ...] [--sizes N,N,...] [--distinct N] [--templates T,T,...] [--rounds N]";
 
 fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -100,6 +103,35 @@ fn check_flags(flags: &Flags, known: &[&str]) -> Result<(), String> {
     }
 }
 
+/// Sentence embeddings by article id, from `{"id", "embedding"}` lines (as
+/// `storyline-embed`'s `embed_file` example writes them).
+fn read_embeddings(path: &str) -> Result<HashMap<String, Vec<f32>>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    let mut embeddings = HashMap::new();
+    for (number, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let value: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| format!("{path}:{}: {e}", number + 1))?;
+        let id = match value.get("id") {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Number(n)) => n.to_string(),
+            _ => return Err(format!("{path}:{}: no id", number + 1)),
+        };
+        let embedding: Vec<f32> = value
+            .get("embedding")
+            .and_then(|v| v.as_array())
+            .ok_or(format!("{path}:{}: no embedding", number + 1))?
+            .iter()
+            .map(|x| x.as_f64().unwrap_or(0.0) as f32)
+            .collect();
+        embeddings.insert(id, embedding);
+    }
+    Ok(embeddings)
+}
+
 /// The default configuration with each `--set name=value` applied, in order.
 fn configured(flags: &Flags) -> Result<ClusterConfig, String> {
     let mut config = ClusterConfig::default();
@@ -113,8 +145,12 @@ fn configured(flags: &Flags) -> Result<ClusterConfig, String> {
 }
 
 fn run_file(positional: &[String], flags: &Flags) -> Result<(), String> {
-    check_flags(flags, &["shuffle", "rounds", "set"])?;
+    check_flags(flags, &["shuffle", "rounds", "set", "embeddings"])?;
     let config = configured(flags)?;
+    let embeddings = match flags.iter().rev().find(|(n, _)| n == "embeddings") {
+        Some((_, path)) => read_embeddings(path)?,
+        None => HashMap::new(),
+    };
     let [input, output] = positional else {
         return Err(USAGE.into());
     };
@@ -136,7 +172,8 @@ fn run_file(positional: &[String], flags: &Flags) -> Result<(), String> {
         let started = Instant::now();
         let mut clusterer = Clusterer::new(config.clone());
         for article in &articles {
-            clusterer.assign(article);
+            let embedding = embeddings.get(&article.id.0).map(Vec::as_slice);
+            clusterer.assign_embedded(article, embedding);
         }
         clusterer.finish();
         seconds.push(started.elapsed().as_secs_f64());

@@ -22,6 +22,8 @@ pub(super) struct Analysed {
     pub(super) word_terms: usize,
     /// Proper nouns and numbers, calendar words left out.
     pub(super) names: BTreeSet<u32>,
+    /// The article's sentence embedding, when the caller gave one.
+    pub(super) embedding: Option<Vec<f32>>,
 }
 
 impl Clusterer {
@@ -138,6 +140,7 @@ impl Clusterer {
             surfaces,
             word_terms,
             names,
+            embedding: None,
         }
     }
 }

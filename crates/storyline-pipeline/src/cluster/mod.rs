@@ -158,6 +158,9 @@ struct StoryState {
     /// [`REFINE_MEMBERS`], examined or not: the next such look waits until it has grown
     /// [`REFINE_REGROWTH`] times (see [`Clusterer::refine`]).
     looked_at: usize,
+    /// Sum of the members' sentence embeddings, for the members that came with one (empty
+    /// when none did); see [`Clusterer::assign_embedded`].
+    embedding_sum: Vec<f32>,
 }
 
 /// One article of a story, with what refinement needs to move it elsewhere.
@@ -183,6 +186,8 @@ struct Member {
     /// Whether a refinement has considered moving it (a restored member counts as
     /// considered: stored memberships were refined when they were made).
     examined: bool,
+    /// The article's sentence embedding, when it came with one.
+    embedding: Option<Vec<f32>>,
 }
 
 /// The online clusterer. Feed it articles in publication order.

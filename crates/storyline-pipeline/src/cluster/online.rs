@@ -15,6 +15,14 @@ use storyline_nlp::vector::SparseVector;
 impl Clusterer {
     /// Puts `article` into the best matching story or a new one.
     pub fn assign(&mut self, article: &Article) -> Assignment {
+        self.assign_embedded(article, None)
+    }
+
+    /// [`Self::assign`] with the article's sentence embedding (unit length, as
+    /// `storyline-embed` makes them): a headline-sized article's similarity to a story whose
+    /// members came with embeddings then mixes in the embeddings' cosine
+    /// ([`ClusterConfig::embedding_weight`]).
+    pub fn assign_embedded(&mut self, article: &Article, embedding: Option<&[f32]>) -> Assignment {
         if let Some(story) = self.story_of(&article.id) {
             return Assignment {
                 story_id: story.clone(),
@@ -42,12 +50,14 @@ impl Clusterer {
         if self.assigned_since_refine >= REFINE_EVERY {
             self.refine();
         }
-        let analysed = self.analyse(article);
+        let mut analysed = self.analyse(article);
+        analysed.embedding = embedding.map(<[f32]>::to_vec);
         let best = self.best_story(
             &analysed.vector,
             &analysed.names,
             analysed.word_terms,
             article.date_published,
+            analysed.embedding.as_deref(),
             None,
         );
         match best {
@@ -95,8 +105,12 @@ impl Clusterer {
         names: &BTreeSet<u32>,
         word_terms: usize,
         published: Option<DateTime<Utc>>,
+        embedding: Option<&[f32]>,
         skip: Option<usize>,
     ) -> Option<(usize, f32)> {
+        // Headlines share a word or two with their story; their embeddings say more.
+        let embedding_weight =
+            self.config.embedding_weight * (1.0 - length_factor(&self.config, word_terms));
         // Full texts about one event share people, places and figures; look-alike events of
         // one kind share the topic's words and little more than a place.
         let article_is_long = !names.is_empty() && length_factor(&self.config, word_terms) >= 1.0;
@@ -131,7 +145,19 @@ impl Clusterer {
         let vector_norm = vector.norm();
         let mut best: Option<(usize, f32)> = None;
         for (index, decay) in candidates {
-            let score = self.stories[index].centroid.cosine(vector, vector_norm) * decay;
+            let story = &self.stories[index];
+            let mut similarity = story.centroid.cosine(vector, vector_norm);
+            if let Some(embedding) = embedding.filter(|_| embedding_weight > 0.0)
+                && !story.embedding_sum.is_empty()
+            {
+                let likeness = embedding_likeness(
+                    embedding,
+                    &story.embedding_sum,
+                    self.config.embedding_baseline,
+                );
+                similarity = (1.0 - embedding_weight) * similarity + embedding_weight * likeness;
+            }
+            let score = similarity * decay;
             if best.is_none_or(|(_, s)| score > s) {
                 best = Some((index, score));
             }
@@ -336,4 +362,65 @@ pub(super) fn gap_hours(
         return None;
     };
     Some(gap.num_seconds() as f64 / 3600.0)
+}
+
+/// How alike an embedding is to a story's sum of embeddings: their cosine, rescaled so that
+/// `baseline` (what unrelated texts' embeddings share) counts as 0 and 1 as 1.
+fn embedding_likeness(embedding: &[f32], sum: &[f32], baseline: f32) -> f32 {
+    let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm == 0.0 || baseline >= 1.0 {
+        return 0.0;
+    }
+    let cosine: f32 = embedding.iter().zip(sum).map(|(a, b)| a * b).sum::<f32>() / norm;
+    ((cosine - baseline) / (1.0 - baseline)).max(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::ClusterConfig;
+    use chrono::TimeZone;
+
+    fn headline(id: &str, hour: u32, title: &str) -> Article {
+        Article {
+            date_published: Some(Utc.with_ymd_and_hms(2025, 6, 3, hour, 0, 0).unwrap()),
+            ..crate::test_support::article(&format!("https://news.example/{id}"), "Wire", title, "")
+        }
+    }
+
+    /// A unit vector along `axis` of a small embedding space.
+    fn axis(axis: usize) -> Vec<f32> {
+        let mut vector = vec![0.0; 8];
+        vector[axis] = 1.0;
+        vector
+    }
+
+    #[test]
+    fn alike_embeddings_join_headlines_that_share_too_few_words() {
+        let first = headline("a", 9, "Dockers walk out at Kelmouth harbour over pay");
+        let second = headline("b", 10, "Port strike halts Kelmouth ferries and freight");
+        let unrelated = headline("c", 11, "Kelmouth council approves new library budget");
+        // By their words alone the two reports of the strike stay apart.
+        let mut words_only = Clusterer::new(ClusterConfig::default());
+        let opened = words_only.assign(&first);
+        assert!(!words_only.assign(&second).story_id.eq(&opened.story_id));
+        // With embeddings that say they tell one event, they join; an unrelated headline
+        // with an unrelated embedding does not.
+        let mut embedded = Clusterer::new(ClusterConfig::default());
+        let opened = embedded.assign_embedded(&first, Some(&axis(0)));
+        let joined = embedded.assign_embedded(&second, Some(&axis(0)));
+        assert_eq!(joined.story_id, opened.story_id, "{joined:?}");
+        let apart = embedded.assign_embedded(&unrelated, Some(&axis(1)));
+        assert!(apart.is_new_story);
+        // Off, the embeddings change nothing.
+        let mut off = Clusterer::new(ClusterConfig {
+            embedding_weight: 0.0,
+            ..ClusterConfig::default()
+        });
+        let opened = off.assign_embedded(&first, Some(&axis(0)));
+        assert_ne!(
+            off.assign_embedded(&second, Some(&axis(0))).story_id,
+            opened.story_id
+        );
+    }
 }

@@ -161,6 +161,8 @@ fn decode_story(row: &ClusterStoryRow) -> Result<Decoded, SavedStateError> {
             in_centroid: member.in_centroid,
             score: member.score,
             examined: member.examined,
+            // Embeddings are not saved yet: a loaded story scores by its terms alone.
+            embedding: None,
         });
     }
     let story = StoryState {
@@ -176,6 +178,7 @@ fn decode_story(row: &ClusterStoryRow) -> Result<Decoded, SavedStateError> {
         retired: saved.retired,
         names: saved.names.into_iter().collect(),
         looked_at: saved.looked_at as usize,
+        embedding_sum: Vec::new(),
     };
     Ok(Decoded {
         story,

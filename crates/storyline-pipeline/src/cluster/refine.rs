@@ -362,8 +362,14 @@ impl Clusterer {
             0.0
         };
         let names: BTreeSet<u32> = member.names.iter().copied().collect();
-        let (target, score) =
-            self.best_story(vector, &names, member.terms, member.published, Some(source))?;
+        let (target, score) = self.best_story(
+            vector,
+            &names,
+            member.terms,
+            member.published,
+            member.embedding.as_deref(),
+            Some(source),
+        )?;
         if score < self.join_threshold(member.terms) || score <= own + REFINE_MARGIN {
             return None;
         }

@@ -90,6 +90,7 @@ impl Clusterer {
             in_centroid: false,
             score: 1.0,
             examined: false,
+            embedding: None,
         };
         self.insert_member(index, copy);
     }
@@ -111,6 +112,7 @@ impl Clusterer {
             retired: false,
             names: BTreeMap::new(),
             looked_at: 0,
+            embedding_sum: Vec::new(),
         });
         self.next_seq += 1;
         self.next_rank += 1;
@@ -144,6 +146,7 @@ impl Clusterer {
             in_centroid: false,
             score,
             examined: false,
+            embedding: analysed.embedding.clone(),
         };
         self.insert_member(index, member);
         self.merge_if_close(index);
@@ -168,6 +171,9 @@ impl Clusterer {
         story.member_terms += member.terms;
         for &name in &member.names {
             *story.names.entry(name).or_insert(0) += 1;
+        }
+        if let Some(embedding) = &member.embedding {
+            add_embedding(&mut story.embedding_sum, embedding, 1.0);
         }
         story.members.push(member);
     }
@@ -199,6 +205,9 @@ impl Clusterer {
         }
         let story = &mut self.stories[index];
         story.member_terms -= member.terms;
+        if let Some(embedding) = &member.embedding {
+            add_embedding(&mut story.embedding_sum, embedding, -1.0);
+        }
         for name in &member.names {
             if let Some(count) = story.names.get_mut(name) {
                 *count -= 1;
@@ -373,5 +382,15 @@ pub(super) fn widen_span(
 ) {
     if let Some(time) = time {
         *span = Some(span.map_or((time, time), |(a, b)| (a.min(time), b.max(time))));
+    }
+}
+
+/// `sum += scale * embedding`, the sum taking the embedding's length when it is empty.
+pub(super) fn add_embedding(sum: &mut Vec<f32>, embedding: &[f32], scale: f32) {
+    if sum.is_empty() {
+        sum.resize(embedding.len(), 0.0);
+    }
+    for (total, value) in sum.iter_mut().zip(embedding) {
+        *total += scale * value;
     }
 }
