@@ -38,7 +38,7 @@ use storyline_nlp::vector::{DocFrequencies, SparseVector, Vocabulary};
 use storyline_store::{ClusterStateChanges, ClusterStoryRow, ClusterTermRow, SavedClusterState};
 
 /// Version of the encoding below; a saved state of another version is rebuilt.
-const STATE_FORMAT: u32 = 2;
+const STATE_FORMAT: u32 = 3;
 
 /// Why a saved state cannot be loaded. One line each.
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +82,8 @@ struct SavedStory {
     /// Whether it awaits the next refinement.
     dirty: bool,
     looked_at: u64,
+    /// Sum of its members' sentence embeddings (empty when none came with one).
+    embedding_sum: Vec<f32>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -95,6 +97,7 @@ struct SavedMember {
     in_centroid: bool,
     score: f32,
     examined: bool,
+    embedding: Option<Vec<f32>>,
 }
 
 fn encode_story(story: &StoryState, merged_into: Option<StoryId>, dirty: bool) -> Vec<u8> {
@@ -120,12 +123,14 @@ fn encode_story(story: &StoryState, merged_into: Option<StoryId>, dirty: bool) -
                 in_centroid: member.in_centroid,
                 score: member.score,
                 examined: member.examined,
+                embedding: member.embedding.clone(),
             })
             .collect(),
         member_terms: story.member_terms as u64,
         retired: story.retired,
         names: story.names.iter().map(|(&k, &v)| (k, v)).collect(),
         looked_at: story.looked_at as u64,
+        embedding_sum: story.embedding_sum.clone(),
     };
     // Encoding plain structs of numbers, strings and vectors into a Vec cannot fail.
     postcard::to_stdvec(&saved).unwrap_or_default()
@@ -161,8 +166,7 @@ fn decode_story(row: &ClusterStoryRow) -> Result<Decoded, SavedStateError> {
             in_centroid: member.in_centroid,
             score: member.score,
             examined: member.examined,
-            // Embeddings are not saved yet: a loaded story scores by its terms alone.
-            embedding: None,
+            embedding: member.embedding,
         });
     }
     let story = StoryState {
@@ -178,7 +182,7 @@ fn decode_story(row: &ClusterStoryRow) -> Result<Decoded, SavedStateError> {
         retired: saved.retired,
         names: saved.names.into_iter().collect(),
         looked_at: saved.looked_at as usize,
-        embedding_sum: Vec::new(),
+        embedding_sum: saved.embedding_sum,
     };
     Ok(Decoded {
         story,
@@ -498,5 +502,49 @@ impl ClusterCache {
 
     pub(crate) fn keep(&mut self, version: u64, clusterer: Clusterer) {
         self.kept = Some((version, clusterer));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use storyline_model::Article;
+
+    fn headline(id: &str, hour: u32, title: &str) -> Article {
+        Article {
+            date_published: Some(Utc.with_ymd_and_hms(2025, 6, 3, hour, 0, 0).unwrap()),
+            ..crate::test_support::article(&format!("https://news.example/{id}"), "Wire", title, "")
+        }
+    }
+
+    fn axis(axis: usize) -> Vec<f32> {
+        let mut vector = vec![0.0; 8];
+        vector[axis] = 1.0;
+        vector
+    }
+
+    #[test]
+    fn a_saved_state_keeps_the_embeddings() {
+        let mut clusterer = Clusterer::new(ClusterConfig::default());
+        let first = headline("a", 9, "Dockers walk out at Kelmouth harbour over pay");
+        let opened = clusterer.assign_embedded(&first, Some(&axis(0)));
+        let changes = clusterer.take_changes(0, true);
+        let saved = SavedClusterState {
+            version: 1,
+            meta: changes.meta,
+            terms: changes.terms,
+            stories: changes.stories,
+        };
+        let mut loaded = Clusterer::from_saved(ClusterConfig::default(), &saved).unwrap();
+        let index = loaded.story_index[&opened.story_id];
+        assert_eq!(loaded.stories[index].embedding_sum, axis(0));
+        assert_eq!(loaded.stories[index].members[0].embedding, Some(axis(0)));
+        // A report sharing too few words joins through its embedding, as in one pass.
+        let second = headline("b", 10, "Port strike halts Kelmouth ferries and freight");
+        let in_one_pass = clusterer.assign_embedded(&second, Some(&axis(0)));
+        let after_loading = loaded.assign_embedded(&second, Some(&axis(0)));
+        assert_eq!(in_one_pass.story_id, opened.story_id);
+        assert_eq!(after_loading.story_id, in_one_pass.story_id);
     }
 }

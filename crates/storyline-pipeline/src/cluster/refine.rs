@@ -9,7 +9,7 @@
 use super::centroid::Centroid;
 use super::config::*;
 use super::features::length_factor;
-use super::stories::{post_centroid, widen_span};
+use super::stories::{add_embedding, post_centroid, widen_span};
 use super::{Clusterer, Member, Reassignment};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
@@ -519,6 +519,7 @@ impl Clusterer {
         let span = self.stories[gone].published_span;
         let member_terms = std::mem::take(&mut self.stories[gone].member_terms);
         let names = std::mem::take(&mut self.stories[gone].names);
+        let embedding_sum = std::mem::take(&mut self.stories[gone].embedding_sum);
         self.stories[gone].merged_into = Some(keep);
         self.dirty.remove(&gone);
         self.dirty.insert(keep);
@@ -542,6 +543,9 @@ impl Clusterer {
         target.member_terms += member_terms;
         for (name, count) in names {
             *target.names.entry(name).or_insert(0) += count;
+        }
+        if !embedding_sum.is_empty() {
+            add_embedding(&mut target.embedding_sum, &embedding_sum, 1.0);
         }
     }
 }

@@ -253,9 +253,13 @@ impl Clusterer {
                 // No article will join it or leave it: its members' vectors are not needed.
                 let mut dropped = false;
                 for member in &mut story.members {
-                    dropped |= member.vector.is_some() || !member.names.is_empty();
+                    dropped |= member.vector.is_some()
+                        || !member.names.is_empty()
+                        || member.embedding.is_some();
                     member.vector = None;
                     member.names = Vec::new();
+                    // The story's sum stays: a resuming story is compared by its sums.
+                    member.embedding = None;
                 }
                 if dropped {
                     self.mark_changed(index);
