@@ -65,6 +65,7 @@
 
 mod centroid;
 mod config;
+mod embedding;
 mod features;
 mod online;
 mod pending;
@@ -73,9 +74,11 @@ mod refine;
 mod stories;
 
 pub use config::ClusterConfig;
+pub use embedding::shared_embedder;
 pub(crate) use pending::outlet_key;
 pub use pending::{
-    ClusterReport, cluster_pending, cluster_pending_cached, story_row, stream_order,
+    ClusterReport, cluster_pending, cluster_pending_cached, cluster_pending_embedded, story_row,
+    stream_order,
 };
 pub use persist::{ClusterCache, SavedStateError};
 

@@ -6,10 +6,12 @@
 //! re-running with nothing new reads nothing else and changes nothing; a merged story's row
 //! points at its survivor.
 
+use super::embedding::{embed_headlines, shared_embedder};
 use super::{Assignment, ClusterCache, ClusterConfig, Clusterer};
 use crate::PipelineError;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeSet, HashMap};
+use storyline_embed::Embedder;
 use storyline_model::{Article, ArticleId, Story, StoryArticle, StoryId};
 use storyline_store::Store;
 
@@ -45,6 +47,18 @@ pub fn cluster_pending_cached(
     config: &ClusterConfig,
     cache: &mut ClusterCache,
 ) -> Result<ClusterReport, PipelineError> {
+    cluster_pending_embedded(store, config, cache, shared_embedder())
+}
+
+/// [`cluster_pending_cached`] with the given sentence embedder (or none) instead of the
+/// process's ([`shared_embedder`]): the new articles shorter than a full text are embedded
+/// by their headlines, in batches, before they are assigned.
+pub fn cluster_pending_embedded(
+    store: &mut dyn Store,
+    config: &ClusterConfig,
+    cache: &mut ClusterCache,
+    embedder: Option<&Embedder>,
+) -> Result<ClusterReport, PipelineError> {
     let pending = store.unclustered_articles()?;
     if pending.is_empty() {
         return Ok(ClusterReport::default());
@@ -54,7 +68,17 @@ pub fn cluster_pending_cached(
         Some(clusterer) => (clusterer, false),
         None => load_clusterer(&*store, config)?,
     };
-    match run_clusterer(store, &mut clusterer, &pending, version, replace) {
+    let embeddings = embedder
+        .map(|embedder| embed_headlines(embedder, config, &pending))
+        .unwrap_or_default();
+    match run_clusterer(
+        store,
+        &mut clusterer,
+        &pending,
+        &embeddings,
+        version,
+        replace,
+    ) {
         Ok((report, saved_version)) => {
             cache.keep(saved_version, clusterer);
             Ok(report)
@@ -112,6 +136,7 @@ pub(super) fn run_clusterer(
     store: &mut dyn Store,
     clusterer: &mut Clusterer,
     pending: &[Article],
+    embeddings: &HashMap<ArticleId, Vec<f32>>,
     version: u64,
     replace: bool,
 ) -> Result<(ClusterReport, u64), PipelineError> {
@@ -137,7 +162,8 @@ pub(super) fn run_clusterer(
     let mut report = ClusterReport::default();
     let mut assigned: HashMap<ArticleId, Assignment> = HashMap::new();
     for article in pending {
-        let assignment = clusterer.assign(article);
+        let embedding = embeddings.get(&article.id).map(Vec::as_slice);
+        let assignment = clusterer.assign_embedded(article, embedding);
         report.assigned += 1;
         if assignment.is_new_story {
             report.new_stories += 1;

@@ -1,0 +1,117 @@
+//! Clustering a store's new articles with the real all-MiniLM-L6-v2 embedder
+//! (`STORYLINE_EMBED_MODEL`, from `scripts/setup-models.sh`) through
+//! `cluster_pending_embedded`: a headline-only item told in other words joins its event's
+//! story in a later run that loads the saved state (embeddings included), and unrelated items
+//! stay apart. (That the embeddings join what the words alone do not is the clusterer's unit
+//! test `alike_embeddings_join_headlines_that_share_too_few_words`.)
+//!
+//! Without the variable the test prints a skip line and passes, unless
+//! `STORYLINE_REQUIRE_MODELS=1` (CI), where it fails.
+
+use chrono::{TimeZone, Utc};
+use std::path::PathBuf;
+use storyline_embed::Embedder;
+use storyline_pipeline::cluster::{ClusterCache, ClusterConfig, cluster_pending_embedded};
+use storyline_pipeline::ingest::{ImportLimits, import_jsonl};
+use storyline_store::{SqliteStore, Store};
+
+fn model_dir() -> Option<PathBuf> {
+    match std::env::var_os("STORYLINE_EMBED_MODEL") {
+        Some(path) if !path.is_empty() => Some(PathBuf::from(path)),
+        _ => {
+            assert!(
+                std::env::var("STORYLINE_REQUIRE_MODELS").as_deref() != Ok("1"),
+                "STORYLINE_REQUIRE_MODELS=1 but STORYLINE_EMBED_MODEL is not set (run scripts/setup-models.sh)"
+            );
+            eprintln!("skipped: STORYLINE_EMBED_MODEL is not set (run scripts/setup-models.sh)");
+            None
+        }
+    }
+}
+
+/// Headline-only feed items, one a line, as an import file.
+fn items(lines: &[(&str, u32, &str)]) -> String {
+    lines
+        .iter()
+        .map(|(id, hour, title)| {
+            serde_json::json!({
+                "url": format!("https://wire.example/{id}"),
+                "title": title,
+                "published": Utc.with_ymd_and_hms(2025, 6, 3, *hour, 0, 0).unwrap().to_rfc3339(),
+            })
+            .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn story_of(store: &dyn Store, id: &str) -> String {
+    let article = storyline_model::ArticleId::from_url(&format!("https://wire.example/{id}"));
+    store
+        .story_of_article(&article)
+        .unwrap()
+        .map(|s| s.0)
+        .unwrap_or_default()
+}
+
+#[test]
+fn headlines_cluster_with_their_embeddings_across_runs() {
+    let Some(dir) = model_dir() else {
+        return;
+    };
+    let embedder = Embedder::load(&dir).expect("the model loads");
+    let data = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(data.path()).unwrap();
+    let config = ClusterConfig::default();
+    let import = |store: &mut SqliteStore, text: &str, hour: u32| {
+        let report = import_jsonl(
+            store,
+            "items",
+            text.as_bytes(),
+            Utc.with_ymd_and_hms(2025, 6, 3, hour, 30, 0).unwrap(),
+            &ImportLimits::default(),
+        )
+        .unwrap();
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+    };
+    import(
+        &mut store,
+        &items(&[
+            ("a", 9, "Dockers walk out at Kelmouth harbour over wages"),
+            (
+                "b",
+                9,
+                "Central bank raises interest rates by a quarter point",
+            ),
+        ]),
+        9,
+    );
+    cluster_pending_embedded(
+        &mut store,
+        &config,
+        &mut ClusterCache::new(),
+        Some(&embedder),
+    )
+    .unwrap();
+    // A second run loads the saved state, embeddings included.
+    import(
+        &mut store,
+        &items(&[
+            ("c", 10, "Kelmouth dock staff stage walkout over salaries"),
+            ("d", 10, "Heavy rain leaves Ardley houses under water"),
+        ]),
+        10,
+    );
+    cluster_pending_embedded(
+        &mut store,
+        &config,
+        &mut ClusterCache::new(),
+        Some(&embedder),
+    )
+    .unwrap();
+    assert_eq!(story_of(&store, "c"), story_of(&store, "a"));
+    // Unrelated items stay apart.
+    assert_ne!(story_of(&store, "d"), story_of(&store, "b"));
+    assert_ne!(story_of(&store, "d"), story_of(&store, "a"));
+    assert_ne!(story_of(&store, "a"), story_of(&store, "b"));
+}
