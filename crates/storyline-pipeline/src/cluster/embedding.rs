@@ -63,6 +63,18 @@ pub(super) fn wants_embedding(config: &ClusterConfig, article: &Article) -> bool
     words.len() < config.long_terms
 }
 
+/// The headline embeddings of the `articles` that want one, by id, from the process's
+/// embedder ([`shared_embedder`]); none without it. For callers that assign articles
+/// themselves ([`super::Clusterer::assign_embedded`]), as `storyline cluster` does.
+pub fn headline_embeddings(
+    config: &ClusterConfig,
+    articles: &[Article],
+) -> HashMap<ArticleId, Vec<f32>> {
+    shared_embedder()
+        .map(|embedder| embed_headlines(embedder, config, articles))
+        .unwrap_or_default()
+}
+
 /// The headline embeddings of the `articles` that want one, by id. A batch the embedder
 /// fails on is skipped with a warning.
 pub(super) fn embed_headlines(

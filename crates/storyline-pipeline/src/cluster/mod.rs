@@ -74,7 +74,7 @@ mod refine;
 mod stories;
 
 pub use config::ClusterConfig;
-pub use embedding::shared_embedder;
+pub use embedding::{headline_embeddings, shared_embedder};
 pub(crate) use pending::outlet_key;
 pub use pending::{
     ClusterReport, cluster_pending, cluster_pending_cached, cluster_pending_embedded, story_row,

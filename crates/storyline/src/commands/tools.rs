@@ -8,7 +8,7 @@ use chrono::Utc;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use storyline_pipeline::cluster::{ClusterConfig, Clusterer, stream_order};
+use storyline_pipeline::cluster::{ClusterConfig, Clusterer, headline_embeddings, stream_order};
 use storyline_pipeline::ingest::article_from_json_line;
 
 pub fn extract(args: ExtractArgs) -> Result<()> {
@@ -134,11 +134,15 @@ pub fn cluster(args: ClusterArgs) -> Result<()> {
         }
     }
     let items = stream_order(items);
-    let mut clusterer = Clusterer::new(ClusterConfig::default());
+    let config = ClusterConfig::default();
+    // Headline-sized items weigh their headlines' embeddings too, when the model is there.
+    let embeddings = headline_embeddings(&config, &items);
+    let mut clusterer = Clusterer::new(config);
     let mut out = LineOutput::open(args.output.as_deref())?;
     let mut assigned = Vec::with_capacity(items.len());
     for article in items {
-        let assignment = clusterer.assign(&article);
+        let embedding = embeddings.get(&article.id).map(Vec::as_slice);
+        let assignment = clusterer.assign_embedded(&article, embedding);
         assigned.push((article, assignment));
     }
     clusterer.finish();
