@@ -9,24 +9,11 @@ use std::path::Path;
 use std::time::Instant;
 use storyline_embed::Embedder;
 
+mod example_args;
+use example_args::{fail, flag};
+
 /// Words of an article's text read after its title, as the clusterer reads a lead.
 const LEAD_WORDS: usize = 200;
-
-fn fail(message: String) -> ! {
-    eprintln!("error: {message}");
-    std::process::exit(1)
-}
-
-fn flag(args: &[String], name: &str, default: usize) -> usize {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|at| args.get(at + 1))
-        .map_or(default, |value| {
-            value
-                .parse()
-                .unwrap_or_else(|_| fail(format!("{name} {value}: not a count")))
-        })
-}
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

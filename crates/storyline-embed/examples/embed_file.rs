@@ -9,21 +9,8 @@ use std::io::Write;
 use std::path::Path;
 use storyline_embed::Embedder;
 
-fn fail(message: String) -> ! {
-    eprintln!("error: {message}");
-    std::process::exit(1)
-}
-
-fn flag(args: &[String], name: &str, default: usize) -> usize {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|at| args.get(at + 1))
-        .map_or(default, |value| {
-            value
-                .parse()
-                .unwrap_or_else(|_| fail(format!("{name} {value}: not a count")))
-        })
-}
+mod example_args;
+use example_args::{fail, flag};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

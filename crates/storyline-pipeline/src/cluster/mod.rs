@@ -363,3 +363,25 @@ impl Clusterer {
         }
     }
 }
+
+/// Headlines and embeddings shared by the clusterer's tests.
+#[cfg(test)]
+mod test_support {
+    use chrono::{TimeZone, Utc};
+    use storyline_model::Article;
+
+    /// A headline-only item `id`, published `hour` hours into 3 June 2025.
+    pub fn headline(id: &str, hour: u32, title: &str) -> Article {
+        Article {
+            date_published: Some(Utc.with_ymd_and_hms(2025, 6, 3, hour, 0, 0).unwrap()),
+            ..crate::test_support::article(&format!("https://news.example/{id}"), "Wire", title, "")
+        }
+    }
+
+    /// A unit vector along `axis` of a small embedding space.
+    pub fn axis(axis: usize) -> Vec<f32> {
+        let mut vector = vec![0.0; 8];
+        vector[axis] = 1.0;
+        vector
+    }
+}

@@ -377,23 +377,9 @@ fn embedding_likeness(embedding: &[f32], sum: &[f32], baseline: f32) -> f32 {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::{axis, headline};
     use super::*;
     use crate::cluster::ClusterConfig;
-    use chrono::TimeZone;
-
-    fn headline(id: &str, hour: u32, title: &str) -> Article {
-        Article {
-            date_published: Some(Utc.with_ymd_and_hms(2025, 6, 3, hour, 0, 0).unwrap()),
-            ..crate::test_support::article(&format!("https://news.example/{id}"), "Wire", title, "")
-        }
-    }
-
-    /// A unit vector along `axis` of a small embedding space.
-    fn axis(axis: usize) -> Vec<f32> {
-        let mut vector = vec![0.0; 8];
-        vector[axis] = 1.0;
-        vector
-    }
 
     #[test]
     fn alike_embeddings_join_headlines_that_share_too_few_words() {

@@ -507,22 +507,8 @@ impl ClusterCache {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::{axis, headline};
     use super::*;
-    use chrono::TimeZone;
-    use storyline_model::Article;
-
-    fn headline(id: &str, hour: u32, title: &str) -> Article {
-        Article {
-            date_published: Some(Utc.with_ymd_and_hms(2025, 6, 3, hour, 0, 0).unwrap()),
-            ..crate::test_support::article(&format!("https://news.example/{id}"), "Wire", title, "")
-        }
-    }
-
-    fn axis(axis: usize) -> Vec<f32> {
-        let mut vector = vec![0.0; 8];
-        vector[axis] = 1.0;
-        vector
-    }
 
     #[test]
     fn a_saved_state_keeps_the_embeddings() {
