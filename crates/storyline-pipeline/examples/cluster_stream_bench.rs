@@ -10,11 +10,17 @@
 //!   fresh clusterer; articles already parsed and in memory) and peak memory. `--set`
 //!   changes one [`ClusterConfig`] setting (`--set decay_floor=0.6`), for tuning runs;
 //!   `--embeddings FILE` gives articles sentence embeddings by id (`{"id", "embedding"}`
-//!   lines) through [`Clusterer::assign_embedded`].
+//!   lines) through [`Clusterer::assign_embedded`]. Without it, when `STORYLINE_EMBED_MODEL`
+//!   names the model, each pass embeds the headlines the default embeds
+//!   ([`headline_embeddings`]) inside its timing, as `storyline cluster` does, so the speed is
+//!   end to end with every signal the default uses; `--save-embeddings FILE` writes the
+//!   embeddings used, for later runs of the same set in other orders (the embedding of a
+//!   headline does not depend on the order).
 //!
-//! Every speed comes twice: by wall-clock time, and by the CPU time of the clustering
-//! thread (Linux `/proc/thread-self/schedstat`), which stays put when other processes share
-//! the cores; the CPU figure is null where that file is missing.
+//! Every speed comes twice: by wall-clock time, and by CPU time, which stays put when other
+//! processes share the cores: the clustering thread's (Linux `/proc/thread-self/schedstat`)
+//! in `stream` and `flood`, the whole process's (`/proc/self/stat`, the embedder's threads
+//! included) in `run`; the CPU figure is null where that file is missing.
 //! - `cluster_stream_bench stream IN.jsonl [IN.jsonl ...] [--total N] [--block B]
 //!   [--shift-days D] [--seed S]`: builds a stream of N articles by repeating the inputs,
 //!   each copy with new ids and its dates moved D days later than the previous copy's, feeds
@@ -42,20 +48,28 @@ use std::collections::HashMap;
 use std::io::{BufWriter, Write};
 use std::time::Instant;
 use storyline_model::{Article, ArticleId};
-use storyline_pipeline::cluster::{ClusterConfig, Clusterer, stream_order};
+use storyline_pipeline::cluster::{
+    ClusterConfig, Clusterer, headline_embeddings, set_embed_model, shared_embedder, stream_order,
+};
 use storyline_pipeline::ingest::article_from_json_line;
 #[path = "bench_input/mod.rs"]
 mod bench_input;
 use bench_input::{read_articles, shuffle};
 
 fn main() {
+    // The model the default clusters with, named as `storyline` is told it.
+    set_embed_model(
+        std::env::var_os("STORYLINE_EMBED_MODEL")
+            .filter(|dir| !dir.is_empty())
+            .map(std::path::PathBuf::from),
+    );
     if let Err(message) = run() {
         eprintln!("cluster_stream_bench: {message}");
         std::process::exit(1);
     }
 }
 
-const USAGE: &str = "usage: cluster_stream_bench run IN.jsonl OUT.jsonl [--shuffle SEED] [--rounds N] [--set name=value ...] [--embeddings FILE]\n       cluster_stream_bench stream IN.jsonl [IN.jsonl ...] [--total N] [--block B] [--shift-days D] [--seed S]\n       cluster_stream_bench flood IN.jsonl [IN.jsonl ...] [--sizes N,N,...] [--distinct N] [--templates T,T,...] [--rounds N]";
+const USAGE: &str = "usage: cluster_stream_bench run IN.jsonl OUT.jsonl [--shuffle SEED] [--rounds N] [--set name=value ...] [--embeddings FILE | --save-embeddings FILE]\n       cluster_stream_bench stream IN.jsonl [IN.jsonl ...] [--total N] [--block B] [--shift-days D] [--seed S]\n       cluster_stream_bench flood IN.jsonl [IN.jsonl ...] [--sizes N,N,...] [--distinct N] [--templates T,T,...] [--rounds N]";
 
 fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -132,6 +146,24 @@ fn read_embeddings(path: &str) -> Result<HashMap<String, Vec<f32>>, String> {
     Ok(embeddings)
 }
 
+/// Writes the `embeddings` of `articles` as `{"id", "embedding"}` lines, in the articles'
+/// order, for [`read_embeddings`].
+fn write_embeddings(
+    path: &str,
+    articles: &[Article],
+    embeddings: &HashMap<String, Vec<f32>>,
+) -> Result<(), String> {
+    let out = std::fs::File::create(path).map_err(|e| format!("{path}: {e}"))?;
+    let mut out = BufWriter::new(out);
+    for article in articles {
+        if let Some(vector) = embeddings.get(&article.id.0) {
+            let line = serde_json::json!({"id": article.id.0, "embedding": vector});
+            writeln!(out, "{line}").map_err(|e| format!("{path}: {e}"))?;
+        }
+    }
+    out.flush().map_err(|e| format!("{path}: {e}"))
+}
+
 /// The default configuration with each `--set name=value` applied, in order.
 fn configured(flags: &Flags) -> Result<ClusterConfig, String> {
     let mut config = ClusterConfig::default();
@@ -145,12 +177,17 @@ fn configured(flags: &Flags) -> Result<ClusterConfig, String> {
 }
 
 fn run_file(positional: &[String], flags: &Flags) -> Result<(), String> {
-    check_flags(flags, &["shuffle", "rounds", "set", "embeddings"])?;
+    check_flags(
+        flags,
+        &["shuffle", "rounds", "set", "embeddings", "save-embeddings"],
+    )?;
     let config = configured(flags)?;
-    let embeddings = match flags.iter().rev().find(|(n, _)| n == "embeddings") {
-        Some((_, path)) => read_embeddings(path)?,
-        None => HashMap::new(),
+    let given = match flags.iter().rev().find(|(n, _)| n == "embeddings") {
+        Some((_, path)) => Some(read_embeddings(path)?),
+        None => None,
     };
+    // Embedded in each pass, inside its timing, when no file gives them.
+    let embeds_in_pass = given.is_none() && shared_embedder().is_some();
     let [input, output] = positional else {
         return Err(USAGE.into());
     };
@@ -167,9 +204,16 @@ fn run_file(positional: &[String], flags: &Flags) -> Result<(), String> {
     let mut cpu_seconds = Vec::new();
     let mut assignments = Vec::new();
     let mut stories = 0;
+    let mut embeddings = given.unwrap_or_default();
     for _ in 0..rounds.max(1) {
-        let cpu_started = thread_cpu_seconds();
+        let cpu_started = process_cpu_seconds();
         let started = Instant::now();
+        if embeds_in_pass {
+            embeddings = headline_embeddings(&config, &articles)
+                .into_iter()
+                .map(|(id, vector)| (id.0, vector))
+                .collect();
+        }
         let mut clusterer = Clusterer::new(config.clone());
         for article in &articles {
             let embedding = embeddings.get(&article.id.0).map(Vec::as_slice);
@@ -187,7 +231,7 @@ fn run_file(positional: &[String], flags: &Flags) -> Result<(), String> {
                     .unwrap_or_default()
             })
             .collect();
-        if let (Some(before), Some(after)) = (cpu_started, thread_cpu_seconds()) {
+        if let (Some(before), Some(after)) = (cpu_started, process_cpu_seconds()) {
             cpu_seconds.push(after - before);
         }
         stories = clusterer.story_count();
@@ -203,9 +247,15 @@ fn run_file(positional: &[String], flags: &Flags) -> Result<(), String> {
     }
     out.flush().map_err(|e| format!("{output}: {e}"))?;
 
+    if let Some((_, path)) = flags.iter().rev().find(|(n, _)| n == "save-embeddings") {
+        write_embeddings(path, &articles, &embeddings)?;
+    }
+
     let report = serde_json::json!({
         "articles": articles.len(),
         "stories": stories,
+        "embedded": embeddings.len(),
+        "embedded_in_pass": embeds_in_pass,
         "rounds": seconds.len(),
         "seconds_median": median,
         "articles_per_second": articles.len() as f64 / median.max(1e-9),
@@ -568,6 +618,18 @@ fn thread_cpu_seconds() -> Option<f64> {
     let schedstat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     let nanoseconds: u64 = schedstat.split_whitespace().next()?.parse().ok()?;
     Some(nanoseconds as f64 / 1e9)
+}
+
+/// CPU time of the whole process so far, every thread's (Linux `/proc/self/stat`, user plus
+/// system, in clock ticks of 1/100 s), or null where that file is missing: the embedder's
+/// work runs on its own threads, which the clustering thread's figure does not see.
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let user: f64 = fields.get(11)?.parse().ok()?;
+    let system: f64 = fields.get(12)?.parse().ok()?;
+    Some((user + system) / 100.0)
 }
 
 /// Peak resident memory of this process (Linux `VmHWM`), or null elsewhere.
