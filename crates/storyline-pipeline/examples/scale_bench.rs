@@ -73,6 +73,12 @@ const AROUND_10K: usize = 2;
 const END_POLLS: usize = 5;
 
 fn main() {
+    // The model the default clusters with, named as `storyline` is told it.
+    storyline_pipeline::cluster::set_embed_model(
+        std::env::var_os("STORYLINE_EMBED_MODEL")
+            .filter(|dir| !dir.is_empty())
+            .map(std::path::PathBuf::from),
+    );
     if let Err(message) = run() {
         eprintln!("scale_bench: {message}");
         std::process::exit(1);

@@ -115,3 +115,63 @@ fn headlines_cluster_with_their_embeddings_across_runs() {
     assert_ne!(story_of(&store, "d"), story_of(&store, "a"));
     assert_ne!(story_of(&store, "a"), story_of(&store, "b"));
 }
+
+/// Clusters two runs of headline items into a fresh store: the first run with `first`, the
+/// second with `second` (a changed setting makes the saved state stale, so the second run
+/// rebuilds the clusterer from the stored memberships); returns the store.
+fn two_runs(
+    embedder: Option<&Embedder>,
+    first: &ClusterConfig,
+    second: &ClusterConfig,
+) -> (tempfile::TempDir, SqliteStore) {
+    let data = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(data.path()).unwrap();
+    for (config, lines, hour) in [
+        (
+            first,
+            vec![("a", 9, "Dockers walk out at Kelmouth harbour over wages")],
+            9,
+        ),
+        (
+            second,
+            vec![(
+                "c",
+                10,
+                "Port strike halts ferry and freight sailings from Kelmouth for a second day",
+            )],
+            10,
+        ),
+    ] {
+        let report = import_jsonl(
+            &mut store,
+            "items",
+            items(&lines).as_bytes(),
+            Utc.with_ymd_and_hms(2025, 6, 3, hour, 30, 0).unwrap(),
+            &ImportLimits::default(),
+        )
+        .unwrap();
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        cluster_pending_embedded(&mut store, config, &mut ClusterCache::new(), embedder).unwrap();
+    }
+    (data, store)
+}
+
+#[test]
+fn a_clusterer_rebuilt_from_stored_memberships_embeds_them_again() {
+    let Some(dir) = model_dir() else {
+        return;
+    };
+    let embedder = Embedder::load(&dir).expect("the model loads");
+    let config = ClusterConfig::default();
+    let changed = ClusterConfig {
+        why_terms: config.why_terms + 1,
+        ..ClusterConfig::default()
+    };
+    // By their words alone the two reports of the walkout stay apart...
+    let (_data, words_only) = two_runs(None, &config, &changed);
+    assert_ne!(story_of(&words_only, "c"), story_of(&words_only, "a"));
+    // ...and with embeddings they join, also when the second run cannot use the saved state
+    // and rebuilds the clusterer: the stored member is embedded again.
+    let (_data, rebuilt) = two_runs(Some(&embedder), &config, &changed);
+    assert_eq!(story_of(&rebuilt, "c"), story_of(&rebuilt, "a"));
+}

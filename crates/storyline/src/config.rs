@@ -19,9 +19,21 @@ pub struct Config {
     pub fetch: FetchSettings,
     pub run: RunSettings,
     pub brief: BriefSettings,
+    pub cluster: ClusterSettings,
     pub kb: KbSettings,
     pub serve: ServeSettings,
     pub import: ImportSettings,
+}
+
+/// Clustering.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClusterSettings {
+    /// The sentence-embedding model's directory (all-MiniLM-L6-v2: config.json,
+    /// model.safetensors, tokenizer.json), which `scripts/setup-models.sh` installs and
+    /// prints. Unset: stories are grouped by their words alone (headline-only items group a
+    /// little worse). Env: STORYLINE_EMBED_MODEL.
+    pub embed_model: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -230,6 +242,7 @@ impl Default for Config {
             fetch: FetchSettings::default(),
             run: RunSettings::default(),
             brief: BriefSettings::default(),
+            cluster: ClusterSettings::default(),
             kb: KbSettings::default(),
             serve: ServeSettings::default(),
             import: ImportSettings::default(),
@@ -350,6 +363,9 @@ impl Config {
         if let Some(v) = env("STORYLINE_KB_LANGUAGES") {
             self.kb.languages = v.split(',').map(|l| l.trim().to_string()).collect();
         }
+        if let Some(v) = env("STORYLINE_EMBED_MODEL") {
+            self.cluster.embed_model = Some(PathBuf::from(v));
+        }
         if let Some(v) = env("STORYLINE_LOCAL_MODEL") {
             self.brief.local.model_path = Some(PathBuf::from(v));
         }
@@ -416,6 +432,15 @@ impl Config {
         }
         if self.brief.local.threads == 0 || self.brief.openai.concurrency == 0 {
             bail!("brief.local.threads and brief.openai.concurrency must be at least 1");
+        }
+        if let Some(dir) = &self.cluster.embed_model
+            && !dir.join("config.json").is_file()
+        {
+            bail!(
+                "cluster.embed_model (or STORYLINE_EMBED_MODEL): {} holds no config.json; \
+                 give the model's directory, as scripts/setup-models.sh prints it",
+                dir.display()
+            );
         }
         if self.serve.addr.trim().is_empty() {
             bail!("serve.addr must be HOST:PORT (e.g. \"127.0.0.1:8080\")");

@@ -13,6 +13,7 @@
 use super::ClusterConfig;
 use super::features::lead_text;
 use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 use storyline_embed::Embedder;
 use storyline_model::{Article, ArticleId};
@@ -20,15 +21,27 @@ use storyline_model::{Article, ArticleId};
 /// Headlines embedded per batch: texts of similar length, so padding costs little.
 const EMBED_BATCH: usize = 32;
 
-/// The embedder named by `STORYLINE_EMBED_MODEL` (a model directory, as
-/// `scripts/setup-models.sh` prints it), loaded once per process; `None` when the variable
-/// is unset or empty, or the model does not load (said once, as a warning).
+/// The model directory [`shared_embedder`] loads, as the process's configuration gives it
+/// ([`set_embed_model`]).
+static EMBED_MODEL: OnceLock<Option<PathBuf>> = OnceLock::new();
+
+/// Names the sentence-embedding model the process clusters with (a model directory, as
+/// `scripts/setup-models.sh` prints it; `None`: no embeddings). Set once, at start-up,
+/// before anything clusters; returns false, changing nothing, when it was set already or a
+/// clustering has already asked for the embedder.
+pub fn set_embed_model(dir: Option<PathBuf>) -> bool {
+    EMBED_MODEL.set(dir).is_ok()
+}
+
+/// The embedder of the model [`set_embed_model`] named, loaded once per process; `None`
+/// when none was named, or the model does not load (said once, as a warning: clustering
+/// then goes by terms).
 pub fn shared_embedder() -> Option<&'static Embedder> {
     static EMBEDDER: OnceLock<Option<Embedder>> = OnceLock::new();
     EMBEDDER
         .get_or_init(|| {
-            let dir = std::env::var_os("STORYLINE_EMBED_MODEL").filter(|d| !d.is_empty())?;
-            match Embedder::load(std::path::Path::new(&dir)) {
+            let dir = EMBED_MODEL.get_or_init(|| None).as_ref()?;
+            match Embedder::load(dir) {
                 Ok(embedder) => Some(embedder),
                 Err(error) => {
                     tracing::warn!("{error}; clustering without embeddings");
@@ -44,6 +57,9 @@ pub fn shared_embedder() -> Option<&'static Embedder> {
 pub(super) fn wants_embedding(config: &ClusterConfig, article: &Article) -> bool {
     if article.duplicate_of.is_some() || article.headline.trim().is_empty() {
         return false;
+    }
+    if config.embedding_long_weight > 0.0 {
+        return true;
     }
     let lead = lead_text(
         &article.article_body,

@@ -74,7 +74,7 @@ mod refine;
 mod stories;
 
 pub use config::ClusterConfig;
-pub use embedding::{headline_embeddings, shared_embedder};
+pub use embedding::{headline_embeddings, set_embed_model, shared_embedder};
 pub(crate) use pending::outlet_key;
 pub use pending::{
     ClusterReport, cluster_pending, cluster_pending_cached, cluster_pending_embedded, story_row,
@@ -338,6 +338,18 @@ impl Clusterer {
 
     /// [`Clusterer::restore`] of a membership stored with `score`.
     pub fn restore_scored(&mut self, story: &StoryId, article: &Article, score: f32) {
+        self.restore_embedded(story, article, score, None);
+    }
+
+    /// [`Clusterer::restore_scored`] with the article's sentence embedding, as
+    /// [`Clusterer::assign_embedded`] would have been given it.
+    pub fn restore_embedded(
+        &mut self,
+        story: &StoryId,
+        article: &Article,
+        score: f32,
+        embedding: Option<&[f32]>,
+    ) {
         if self.story_of_article.contains_key(&article.id) {
             return;
         }
@@ -347,7 +359,8 @@ impl Clusterer {
             self.add_copy(original_story, article);
             return;
         }
-        let analysed = self.analyse(article);
+        let mut analysed = self.analyse(article);
+        analysed.embedding = embedding.map(<[f32]>::to_vec);
         let index = match self.story_index.get(story) {
             Some(&index) => self.resolve(index),
             None => self.open_story(story.clone()),

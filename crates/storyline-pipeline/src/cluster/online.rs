@@ -5,7 +5,7 @@
 //! [`SCORED_CANDIDATES`], whatever the number of stories.
 
 use super::config::*;
-use super::features::{length_factor, top_terms};
+use super::features::{clustering_time, length_factor, top_terms};
 use super::{Assignment, Clusterer, StoryState};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeSet, HashMap};
@@ -56,7 +56,7 @@ impl Clusterer {
             &analysed.vector,
             &analysed.names,
             analysed.word_terms,
-            article.date_published,
+            clustering_time(article),
             analysed.embedding.as_deref(),
             None,
         );
@@ -91,6 +91,14 @@ impl Clusterer {
         }
     }
 
+    /// The share of an article's similarity to a story that comes from their embeddings,
+    /// for an article of `terms` distinct terms: [`ClusterConfig::embedding_weight`] for a
+    /// headline, sliding to [`ClusterConfig::embedding_long_weight`] at full-text length.
+    pub(super) fn embedding_weight_for(&self, terms: usize) -> f32 {
+        let long = length_factor(&self.config, terms);
+        self.config.embedding_weight * (1.0 - long) + self.config.embedding_long_weight * long
+    }
+
     pub(super) fn join_threshold(&self, terms: usize) -> f32 {
         let (short, long) = (self.config.short_threshold, self.config.threshold);
         short + (long - short) * length_factor(&self.config, terms)
@@ -109,8 +117,7 @@ impl Clusterer {
         skip: Option<usize>,
     ) -> Option<(usize, f32)> {
         // Headlines share a word or two with their story; their embeddings say more.
-        let embedding_weight =
-            self.config.embedding_weight * (1.0 - length_factor(&self.config, word_terms));
+        let embedding_weight = self.embedding_weight_for(word_terms);
         // Full texts about one event share people, places and figures; look-alike events of
         // one kind share the topic's words and little more than a place.
         let article_is_long = !names.is_empty() && length_factor(&self.config, word_terms) >= 1.0;
@@ -366,7 +373,7 @@ pub(super) fn gap_hours(
 
 /// How alike an embedding is to a story's sum of embeddings: their cosine, rescaled so that
 /// `baseline` (what unrelated texts' embeddings share) counts as 0 and 1 as 1.
-fn embedding_likeness(embedding: &[f32], sum: &[f32], baseline: f32) -> f32 {
+pub(super) fn embedding_likeness(embedding: &[f32], sum: &[f32], baseline: f32) -> f32 {
     let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt();
     if norm == 0.0 || baseline >= 1.0 {
         return 0.0;
@@ -384,12 +391,17 @@ mod tests {
     #[test]
     fn alike_embeddings_join_headlines_that_share_too_few_words() {
         let first = headline("a", 9, "Dockers walk out at Kelmouth harbour over pay");
-        let second = headline("b", 10, "Port strike halts Kelmouth ferries and freight");
+        let second = headline(
+            "b",
+            10,
+            "Port strike halts ferry and freight sailings from Kelmouth for a second day",
+        );
         let unrelated = headline("c", 11, "Kelmouth council approves new library budget");
         // By their words alone the two reports of the strike stay apart.
         let mut words_only = Clusterer::new(ClusterConfig::default());
         let opened = words_only.assign(&first);
-        assert!(!words_only.assign(&second).story_id.eq(&opened.story_id));
+        let by_words = words_only.assign(&second);
+        assert!(by_words.story_id != opened.story_id, "{by_words:?}");
         // With embeddings that say they tell one event, they join; an unrelated headline
         // with an unrelated embedding does not.
         let mut embedded = Clusterer::new(ClusterConfig::default());
@@ -407,6 +419,53 @@ mod tests {
         assert_ne!(
             off.assign_embedded(&second, Some(&axis(0))).story_id,
             opened.story_id
+        );
+    }
+
+    #[test]
+    fn an_undated_article_a_poll_fetched_years_later_opens_its_own_story() {
+        let body = "Israeli aircraft struck targets across Gaza overnight as Hamas fired \
+                    rockets toward Tel Aviv and Ashkelon. The army said it hit rocket \
+                    launchers, tunnels and a command centre in Gaza City; Hamas said \
+                    civilians were among the dead. Egypt urged a ceasefire and the United \
+                    Nations Security Council met in emergency session on the fighting.";
+        let war = Article {
+            date_published: Some(
+                chrono::TimeZone::with_ymd_and_hms(&Utc, 2012, 11, 15, 8, 0, 0).unwrap(),
+            ),
+            ..crate::test_support::article(
+                "https://news.example/2012",
+                "Wire",
+                "Israel strikes Gaza as rockets hit Tel Aviv",
+                body,
+            )
+        };
+        let later = |extraction| Article {
+            date_fetched: chrono::TimeZone::with_ymd_and_hms(&Utc, 2014, 7, 10, 8, 0, 0).unwrap(),
+            extraction,
+            ..crate::test_support::article(
+                "https://news.example/2014",
+                "Wire",
+                "Israel strikes Gaza as rockets reach Tel Aviv",
+                body,
+            )
+        };
+        // Fetched by a poll two years on: its fetch time is its age, and the old war's story,
+        // that long quiet, does not take it.
+        let mut clusterer = Clusterer::new(ClusterConfig::default());
+        clusterer.assign(&war);
+        assert!(
+            clusterer
+                .assign(&later(storyline_model::ExtractionStatus::Full))
+                .is_new_story
+        );
+        // Imported without a date, it has no known age and joins by its words.
+        let mut clusterer = Clusterer::new(ClusterConfig::default());
+        clusterer.assign(&war);
+        assert!(
+            !clusterer
+                .assign(&later(storyline_model::ExtractionStatus::Imported))
+                .is_new_story
         );
     }
 }

@@ -7,6 +7,7 @@
 //! points at its survivor.
 
 use super::embedding::{embed_headlines, shared_embedder};
+use super::features::clustering_time;
 use super::{Assignment, ClusterCache, ClusterConfig, Clusterer};
 use crate::PipelineError;
 use chrono::{DateTime, Utc};
@@ -66,7 +67,7 @@ pub fn cluster_pending_embedded(
     let version = store.cluster_state_version()?;
     let (mut clusterer, replace) = match cache.take(version, config) {
         Some(clusterer) => (clusterer, false),
-        None => load_clusterer(&*store, config)?,
+        None => load_clusterer(&*store, config, embedder)?,
     };
     let embeddings = embedder
         .map(|embedder| embed_headlines(embedder, config, &pending))
@@ -90,10 +91,12 @@ pub fn cluster_pending_embedded(
 }
 
 /// The clusterer as saved in `store`, or rebuilt from the stored memberships when no usable
-/// state is saved; `true` with a rebuilt one (its state replaces whatever was saved).
+/// state is saved (with `embedder`'s embeddings); `true` with a rebuilt one (its state
+/// replaces whatever was saved).
 pub(super) fn load_clusterer(
     store: &dyn Store,
     config: &ClusterConfig,
+    embedder: Option<&Embedder>,
 ) -> Result<(Clusterer, bool), PipelineError> {
     if let Some(saved) = store.cluster_state()? {
         match Clusterer::from_saved(config.clone(), &saved) {
@@ -101,14 +104,19 @@ pub(super) fn load_clusterer(
             Err(err) => tracing::warn!("{err}; rebuilding it from the stored stories"),
         }
     }
-    Ok((rebuild_from_memberships(store, config)?, true))
+    Ok((rebuild_from_memberships(store, config, embedder)?, true))
 }
 
 /// A clusterer holding every stored membership, restored in publication order: how a store
-/// without a saved state (or with a stale one) gets one. Reads the whole archive, once.
+/// without a saved state (or with a stale one) gets one. Reads the whole archive, once. With
+/// an `embedder`, the members that want an embedding and are recent enough to keep one
+/// (within the retirement horizon of the newest member, or undated: a retired story's
+/// members drop theirs) are embedded again, so the rebuilt clusterer weighs them as the
+/// lost one did.
 pub(super) fn rebuild_from_memberships(
     store: &dyn Store,
     config: &ClusterConfig,
+    embedder: Option<&Embedder>,
 ) -> Result<Clusterer, PipelineError> {
     let mut membership: HashMap<ArticleId, StoryArticle> = HashMap::new();
     for story in store.stories()? {
@@ -121,10 +129,29 @@ pub(super) fn rebuild_from_memberships(
         return Ok(clusterer);
     }
     let mut articles = store.all_articles()?;
+    articles.retain(|article| membership.contains_key(&article.id));
     sort_by_time(&mut articles);
+    let embeddings = match embedder {
+        Some(embedder) => {
+            let newest = articles.iter().filter_map(clustering_time).max();
+            let horizon =
+                chrono::Duration::seconds((clusterer.retirement_horizon_hours() * 3600.0) as i64);
+            let recent: Vec<Article> = articles
+                .iter()
+                .filter(|article| match (clustering_time(article), newest) {
+                    (Some(time), Some(newest)) => newest - time <= horizon,
+                    _ => true,
+                })
+                .cloned()
+                .collect();
+            embed_headlines(embedder, config, &recent)
+        }
+        None => HashMap::new(),
+    };
     for article in &articles {
         if let Some(stored) = membership.get(&article.id) {
-            clusterer.restore_scored(&stored.story_id, article, stored.score);
+            let embedding = embeddings.get(&article.id).map(Vec::as_slice);
+            clusterer.restore_embedded(&stored.story_id, article, stored.score, embedding);
         }
     }
     Ok(clusterer)

@@ -6,7 +6,7 @@
 
 use super::centroid::Centroid;
 use super::config::*;
-use super::features::{Analysed, is_gram};
+use super::features::{Analysed, clustering_time, is_gram};
 use super::{Clusterer, Member, StoryState};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
@@ -82,7 +82,7 @@ impl Clusterer {
         }
         let copy = Member {
             id: article.id.clone(),
-            published: article.date_published,
+            published: clustering_time(article),
             vector: None,
             terms: 0,
             names: Vec::new(),
@@ -126,7 +126,7 @@ impl Clusterer {
         analysed: &Analysed,
         score: f32,
     ) {
-        if let Some(published) = article.date_published {
+        if let Some(published) = clustering_time(article) {
             self.latest_seen = Some(self.latest_seen.map_or(published, |t| t.max(published)));
         }
         self.added_since_prune += 1;
@@ -138,7 +138,7 @@ impl Clusterer {
         }
         let member = Member {
             id: article.id.clone(),
-            published: article.date_published,
+            published: clustering_time(article),
             vector: Some(analysed.vector.clone()),
             terms: analysed.word_terms,
             names: analysed.names.iter().copied().collect(),

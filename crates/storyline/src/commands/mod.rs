@@ -39,6 +39,7 @@ pub fn run(cli: Cli) -> Result<()> {
     if let Some(url) = cli.global.database {
         config.store.url = Some(url);
     }
+    storyline_pipeline::cluster::set_embed_model(config.cluster.embed_model.clone());
     let quiet = cli.quiet;
     match cli.command {
         Command::Feeds(command) => feeds::run(&config, command),
