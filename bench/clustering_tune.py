@@ -34,7 +34,6 @@ OUT/tuning.json.
 """
 import argparse
 import concurrent.futures
-import importlib.util
 import itertools
 import json
 import os
@@ -43,19 +42,15 @@ import statistics
 import subprocess
 import sys
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from clustering_peer import load_scorer  # noqa: E402  (the peers' scorer loader)
+
 SHARED = pathlib.Path("../shared/bench")
 DEFAULT_SETS = {
     "ecb+ dev": SHARED / "clustering/ecbplus-dev.jsonl",
     "wikinews dev": SHARED / "clustering/wikinews-dev.jsonl",
     "uci headlines": SHARED / "clustering/uci-headlines.jsonl",
 }
-
-
-def load_scorer(path):
-    spec = importlib.util.spec_from_file_location("score_clustering", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def read_jsonl(path):

@@ -593,6 +593,28 @@ mod tests {
     }
 
     #[test]
+    fn the_embedding_model_comes_from_file_or_environment_and_must_be_a_model_directory() {
+        let model = tempfile::tempdir().unwrap();
+        std::fs::write(model.path().join("config.json"), "{}").unwrap();
+        let dir = model.path().to_str().unwrap();
+        let from_file = load(Some(&format!("[cluster]\nembed_model = {dir:?}\n")), &[]).unwrap();
+        assert_eq!(from_file.cluster.embed_model.as_deref(), Some(model.path()));
+        let from_env = load(None, &[("STORYLINE_EMBED_MODEL", dir)]).unwrap();
+        assert_eq!(from_env.cluster.embed_model.as_deref(), Some(model.path()));
+        assert_eq!(load(None, &[]).unwrap().cluster.embed_model, None);
+        // A directory without the model's files is refused at start-up, named.
+        let empty = tempfile::tempdir().unwrap();
+        let err = load(
+            None,
+            &[("STORYLINE_EMBED_MODEL", empty.path().to_str().unwrap())],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("cluster.embed_model"), "{err}");
+        assert!(err.contains(empty.path().to_str().unwrap()), "{err}");
+    }
+
+    #[test]
     fn bad_configuration_says_where() {
         let err = load(Some("[fetch]\ntimeout = 3\n"), &[])
             .unwrap_err()
