@@ -396,13 +396,13 @@ def curve(args, articles, embeddings):
     return batch_curve(args.peer, data, articles, scorer)
 
 
-def describe(peer, embeddings_path):
+def describe(peer):
     if peer == "tfidf-batch":
         return f"tfidf-batch: scikit-learn {sklearn.__version__} TF-IDF + average-linkage (cosine)"
     if peer == "tfidf-online":
         return (f"tfidf-online: scikit-learn {sklearn.__version__} TF-IDF + single-pass centroid"
                 f" clustering (cosine; numpy {np.__version__})")
-    return (f"minilm-batch: sentence embeddings ({embeddings_path.name}, precomputed) +"
+    return ("minilm-batch: precomputed sentence embeddings +"
             f" scikit-learn {sklearn.__version__} average-linkage (cosine; scipy"
             f" {scipy.__version__})")
 
@@ -433,7 +433,7 @@ def timed(args, articles, embeddings):
             out.write(json.dumps({"id": article_id(article), "story": f"peer-{label}"}) + "\n")
     median, cpu_median = statistics.median(seconds), statistics.median(cpu_seconds)
     report = {
-        "peer": describe(args.peer, args.embeddings),
+        "peer": describe(args.peer),
         "threshold": args.threshold,
         "articles": len(articles),
         "stories": int(len(set(labels.tolist()))),
