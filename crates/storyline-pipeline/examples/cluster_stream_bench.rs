@@ -10,7 +10,8 @@
 //!   fresh clusterer; articles already parsed and in memory) and peak memory. `--set`
 //!   changes one [`ClusterConfig`] setting (`--set decay_floor=0.6`), for tuning runs;
 //!   `--embeddings FILE` gives articles sentence embeddings by id (`{"id", "embedding"}`
-//!   lines) through [`Clusterer::assign_embedded`]. Without it, when `STORYLINE_EMBED_MODEL`
+//!   lines) through [`Clusterer::assign_embedded`]. `--poll N` ends every N articles
+//!   with [`Clusterer::finish`], as `cluster_pending` ends each poll. Without it, when `STORYLINE_EMBED_MODEL`
 //!   names the model, each pass embeds the headlines the default embeds
 //!   ([`headline_embeddings`]) inside its timing, as `storyline cluster` does, so the speed is
 //!   end to end with every signal the default uses; `--save-embeddings FILE` writes the
@@ -69,7 +70,7 @@ fn main() {
     }
 }
 
-const USAGE: &str = "usage: cluster_stream_bench run IN.jsonl OUT.jsonl [--shuffle SEED] [--rounds N] [--set name=value ...] [--embeddings FILE | --save-embeddings FILE]\n       cluster_stream_bench stream IN.jsonl [IN.jsonl ...] [--total N] [--block B] [--shift-days D] [--seed S]\n       cluster_stream_bench flood IN.jsonl [IN.jsonl ...] [--sizes N,N,...] [--distinct N] [--templates T,T,...] [--rounds N]";
+const USAGE: &str = "usage: cluster_stream_bench run IN.jsonl OUT.jsonl [--shuffle SEED] [--rounds N] [--set name=value ...] [--embeddings FILE | --save-embeddings FILE] [--poll N]\n       cluster_stream_bench stream IN.jsonl [IN.jsonl ...] [--total N] [--block B] [--shift-days D] [--seed S]\n       cluster_stream_bench flood IN.jsonl [IN.jsonl ...] [--sizes N,N,...] [--distinct N] [--templates T,T,...] [--rounds N]";
 
 fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -179,7 +180,14 @@ fn configured(flags: &Flags) -> Result<ClusterConfig, String> {
 fn run_file(positional: &[String], flags: &Flags) -> Result<(), String> {
     check_flags(
         flags,
-        &["shuffle", "rounds", "set", "embeddings", "save-embeddings"],
+        &[
+            "shuffle",
+            "rounds",
+            "set",
+            "embeddings",
+            "save-embeddings",
+            "poll",
+        ],
     )?;
     let config = configured(flags)?;
     let given = match flags.iter().rev().find(|(n, _)| n == "embeddings") {
@@ -192,6 +200,7 @@ fn run_file(positional: &[String], flags: &Flags) -> Result<(), String> {
         return Err(USAGE.into());
     };
     let rounds: usize = flag(flags, "rounds", 1)?;
+    let poll: usize = flag(flags, "poll", 0)?;
     let mut articles = read_articles(input)?;
     let seed = flags.iter().any(|(n, _)| n == "shuffle");
     if seed {
@@ -215,9 +224,13 @@ fn run_file(positional: &[String], flags: &Flags) -> Result<(), String> {
                 .collect();
         }
         let mut clusterer = Clusterer::new(config.clone());
-        for article in &articles {
+        for (number, article) in articles.iter().enumerate() {
             let embedding = embeddings.get(&article.id.0).map(Vec::as_slice);
             clusterer.assign_embedded(article, embedding);
+            // As `cluster_pending` ends each poll: with `finish`.
+            if poll > 0 && (number + 1) % poll == 0 {
+                clusterer.finish();
+            }
         }
         clusterer.finish();
         seconds.push(started.elapsed().as_secs_f64());
