@@ -10,13 +10,13 @@
 //!   fresh clusterer; articles already parsed and in memory) and peak memory. `--set`
 //!   changes one [`ClusterConfig`] setting (`--set decay_floor=0.6`), for tuning runs;
 //!   `--embeddings FILE` gives articles sentence embeddings by id (`{"id", "embedding"}`
-//!   lines) through [`Clusterer::assign_embedded`]. `--poll N` ends every N articles
-//!   with [`Clusterer::finish`], as `cluster_pending` ends each poll. Without it, when `STORYLINE_EMBED_MODEL`
-//!   names the model, each pass embeds the headlines the default embeds
-//!   ([`headline_embeddings`]) inside its timing, as `storyline cluster` does, so the speed is
-//!   end to end with every signal the default uses; `--save-embeddings FILE` writes the
-//!   embeddings used, for later runs of the same set in other orders (the embedding of a
-//!   headline does not depend on the order).
+//!   lines) through [`Clusterer::assign_embedded`]. Without `--embeddings`, when
+//!   `STORYLINE_EMBED_MODEL` names the model, each pass embeds the headlines the default
+//!   embeds ([`headline_embeddings`]) inside its timing, as `storyline cluster` does, so the
+//!   speed is end to end with every signal the default uses; `--save-embeddings FILE`
+//!   writes the embeddings used, for later runs of the same set in other orders (the
+//!   embedding of a headline does not depend on the order). `--poll N` ends every N
+//!   articles with [`Clusterer::finish`], as `cluster_pending` ends each poll.
 //!
 //! Every speed comes twice: by wall-clock time, and by CPU time, which stays put when other
 //! processes share the cores: the clustering thread's (Linux `/proc/thread-self/schedstat`)

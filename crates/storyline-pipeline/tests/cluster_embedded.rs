@@ -54,6 +54,28 @@ fn story_of(store: &dyn Store, id: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Imports headline-only `lines` (published and imported at `hour` on 3 June 2025) into
+/// `store`, then clusters its new articles with `config` and `embedder`, as one run of
+/// `cluster_pending` with a fresh process's cache.
+fn import_and_cluster(
+    store: &mut SqliteStore,
+    lines: &[(&str, u32, &str)],
+    hour: u32,
+    config: &ClusterConfig,
+    embedder: Option<&Embedder>,
+) {
+    let report = import_jsonl(
+        store,
+        "items",
+        items(lines).as_bytes(),
+        Utc.with_ymd_and_hms(2025, 6, 3, hour, 30, 0).unwrap(),
+        &ImportLimits::default(),
+    )
+    .unwrap();
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    cluster_pending_embedded(store, config, &mut ClusterCache::new(), embedder).unwrap();
+}
+
 #[test]
 fn headlines_cluster_with_their_embeddings_across_runs() {
     let Some(dir) = model_dir() else {
@@ -63,52 +85,31 @@ fn headlines_cluster_with_their_embeddings_across_runs() {
     let data = tempfile::tempdir().unwrap();
     let mut store = SqliteStore::open(data.path()).unwrap();
     let config = ClusterConfig::default();
-    let import = |store: &mut SqliteStore, text: &str, hour: u32| {
-        let report = import_jsonl(
-            store,
-            "items",
-            text.as_bytes(),
-            Utc.with_ymd_and_hms(2025, 6, 3, hour, 30, 0).unwrap(),
-            &ImportLimits::default(),
-        )
-        .unwrap();
-        assert!(report.errors.is_empty(), "{:?}", report.errors);
-    };
-    import(
+    import_and_cluster(
         &mut store,
-        &items(&[
+        &[
             ("a", 9, "Dockers walk out at Kelmouth harbour over wages"),
             (
                 "b",
                 9,
                 "Central bank raises interest rates by a quarter point",
             ),
-        ]),
+        ],
         9,
-    );
-    cluster_pending_embedded(
-        &mut store,
         &config,
-        &mut ClusterCache::new(),
         Some(&embedder),
-    )
-    .unwrap();
+    );
     // A second run loads the saved state, embeddings included.
-    import(
+    import_and_cluster(
         &mut store,
-        &items(&[
+        &[
             ("c", 10, "Kelmouth dock staff stage walkout over salaries"),
             ("d", 10, "Heavy rain leaves Ardley houses under water"),
-        ]),
+        ],
         10,
-    );
-    cluster_pending_embedded(
-        &mut store,
         &config,
-        &mut ClusterCache::new(),
         Some(&embedder),
-    )
-    .unwrap();
+    );
     assert_eq!(story_of(&store, "c"), story_of(&store, "a"));
     // Unrelated items stay apart.
     assert_ne!(story_of(&store, "d"), story_of(&store, "b"));
@@ -126,33 +127,24 @@ fn two_runs(
 ) -> (tempfile::TempDir, SqliteStore) {
     let data = tempfile::tempdir().unwrap();
     let mut store = SqliteStore::open(data.path()).unwrap();
-    for (config, lines, hour) in [
-        (
-            first,
-            vec![("a", 9, "Dockers walk out at Kelmouth harbour over wages")],
-            9,
-        ),
-        (
-            second,
-            vec![(
-                "c",
-                10,
-                "Port strike halts ferry and freight sailings from Kelmouth for a second day",
-            )],
+    import_and_cluster(
+        &mut store,
+        &[("a", 9, "Dockers walk out at Kelmouth harbour over wages")],
+        9,
+        first,
+        embedder,
+    );
+    import_and_cluster(
+        &mut store,
+        &[(
+            "c",
             10,
-        ),
-    ] {
-        let report = import_jsonl(
-            &mut store,
-            "items",
-            items(&lines).as_bytes(),
-            Utc.with_ymd_and_hms(2025, 6, 3, hour, 30, 0).unwrap(),
-            &ImportLimits::default(),
-        )
-        .unwrap();
-        assert!(report.errors.is_empty(), "{:?}", report.errors);
-        cluster_pending_embedded(&mut store, config, &mut ClusterCache::new(), embedder).unwrap();
-    }
+            "Port strike halts ferry and freight sailings from Kelmouth for a second day",
+        )],
+        10,
+        second,
+        embedder,
+    );
     (data, store)
 }
 

@@ -93,13 +93,13 @@ pub fn headline_embeddings(
 
 /// The headline embeddings of the `articles` that want one, by id. A batch the embedder
 /// fails on is skipped with a warning.
-pub(super) fn embed_headlines(
+pub(super) fn embed_headlines<'a>(
     embedder: &Embedder,
     config: &ClusterConfig,
-    articles: &[Article],
+    articles: impl IntoIterator<Item = &'a Article>,
 ) -> HashMap<ArticleId, Vec<f32>> {
     let mut wanted: Vec<&Article> = articles
-        .iter()
+        .into_iter()
         .filter(|article| wants_embedding(config, article))
         .collect();
     wanted.sort_by_key(|article| (article.headline.len(), article.id.clone()));

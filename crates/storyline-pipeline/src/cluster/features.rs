@@ -146,8 +146,6 @@ impl Clusterer {
     }
 }
 
-/// 0 for a headline-sized vector, 1 for a full text's lead, linear between: cosines of
-/// short vectors run lower, so thresholds slide with length.
 /// The time the clusterer gives `article`: its publication time, else, for an article a
 /// poll fetched, the fetch time (a feed item is fetched within a poll or two of its
 /// publication, so an undated report of a war two years on does not join the old war's
@@ -162,6 +160,8 @@ pub(super) fn clustering_time(article: &Article) -> Option<DateTime<Utc>> {
     }
 }
 
+/// 0 for a headline-sized vector, 1 for a full text's lead, linear between: cosines of
+/// short vectors run lower, so thresholds slide with length.
 pub(super) fn length_factor(config: &ClusterConfig, terms: usize) -> f32 {
     let (short, long) = (config.short_terms as f32, config.long_terms as f32);
     if long <= short {

@@ -136,15 +136,14 @@ pub(super) fn rebuild_from_memberships(
             let newest = articles.iter().filter_map(clustering_time).max();
             let horizon =
                 chrono::Duration::seconds((clusterer.retirement_horizon_hours() * 3600.0) as i64);
-            let recent: Vec<Article> = articles
-                .iter()
-                .filter(|article| match (clustering_time(article), newest) {
-                    (Some(time), Some(newest)) => newest - time <= horizon,
-                    _ => true,
-                })
-                .cloned()
-                .collect();
-            embed_headlines(embedder, config, &recent)
+            let recent =
+                articles
+                    .iter()
+                    .filter(|article| match (clustering_time(article), newest) {
+                        (Some(time), Some(newest)) => newest - time <= horizon,
+                        _ => true,
+                    });
+            embed_headlines(embedder, config, recent)
         }
         None => HashMap::new(),
     };

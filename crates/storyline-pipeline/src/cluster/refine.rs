@@ -24,8 +24,8 @@ impl Clusterer {
         self.refine();
     }
 
-    /// Second look at the stories touched since the last refinement: each member longer
-    /// than a headline, or a headline with an embedding (copies aside), moves to another live story when it is now clearly
+    /// Second look at the stories touched since the last refinement: each member that may
+    /// move ([`Self::may_move`]) moves to another live story when it is now clearly
     /// closer to that story than to the rest of its own, by the same rules as
     /// [`Self::assign`] (threshold, time decay, shared names) plus a margin; a story left
     /// empty points at the story that took most of its members. An article that arrived
@@ -56,9 +56,8 @@ impl Clusterer {
                 index += 1;
             }
         }
-        // The members each story may move, chosen once for all rounds. Headlines without
-        // embeddings stay where they were put (see `refine_member`). Of a very large story only the newest members
-        // are looked at: the older ones were at earlier refinements, while the story was
+        // The members each story may move, chosen once for all rounds (see `may_move`). Of a
+        // very large story only the newest members are looked at: the older ones were at earlier refinements, while the story was
         // smaller. And a member is looked at again only when its story has grown
         // REFINE_REGROWTH times since its last such look: between those, only the members
         // no refinement has considered yet. A story touched at every refinement would
@@ -74,10 +73,7 @@ impl Clusterer {
                     .members
                     .iter()
                     .rev()
-                    .filter(|m| {
-                        m.vector.is_some()
-                            && (m.terms > self.config.short_terms || m.embedding.is_some())
-                    })
+                    .filter(|m| self.may_move(m))
                     .filter(|m| full || !m.examined)
                     .take(REFINE_MEMBERS)
                     .map(|m| m.id.clone())
@@ -336,16 +332,10 @@ impl Clusterer {
             .or_else(|| story.members[..start].iter().position(|m| &m.id == id))?;
         *near = position;
         let member = &story.members[position];
-        let vector = member.vector.as_ref()?;
-        // Headlines without embeddings stay where they were put: by their words alone, a
-        // broad story's headlines are each closer to some small story than to the rest of
-        // theirs (headline set: 0.767 → 0.715 when they moved too). With embeddings they
-        // may move (UCI headlines, mean of five shuffled orders: 0.806 → 0.816; ECB+ and
-        // WikiNews dev unchanged). Short texts of a few sentences do move (ECB+ dev, decay
-        // floor 0.5: 0.887 → 0.900 against full texts only).
-        if member.terms <= self.config.short_terms && member.embedding.is_none() {
+        if !self.may_move(member) {
             return None;
         }
+        let vector = member.vector.as_ref()?;
         // Similarity to the rest of its own story: the centroid without this member (a
         // member's vector has unit length), or the whole centroid when it does not hold
         // this member (one that came after `CENTROID_TERMS`).
@@ -427,6 +417,19 @@ impl Clusterer {
             .insert(id.clone(), Reassignment { from, score, why });
         self.dirty.insert(target);
         Some(target)
+    }
+
+    /// Whether refinement may move `member` to another story: it has a vector (copies have
+    /// none), and it is longer than a headline or has an embedding. Headlines without one
+    /// stay where they were put: by their words alone, a broad story's headlines are each
+    /// closer to some small story than to the rest of theirs (headline set: 0.767 → 0.715
+    /// when they moved too). With embeddings they may move (UCI headlines, mean of five
+    /// shuffled orders: 0.806 → 0.816; ECB+ and WikiNews dev unchanged). Short texts of a
+    /// few sentences do move (ECB+ dev, decay floor 0.5: 0.887 → 0.900 against full texts
+    /// only).
+    fn may_move(&self, member: &Member) -> bool {
+        member.vector.is_some()
+            && (member.terms > self.config.short_terms || member.embedding.is_some())
     }
 
     /// When a growing story has become close to another live story, the smaller joins the
