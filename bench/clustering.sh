@@ -16,6 +16,8 @@
 #                              peer is left out, both said in the output
 #   BENCH_ROUNDS               timed passes of each timed run, median reported (default 3)
 #   BENCH_SEEDS                shuffle seeds (default "1 2 3 4 5")
+#   BENCH_POLL                 articles per poll for the poll-by-poll row (default 50; 0
+#                              leaves the row out)
 #   STREAM_TOTAL               articles in the scaling stream (default 100000; 0 skips it)
 #   STREAM_BLOCK               articles per timed block of the stream (default 10000)
 #   STREAM_SHIFT_DAYS          days each copy of the sets is moved later (default 30)
@@ -31,7 +33,9 @@
 #      saved); then one run per shuffle seed (the sets are grouped by story in file order,
 #      which flatters any online method) reading the saved embeddings (an embedding does not
 #      depend on the order), timed over BENCH_ROUNDS passes: the clusterer's own speed. The
-#      quality figure is the mean over the shuffled orders;
+#      quality figure is the mean over the shuffled orders; the same orders are run again
+#      as the pipeline runs them, refined at the end of every poll of BENCH_POLL articles
+#      (what `storyline run` pays for frequent polls), one pass each;
 #   4. the peers (bench/clustering_peer.py), one thread each:
 #        tfidf-batch   TF-IDF over title + text, average-linkage agglomerative clustering;
 #        tfidf-online  the same vectors, single pass in each shuffled order (mean of seeds);
@@ -66,6 +70,7 @@ set_names=(ecb wikinews headlines)
 scorer="${STORYLINE_BENCH_SCORER:-../shared/bench/score_clustering.py}"
 rounds="${BENCH_ROUNDS:-3}"
 seeds="${BENCH_SEEDS:-1 2 3 4 5}"
+poll="${BENCH_POLL:-50}"
 stream_total="${STREAM_TOTAL:-100000}"
 stream_block="${STREAM_BLOCK:-10000}"
 stream_shift_days="${STREAM_SHIFT_DAYS:-30}"
@@ -136,6 +141,13 @@ for set_name in "${set_names[@]}"; do
             --shuffle "$seed" --rounds "$rounds" "${embeddings_flag[@]}" \
             >"$runs_dir/$name.speed.json"
         score "$name" "$input"
+        if [[ "$poll" != 0 ]]; then
+            name="$set_name-storyline-poll$seed"
+            STORYLINE_EMBED_MODEL= "$bench" run "$input" "$runs_dir/$name.assignments.jsonl" \
+                --shuffle "$seed" --poll "$poll" "${embeddings_flag[@]}" \
+                >"$runs_dir/$name.speed.json"
+            score "$name" "$input"
+        fi
     done
 
     if [[ -n "$model" ]]; then
@@ -192,7 +204,7 @@ fi
 
 # 6. Tables and one JSON file.
 python3 - "$runs_dir" "$results" "$seeds" "${peers[*]}" "${set_path[ecb]}" \
-    "${set_path[wikinews]}" "${set_path[headlines]}" "${model:+yes}" <<'PY'
+    "${set_path[wikinews]}" "${set_path[headlines]}" "${model:+yes}" "$poll" <<'PY'
 import json
 import pathlib
 import statistics
@@ -202,6 +214,7 @@ runs_dir, results_path = pathlib.Path(sys.argv[1]), sys.argv[2]
 seeds, peers = sys.argv[3].split(), sys.argv[4].split()
 inputs = {"ecb": sys.argv[5], "wikinews": sys.argv[6], "headlines": sys.argv[7]}
 embedded = sys.argv[8] == "yes"
+poll = int(sys.argv[9])
 load = lambda name: json.loads((runs_dir / name).read_text())
 
 
@@ -234,6 +247,12 @@ for set_name, path in inputs.items():
         runs[f"seed{seed}"] = figures(f"{set_name}-storyline-seed{seed}")
     shuffled = [runs[f"seed{seed}"] for seed in seeds]
     mean = {m: statistics.fmean(r[m] or 0 for r in shuffled) for m in metrics}
+    poll_mean = None
+    if poll:
+        for seed in seeds:
+            runs[f"poll{seed}"] = figures(f"{set_name}-storyline-poll{seed}")
+        polled = [runs[f"poll{seed}"] for seed in seeds]
+        poll_mean = {m: statistics.fmean(r[m] or 0 for r in polled) for m in metrics}
     peer_results = {}
     for peer in peers:
         threshold = load(f"{set_name}-{peer}.threshold.json")
@@ -254,7 +273,8 @@ for set_name, path in inputs.items():
         "input": path,
         "articles": runs["file"]["articles"],
         "gold_stories": runs["file"]["gold_stories"],
-        "storyline": {"runs": runs, "mean_of_shuffles": mean},
+        "storyline": {"runs": runs, "mean_of_shuffles": mean,
+                      "poll_articles": poll or None, "mean_of_polled_shuffles": poll_mean},
         "peers": peer_results,
     }
 stream = load("stream.json")
@@ -280,6 +300,12 @@ for set_name, s in results["sets"].items():
           f"{mine['bcubed_r']:>7.3f}{mine['bcubed_f1']:>7.3f}{'':>8}{mine['stories']:>9.0f}"
           f"{mine['articles_per_second']:>12.0f}{mine['articles_per_cpu_second']:>11.0f}"
           f"{mine['peak_rss_kib'] / 1024:>10.1f}")
+    polled = s["storyline"]["mean_of_polled_shuffles"]
+    if polled:
+        print(f"{f'Storyline (shuffled, polls of {poll})':<46}{polled['bcubed_p']:>7.3f}"
+              f"{polled['bcubed_r']:>7.3f}{polled['bcubed_f1']:>7.3f}{'':>8}"
+              f"{polled['stories']:>9.0f}{polled['articles_per_second']:>12.0f}"
+              f"{polled['articles_per_cpu_second']:>11.0f}{polled['peak_rss_kib'] / 1024:>10.1f}")
     label = (f"Storyline end to end, 1 core ({first['embedded']} embedded)" if embedded
              else "Storyline file order")
     print(f"{label:<46}{first['bcubed_p']:>7.3f}{first['bcubed_r']:>7.3f}"

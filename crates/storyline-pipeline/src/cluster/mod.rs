@@ -18,8 +18,10 @@
 //! whose id survives; the merged id resolves to it): in a shuffled stream one event often
 //! opens two seeds that grow apart. Copies (`duplicate_of`) join their original's story
 //! directly and do not move the centroid.
-//! Every [`REFINE_EVERY`](config::REFINE_EVERY) articles and at [`Clusterer::finish`] the stories touched since
-//! are refined: a story holding two look-alike events is split, articles longer than a
+//! Every [`REFINE_EVERY`](config::REFINE_EVERY) articles and at [`Clusterer::finish`] the stories touched since,
+//! and those holding a close call (an article placed by a narrow margin, looked at again for
+//! [`ClusterConfig::close_call_articles`] more articles: a decision that waits for the
+//! stories that come after it), are refined: a story holding two look-alike events is split, articles longer than a
 //! headline move to a clearly closer story (one that arrived before its own story existed
 //! joined the nearest look-alike), and stories left close to another merge. A full text's
 //! time decay stops at a floor ([`ClusterConfig::decay_floor`]): a follow-up days later
@@ -41,7 +43,7 @@
 //! more members once it holds [`CENTROID_TERMS`](config::CENTROID_TERMS) terms (later ones join without moving it);
 //! refinement looks at a story's newest [`REFINE_MEMBERS`](config::REFINE_MEMBERS) members for moves, and again only
 //! once the story has grown [`REFINE_REGROWTH`](config::REFINE_REGROWTH) times (members no refinement has considered
-//! are looked at each time), and at an evenly spaced sample of [`SPLIT_MEMBERS`](config::SPLIT_MEMBERS) for the
+//! and close calls still waiting are looked at each time), and at an evenly spaced sample of [`SPLIT_MEMBERS`](config::SPLIT_MEMBERS) for the
 //! split test; a lookup asks its costlier admission test (shared names) only of the stories
 //! that could make the cut of scored candidates; and a cosine with a centroid many
 //! times longer than the article looks the article's terms up in it instead of walking both.
@@ -217,6 +219,12 @@ pub struct Clusterer {
     dirty: BTreeSet<usize>,
     /// Articles assigned since the last refinement.
     assigned_since_refine: usize,
+    /// Articles assigned over the clusterer's life (copies and repeats not counted): the
+    /// clock that close calls wait by.
+    assigned_count: u64,
+    /// Articles placed on a close call ([`Clusterer::note_close_call`]), with the
+    /// [`Self::assigned_count`] until which refinements look at them again.
+    close_calls: BTreeMap<ArticleId, u64>,
     /// Articles moved by refinement, with the reason of their latest move.
     reassigned: HashMap<ArticleId, Reassignment>,
     /// Term id → a surface form seen for it (a proper noun's preferred) and whether it was
@@ -255,6 +263,8 @@ impl Clusterer {
             added_since_prune: 0,
             dirty: BTreeSet::new(),
             assigned_since_refine: 0,
+            assigned_count: 0,
+            close_calls: BTreeMap::new(),
             reassigned: HashMap::new(),
             surface_forms: HashMap::new(),
             stats: Cell::new(ClusterStats::default()),

@@ -9,7 +9,7 @@ use super::features::{clustering_time, length_factor, top_terms};
 use super::{Assignment, Clusterer, StoryState};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeSet, HashMap};
-use storyline_model::{Article, StoryId};
+use storyline_model::{Article, ArticleId, StoryId};
 use storyline_nlp::vector::SparseVector;
 
 impl Clusterer {
@@ -47,12 +47,13 @@ impl Clusterer {
         }
 
         self.assigned_since_refine += 1;
+        self.assigned_count += 1;
         if self.assigned_since_refine >= REFINE_EVERY {
             self.refine();
         }
         let mut analysed = self.analyse(article);
         analysed.embedding = embedding.map(<[f32]>::to_vec);
-        let best = self.best_story(
+        let ranked = self.best_two_stories(
             &analysed.vector,
             &analysed.names,
             analysed.word_terms,
@@ -60,8 +61,12 @@ impl Clusterer {
             analysed.embedding.as_deref(),
             None,
         );
-        match best {
-            Some((index, score)) if score >= self.join_threshold(analysed.word_terms) => {
+        let threshold = self.join_threshold(analysed.word_terms);
+        if let Some(((_, score), runner_up)) = ranked {
+            self.note_close_call(&article.id, score, runner_up, threshold);
+        }
+        match ranked.map(|(best, _)| best) {
+            Some((index, score)) if score >= threshold => {
                 let why = self.shared_terms(index, &analysed.vector);
                 self.add_member(index, article, &analysed, score);
                 self.dirty.insert(self.resolve(index));
@@ -116,6 +121,42 @@ impl Clusterer {
         embedding: Option<&[f32]>,
         skip: Option<usize>,
     ) -> Option<(usize, f32)> {
+        self.best_two_stories(vector, names, word_terms, published, embedding, skip)
+            .map(|(best, _)| best)
+    }
+
+    /// Remembers article `id` as a close call when its best story's `score` was within
+    /// [`ClusterConfig::close_call_margin`] of the join `threshold` (either side: it barely
+    /// joined, or barely opened a story of its own), or it joined and the `runner_up` story
+    /// scored within that margin of the best. Refinements look at a close call again, whether
+    /// or not its story has changed, until [`ClusterConfig::close_call_articles`] more
+    /// articles have been assigned: the decision waits for the stories that arrive after it.
+    pub(super) fn note_close_call(
+        &mut self,
+        id: &ArticleId,
+        score: f32,
+        runner_up: f32,
+        threshold: f32,
+    ) {
+        let margin = self.config.close_call_margin;
+        let barely = (score - threshold).abs() < margin;
+        let torn = score >= threshold && runner_up > score - margin;
+        if (barely || torn) && self.config.close_call_articles > 0 {
+            let until = self.assigned_count + self.config.close_call_articles as u64;
+            self.close_calls.insert(id.clone(), until);
+        }
+    }
+
+    /// [`Self::best_story`] with the runner-up's score (0 when there is none).
+    pub(super) fn best_two_stories(
+        &self,
+        vector: &SparseVector,
+        names: &BTreeSet<u32>,
+        word_terms: usize,
+        published: Option<DateTime<Utc>>,
+        embedding: Option<&[f32]>,
+        skip: Option<usize>,
+    ) -> Option<((usize, f32), f32)> {
         // Headlines share a word or two with their story; their embeddings say more.
         let embedding_weight = self.embedding_weight_for(word_terms);
         // Full texts about one event share people, places and figures; look-alike events of
@@ -151,6 +192,7 @@ impl Clusterer {
         self.count(|stats| stats.candidates_scored += candidates.len() as u64);
         let vector_norm = vector.norm();
         let mut best: Option<(usize, f32)> = None;
+        let mut runner_up = 0.0f32;
         for (index, decay) in candidates {
             let story = &self.stories[index];
             let mut similarity = story.centroid.cosine(vector, vector_norm);
@@ -165,11 +207,17 @@ impl Clusterer {
                 similarity = (1.0 - embedding_weight) * similarity + embedding_weight * likeness;
             }
             let score = similarity * decay;
-            if best.is_none_or(|(_, s)| score > s) {
-                best = Some((index, score));
+            match best {
+                Some((_, s)) if score <= s => runner_up = runner_up.max(score),
+                _ => {
+                    if let Some((_, s)) = best {
+                        runner_up = runner_up.max(s);
+                    }
+                    best = Some((index, score));
+                }
             }
         }
-        best
+        best.map(|best| (best, runner_up))
     }
 
     /// The stories worth scoring exactly for a query (an article's vector or a story's

@@ -38,7 +38,7 @@ use storyline_nlp::vector::{DocFrequencies, SparseVector, Vocabulary};
 use storyline_store::{ClusterStateChanges, ClusterStoryRow, ClusterTermRow, SavedClusterState};
 
 /// Version of the encoding below; a saved state of another version is rebuilt.
-const STATE_FORMAT: u32 = 3;
+const STATE_FORMAT: u32 = 4;
 
 /// Why a saved state cannot be loaded. One line each.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +59,11 @@ struct Meta {
     latest_seen: Option<DateTime<Utc>>,
     added_since_prune: u64,
     assigned_since_refine: u64,
+    #[serde(default)]
+    assigned_count: u64,
+    /// The close calls still waiting, with the count they wait until.
+    #[serde(default)]
+    close_calls: Vec<(ArticleId, u64)>,
     next_seq: u64,
     next_rank: u64,
     next_filing: u64,
@@ -236,6 +241,8 @@ impl Clusterer {
         clusterer.latest_seen = meta.latest_seen;
         clusterer.added_since_prune = meta.added_since_prune as usize;
         clusterer.assigned_since_refine = meta.assigned_since_refine as usize;
+        clusterer.assigned_count = meta.assigned_count;
+        clusterer.close_calls = meta.close_calls.into_iter().collect();
         clusterer.next_seq = meta.next_seq;
         clusterer.next_rank = meta.next_rank;
         clusterer.next_filing = meta.next_filing;
@@ -434,6 +441,12 @@ impl Clusterer {
             latest_seen: self.latest_seen,
             added_since_prune: self.added_since_prune as u64,
             assigned_since_refine: self.assigned_since_refine as u64,
+            assigned_count: self.assigned_count,
+            close_calls: self
+                .close_calls
+                .iter()
+                .map(|(id, until)| (id.clone(), *until))
+                .collect(),
             next_seq: self.next_seq,
             next_rank: self.next_rank,
             next_filing: self.next_filing,

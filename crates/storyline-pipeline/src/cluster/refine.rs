@@ -1,9 +1,10 @@
 //! Refinement: every [`REFINE_EVERY`] articles and at [`Clusterer::finish`], stories touched
-//! since are split when they hold two events, members move to a clearly closer story, and
+//! since (and those holding a close call still waiting) are split when they hold two events, members move to a clearly closer story, and
 //! close stories merge (the smaller into the larger, whose id survives).
 //!
 //! Invariant: a member a refinement has considered is considered again only once its story
-//! has grown [`REFINE_REGROWTH`] times; a split leaves two parts less alike than stories
+//! has grown [`REFINE_REGROWTH`] times, or while it is a close call (for a bounded number of
+//! articles after its own); a split leaves two parts less alike than stories
 //! that merge.
 
 use super::centroid::Centroid;
@@ -37,7 +38,16 @@ impl Clusterer {
     /// decay floor 0.5: 0.907 → 0.914; headlines 0.765 → 0.774).
     pub(super) fn refine(&mut self) {
         self.assigned_since_refine = 0;
-        let mut sources: Vec<usize> = std::mem::take(&mut self.dirty).into_iter().collect();
+        // The stories touched since, and those holding a close call still waiting.
+        let now = self.assigned_count;
+        self.close_calls.retain(|_, until| *until >= now);
+        let mut touched = std::mem::take(&mut self.dirty);
+        for id in self.close_calls.keys() {
+            if let Some(&index) = self.story_of_article.get(id) {
+                touched.insert(self.resolve(index));
+            }
+        }
+        let mut sources: Vec<usize> = touched.into_iter().collect();
         let mut index = 0;
         while index < sources.len() {
             let source = sources[index];
@@ -74,7 +84,7 @@ impl Clusterer {
                     .iter()
                     .rev()
                     .filter(|m| self.may_move(m))
-                    .filter(|m| full || !m.examined)
+                    .filter(|m| full || !m.examined || self.close_calls.contains_key(&m.id))
                     .take(REFINE_MEMBERS)
                     .map(|m| m.id.clone())
                     .collect();
@@ -692,4 +702,83 @@ pub(super) fn names_only_one_side(group: &[&Member], other: &[&Member]) -> bool 
     candidates.into_iter().any(|name| {
         share(group, name) >= SPLIT_OWN_SHARE && share(other, name) <= SPLIT_OTHER_SHARE
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{axis, headline};
+    use super::*;
+    use crate::cluster::ClusterConfig;
+
+    /// An embedding at cosine `cosine` to `axis(0)`, the rest along `axis(1)`.
+    fn tilted(cosine: f32) -> Vec<f32> {
+        let mut vector = axis(0);
+        vector[0] = cosine;
+        vector[1] = (1.0 - cosine * cosine).sqrt();
+        vector
+    }
+
+    /// Headlines weighed by their embeddings alone (their words only find the candidates),
+    /// so that the scores below are known in advance.
+    fn by_embeddings(close_call_articles: usize) -> Clusterer {
+        Clusterer::new(ClusterConfig {
+            embedding_weight: 1.0,
+            close_call_articles,
+            ..ClusterConfig::default()
+        })
+    }
+
+    /// Runs the stream: the dockers' strike opens a story; the ferry report misses it by a
+    /// little (likeness 0.14 against a threshold of 0.16) and opens its own; a poll ends;
+    /// a second strike report, sharing no word with the ferry report, joins the strike and
+    /// turns the story's embedding towards the ferry report; another poll ends. Returns
+    /// whether the ferry report ended in the strike's story.
+    fn ferry_report_rejoins(mut clusterer: Clusterer) -> bool {
+        let strike = headline("strike", 9, "Kelmouth dockers strike over pay");
+        let ferry = headline("ferry", 10, "Kelmouth ferry sailings cancelled");
+        let second_day = headline(
+            "second-day",
+            11,
+            "Dockers strike enters second day over pay",
+        );
+        let opened = clusterer.assign_embedded(&strike, Some(&axis(0)));
+        let apart = clusterer.assign_embedded(&ferry, Some(&tilted(0.4)));
+        assert!(apart.is_new_story, "{apart:?}");
+        clusterer.finish();
+        let joined = clusterer.assign_embedded(&second_day, Some(&tilted(0.6)));
+        assert_eq!(joined.story_id, opened.story_id, "{joined:?}");
+        clusterer.finish();
+        clusterer.story_of(&ferry.id) == Some(&opened.story_id)
+    }
+
+    #[test]
+    fn a_close_call_is_looked_at_again_after_its_story_has_gone_quiet() {
+        // The ferry report's own story took nothing at the second poll; as a close call it
+        // is looked at again all the same, and now joins the strike.
+        assert!(ferry_report_rejoins(by_embeddings(1_000)));
+        // Without close calls only the strike's story, which grew, is looked at.
+        assert!(!ferry_report_rejoins(by_embeddings(0)));
+    }
+
+    #[test]
+    fn close_calls_wait_a_bounded_number_of_articles() {
+        let mut clusterer = by_embeddings(2);
+        let threshold = clusterer.config.short_threshold;
+        let id = |name: &str| ArticleId(name.to_string());
+        // Barely missed, barely joined, torn between two stories: close calls; a clear
+        // join with a distant runner-up is not.
+        clusterer.note_close_call(&id("missed"), threshold - 0.02, 0.0, threshold);
+        clusterer.note_close_call(&id("joined"), threshold + 0.05, 0.0, threshold);
+        clusterer.note_close_call(&id("torn"), 0.6, 0.58, threshold);
+        clusterer.note_close_call(&id("clear"), 0.6, 0.3, threshold);
+        let waiting: Vec<&ArticleId> = clusterer.close_calls.keys().collect();
+        assert_eq!(waiting, [&id("joined"), &id("missed"), &id("torn")]);
+        // Two articles later they are still looked at; three later they have been dropped.
+        clusterer.assigned_count += 2;
+        clusterer.refine();
+        assert_eq!(clusterer.close_calls.len(), 3);
+        clusterer.assigned_count += 1;
+        clusterer.refine();
+        assert!(clusterer.close_calls.is_empty());
+    }
 }
