@@ -57,5 +57,5 @@ pub use fetch::{
     FetchConfig, FetchOutcome, FetchedBody, Fetcher, Validators, install_crypto_provider,
     link_may_be_followed,
 };
-pub use opml::{OpmlOutline, parse_opml};
+pub use opml::{OpmlOutline, parse_opml, write_opml};
 pub use robots::ROBOTS_AGENT;

@@ -1,4 +1,6 @@
-//! [`parse_opml`]: the feed subscriptions listed in an OPML document (any version, or none).
+//! [`parse_opml`]: the feed subscriptions listed in an OPML document (any version, or none);
+//! [`write_opml`]: a subscription list as an OPML 2.0 document that [`parse_opml`] and other
+//! readers take back.
 //!
 //! Readers export OPML with nested folders, with or without a `version`, with `xmlUrl` spelled
 //! in various cases and titles in `title` or `text`. We walk every `<outline>` at any depth and
@@ -7,8 +9,9 @@
 use std::collections::HashSet;
 
 use quick_xml::XmlVersion;
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::reader::Reader;
+use quick_xml::writer::Writer;
 use url::Url;
 
 use crate::error::{FeedError, one_line_reason};
@@ -91,6 +94,47 @@ pub fn parse_opml(source: &str, bytes: &[u8]) -> Result<Vec<OpmlOutline>, FeedEr
     Ok(outlines)
 }
 
+/// `feeds` as an OPML 2.0 document titled `title`, created at `created` (RFC 822 date, as
+/// OPML asks), one `<outline type="rss">` per feed with its URL as `xmlUrl` and its title as
+/// `text` and `title` (the URL when it has none: OPML requires `text`). quick-xml escapes
+/// every attribute, so any title or URL reads back as written.
+pub fn write_opml(title: &str, created: &str, feeds: &[OpmlOutline]) -> String {
+    let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
+    let written: std::io::Result<()> = (|| {
+        writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+        writer.write_event(Event::Start(
+            BytesStart::new("opml").with_attributes([("version", "2.0")]),
+        ))?;
+        writer.write_event(Event::Start(BytesStart::new("head")))?;
+        for (name, value) in [("title", title), ("dateCreated", created)] {
+            writer.write_event(Event::Start(BytesStart::new(name)))?;
+            writer.write_event(Event::Text(BytesText::new(value)))?;
+            writer.write_event(Event::End(BytesEnd::new(name)))?;
+        }
+        writer.write_event(Event::End(BytesEnd::new("head")))?;
+        writer.write_event(Event::Start(BytesStart::new("body")))?;
+        for feed in feeds {
+            let text = feed.title.as_deref().unwrap_or(&feed.url);
+            let mut outline = BytesStart::new("outline");
+            outline.push_attribute(("type", "rss"));
+            outline.push_attribute(("text", text));
+            if let Some(title) = &feed.title {
+                outline.push_attribute(("title", title.as_str()));
+            }
+            outline.push_attribute(("xmlUrl", feed.url.as_str()));
+            writer.write_event(Event::Empty(outline))?;
+        }
+        writer.write_event(Event::End(BytesEnd::new("body")))?;
+        writer.write_event(Event::End(BytesEnd::new("opml")))?;
+        Ok(())
+    })();
+    // Writing into a Vec cannot fail.
+    written.expect("an OPML document is written into memory");
+    let mut document = String::from_utf8(writer.into_inner()).expect("quick-xml writes UTF-8");
+    document.push('\n');
+    document
+}
+
 fn local_name(element: &BytesStart<'_>) -> String {
     element.local_name().as_ref().to_string()
 }
@@ -146,6 +190,9 @@ fn collect_outline(
     let Some(feed_url) = feed_url else {
         return;
     };
+    // OPML requires `text`; exporters (ours included) fill it with the URL when a feed has
+    // no title, and a URL is not a title.
+    let title = title.or(text).filter(|title| *title != feed_url);
     let url = match base.map(|base| base.join(&feed_url)) {
         Some(Ok(absolute)) => absolute.to_string(),
         _ => feed_url,
@@ -156,6 +203,40 @@ fn collect_outline(
     }
     outlines.push(OpmlOutline {
         url,
-        title: title.or(text).map(|title| decode_plain_text(&title)),
+        title: title.map(|title| decode_plain_text(&title)),
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn written_subscriptions_read_back_as_they_were() {
+        let feeds = vec![
+            OpmlOutline {
+                url: "https://news.example/rss?section=world&format=xml".to_string(),
+                title: Some("World & \"Region\" <news> — Kelmouth".to_string()),
+            },
+            OpmlOutline {
+                url: "https://other.example/feed.atom".to_string(),
+                title: None,
+            },
+        ];
+        let document = write_opml(
+            "Storyline subscriptions",
+            "Mon, 07 Dec 2026 10:00:00 GMT",
+            &feeds,
+        );
+        assert!(document.contains(r#"<opml version="2.0">"#), "{document}");
+        assert!(
+            document.contains("section=world&amp;format=xml"),
+            "{document}"
+        );
+        // The untitled feed's `text` is its URL, which reads back as no title.
+        assert_eq!(
+            parse_opml("export.opml", document.as_bytes()).unwrap(),
+            feeds
+        );
+    }
 }

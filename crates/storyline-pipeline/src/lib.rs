@@ -35,4 +35,11 @@ pub enum PipelineError {
     /// A saved clustering state that cannot be used.
     #[error(transparent)]
     ClusterState(#[from] cluster::SavedStateError),
+    /// Writing what a command produces (an export) failed.
+    #[error("cannot {what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
 }

@@ -147,6 +147,13 @@ pub enum StoreError {
     /// A write that refers to a record that does not exist ("feed https://...").
     #[error("{what} not found")]
     NotFound { what: String },
+    /// A file the store writes besides its own (a backup) could not be written.
+    #[error("cannot {what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// What kind of failure a [`StoreError`] is, whichever backend raised it: what a caller
@@ -177,7 +184,9 @@ impl StoreError {
             StoreError::Open { kind, .. }
             | StoreError::Migration { kind, .. }
             | StoreError::Database { kind, .. } => *kind,
-            StoreError::CreateDir { .. } | StoreError::WalUnavailable { .. } => StoreErrorKind::Io,
+            StoreError::CreateDir { .. }
+            | StoreError::WalUnavailable { .. }
+            | StoreError::Io { .. } => StoreErrorKind::Io,
             StoreError::Corrupt { .. } => StoreErrorKind::Corrupt,
             StoreError::NotFound { .. } => StoreErrorKind::NotFound,
             StoreError::SchemaTooNew { .. }

@@ -229,6 +229,7 @@ impl From<StoreError> for ApiError {
             StoreError::CreateDir { .. }
             | StoreError::Open { .. }
             | StoreError::WalUnavailable { .. }
+            | StoreError::Io { .. }
             | StoreError::Migration { .. }
             | StoreError::SchemaTooNew { .. } => ApiError::Unavailable(error.to_string()),
             // A lock held past the wait, a lost connection or a full disk, a write that

@@ -95,6 +95,31 @@ pub enum Command {
     /// The knowledge base behind entity cards: import a dump, look names up.
     #[command(subcommand)]
     Kb(KbCommand),
+    /// Write the archive's articles as JSONL, one line each in the format `storyline import`
+    /// reads (streamed, oldest stored first): importing the file into a fresh store gives
+    /// the same articles and stories.
+    Export {
+        /// The file to write (`-`: standard output). Written under a temporary name and
+        /// renamed once complete.
+        #[arg(long, value_name = "FILE")]
+        output: PathBuf,
+        /// Only articles published (else fetched) at or after this: YYYY-MM-DD (UTC) or an
+        /// RFC 3339 time.
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Only articles published (else fetched) before this.
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+    },
+    /// Take a consistent copy of the whole store (stories, every brief version, feeds, the
+    /// knowledge base) while `run` or `import` keep writing. On PostgreSQL, prints the
+    /// pg_dump line to use instead. Restore: put the copy in a data directory as
+    /// storyline.db and run with --data-dir DIR.
+    Backup {
+        /// The SQLite file to write (replaced if present, only once the copy is complete).
+        #[arg(long, value_name = "FILE")]
+        output: PathBuf,
+    },
     /// Verify the store's invariants (memberships, merges, briefs current or marked dirty,
     /// no orphan rows, search indexes in step); exits 1 naming what is wrong.
     Check,
@@ -153,6 +178,13 @@ pub enum FeedsCommand {
     },
     /// Unsubscribe from a feed.
     Remove { url: String },
+    /// Write the subscriptions as OPML 2.0 (titles and URLs), which `feeds import` and other
+    /// readers take back.
+    Export {
+        /// The file to write (default: standard output).
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -14,9 +14,11 @@
 //! the run goes on; a batch is stored whole or not at all; running twice over the same input
 //! stores nothing new the second time.
 
+mod export;
 mod import;
 mod poll;
 
+pub use export::{EXPORT_PAGE, ExportRange, ExportReport, export_jsonl, import_line};
 pub use import::{DEFAULT_MAX_TEXT_BYTES, ImportLimits, ImportLine, JsonlReader, MAX_TITLE_BYTES};
 pub use poll::{FetchReport, PollLimits, Progress, poll_feeds, poll_these_feeds};
 pub use storyline_fetch::{FailureKind, ItemFailure};
@@ -274,6 +276,11 @@ pub fn article_from_json_line(line: &str, imported_at: DateTime<Utc>) -> Result<
         None => take_string("lang")?,
     };
     let author = take_string("author")?;
+    // What `storyline export` writes besides: an archive moves across stores whole.
+    let modified = take_string("modified")?;
+    let description = take_string("description")?;
+    let image = take_string("image")?;
+    let feed_url = take_string("feed")?;
     if title.is_none() && text.is_none() {
         return Err("needs a \"title\" or a \"text\"".into());
     }
@@ -294,8 +301,19 @@ pub fn article_from_json_line(line: &str, imported_at: DateTime<Utc>) -> Result<
         }
         None => None,
     };
+    let date_modified = match modified {
+        Some(text) => {
+            Some(parse_date(&text).ok_or_else(|| format!("unrecognised date {}", quoted(&text)))?)
+        }
+        None => None,
+    };
     if let Some(external) = external_id {
         fields.insert("id".into(), serde_json::Value::String(external));
+    }
+    // The source as given, beside the outlet it resolved to: a record without a URL is
+    // keyed by it, and `storyline export` writes it back so the key survives a move.
+    if let Some(source) = &source {
+        fields.insert("source".into(), serde_json::Value::String(source.clone()));
     }
     let body = text.unwrap_or_default();
     let headline = title.unwrap_or_else(|| first_words(&body, 12));
@@ -310,14 +328,14 @@ pub fn article_from_json_line(line: &str, imported_at: DateTime<Utc>) -> Result<
         url,
         headline,
         article_body: body,
-        description: None,
+        description,
         author: author.into_iter().collect(),
         date_published,
-        date_modified: None,
+        date_modified,
         date_fetched: imported_at,
         in_language: language,
-        image: None,
-        feed_url: None,
+        image,
+        feed_url,
         content_hash: String::new(),
         duplicate_of: None,
         extraction: ExtractionStatus::Imported,

@@ -5,6 +5,7 @@
 //! waits for the write lock instead of failing. Every write transaction is `IMMEDIATE`: it
 //! takes the write lock up front, so read-then-write steps (brief versions) cannot race.
 
+mod backup;
 mod check;
 mod codec;
 mod copy;

@@ -1,4 +1,4 @@
-//! `storyline feeds add|import|list|remove`.
+//! `storyline feeds add|import|list|remove|export`.
 
 use super::open_store;
 use crate::cli::FeedsCommand;
@@ -7,7 +7,7 @@ use crate::output::{errln, outln};
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
 use std::path::Path;
-use storyline_fetch::parse_opml;
+use storyline_fetch::{OpmlOutline, parse_opml, write_opml};
 use storyline_model::Feed;
 use storyline_store::Store;
 
@@ -56,6 +56,27 @@ pub fn run(config: &Config, command: FeedsCommand) -> Result<()> {
                         feed.title.as_deref().unwrap_or("-")
                     )?;
                 }
+            }
+        }
+        FeedsCommand::Export { output } => {
+            let feeds: Vec<OpmlOutline> = store
+                .feeds()?
+                .into_iter()
+                .map(|feed| OpmlOutline {
+                    url: feed.url,
+                    title: feed.title,
+                })
+                .collect();
+            let created = Utc::now().to_rfc2822();
+            let document = write_opml("Storyline subscriptions", &created, &feeds);
+            match output {
+                Some(path) => {
+                    super::archive::write_replacing(&path, |out| {
+                        Ok(out.write_all(document.as_bytes())?)
+                    })?;
+                    errln!("exported {} feeds to {}", feeds.len(), path.display());
+                }
+                None => outln!("{}", document.trim_end())?,
             }
         }
         FeedsCommand::Remove { url } => {

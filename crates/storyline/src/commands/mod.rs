@@ -1,6 +1,7 @@
 //! One module per group of subcommands; [`run`] dispatches and owns the wiring (which store,
 //! which brief engine) so the commands themselves stay small.
 
+mod archive;
 mod check;
 mod demo;
 pub(crate) mod entities;
@@ -61,6 +62,12 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Entities(args) => entities::run(&args),
         Command::Demo(args) => demo::run(&config, args, quiet),
         Command::Kb(command) => kb::run(&config, command, quiet),
+        Command::Export {
+            output,
+            since,
+            until,
+        } => archive::export(&config, &output, since.as_deref(), until.as_deref(), quiet),
+        Command::Backup { output } => archive::backup(&config, &output, quiet),
         Command::Check => check::run(&config, quiet),
         Command::Migrate { from, to } => migrate::run(&from, &to, quiet),
     }
