@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Checks the deployment files: Dockerfile, .dockerignore and compose.yaml.
+# Checks the deployment files: Dockerfile, .dockerignore, compose.yaml and
+# deploy/storyline.service.
 #
 #   scripts/check-deploy.sh [target/release/storyline]
 #
@@ -471,6 +472,23 @@ if problems:
 flags = "and storyline's flags" if binary else "(flags not checked: pass a built storyline binary)"
 print(f"check-deploy: Dockerfile, .dockerignore and compose.yaml consistent {flags}")
 PY
+
+# The systemd unit: systemd-analyze verify, where systemd is installed, on a copy whose
+# ExecStart names the built binary (the unit's own path is where an install puts it).
+if command -v systemd-analyze > /dev/null 2>&1; then
+    unit_dir="$(mktemp -d)"
+    binary_path="$(realpath "${binary:-/usr/local/bin/storyline}" 2>/dev/null || echo /usr/local/bin/storyline)"
+    sed "s|/usr/local/bin/storyline|$binary_path|" deploy/storyline.service > "$unit_dir/storyline.service"
+    if ! verified="$(systemd-analyze verify "$unit_dir/storyline.service" 2>&1)"; then
+        rm -rf "$unit_dir"
+        echo "check-deploy: deploy/storyline.service: $verified"
+        exit 1
+    fi
+    rm -rf "$unit_dir"
+    echo "check-deploy: deploy/storyline.service verified (systemd-analyze verify)"
+else
+    echo "check-deploy: no systemd-analyze: deploy/storyline.service not verified"
+fi
 
 if ! docker info > /dev/null 2>&1; then
     echo "check-deploy: no Docker engine (docker info failed): static checks only; the image was not built and compose.yaml was not started"

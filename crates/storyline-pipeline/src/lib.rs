@@ -18,6 +18,7 @@ pub mod cluster;
 pub mod dedupe;
 pub mod ingest;
 pub mod kb;
+pub mod stop;
 #[cfg(test)]
 mod test_support;
 pub mod timeline;

@@ -120,6 +120,19 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         output: PathBuf,
     },
+    /// Print a shell completion script: `storyline completions bash >
+    /// /etc/bash_completion.d/storyline` (or zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write one per command into a directory:
+    /// `storyline man --output /usr/local/share/man/man1`.
+    Man {
+        /// The directory to write storyline.1 and storyline-COMMAND.1 into.
+        #[arg(long, value_name = "DIR")]
+        output: Option<PathBuf>,
+    },
     /// Verify the store's invariants (memberships, merges, briefs current or marked dirty,
     /// no orphan rows, search indexes in step); exits 1 naming what is wrong.
     Check,
@@ -136,6 +149,17 @@ pub enum Command {
         #[arg(long, value_name = "PATH|URL")]
         to: String,
     },
+}
+
+impl Command {
+    /// Whether SIGTERM and Ctrl-C ask this command to stop cleanly (the long-running ones)
+    /// rather than end it at once (the rest, which are short or write nothing).
+    pub fn stops_cleanly(&self) -> bool {
+        matches!(
+            self,
+            Command::Run(_) | Command::Serve(_) | Command::Fetch | Command::Import { .. }
+        )
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -16,6 +16,11 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     init_logging(cli.verbose, cli.quiet);
     storyline_fetch::install_crypto_provider();
+    if cli.command.stops_cleanly()
+        && let Err(err) = install_stop_signals()
+    {
+        output::errln!("warning: cannot handle SIGTERM and Ctrl-C ({err}): they stop at once");
+    }
     match commands::run(cli).and_then(|()| Ok(output::flush_stdout()?)) {
         Ok(()) => ExitCode::SUCCESS,
         // The reader left (`| head -1`): stop without a word, as a program that SIGPIPE
@@ -30,6 +35,22 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// SIGTERM (what systemd and container runtimes send) and SIGINT (Ctrl-C) ask the command to
+/// stop cleanly ([`storyline_pipeline::stop`]): it finishes the unit of work in hand, stores
+/// it, and exits 0. A second one while it finishes ends the process at once (exit 1).
+fn install_stop_signals() -> std::io::Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use signal_hook::flag;
+    let stop = storyline_pipeline::stop::flag();
+    for signal in [SIGTERM, SIGINT] {
+        // In this order: the shutdown fires only when the flag is already set, that is, on
+        // the second signal.
+        flag::register_conditional_shutdown(signal, 1, std::sync::Arc::clone(&stop))?;
+        flag::register(signal, std::sync::Arc::clone(&stop))?;
+    }
+    Ok(())
 }
 
 fn init_logging(verbose: u8, quiet: bool) {

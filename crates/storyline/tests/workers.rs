@@ -11,67 +11,15 @@ mod store_support;
 
 use cli_support::ok;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 use store_support::{
-    Stores, Target, corpus, output, storyline, subscribe, write_feeds, write_jsonl,
+    Stores, Target, corpus, output, serve_dir, storyline, subscribe, write_feeds, write_jsonl,
 };
 use storyline_model::{ArticleId, StoryId};
 
 const WORKERS: usize = 4;
-
-/// Serves the files under `root` over HTTP/1.1 on 127.0.0.1 (one thread per connection,
-/// each answer after `latency`, as a remote site's would be), until the test process ends.
-/// Returns the base URL.
-fn serve_dir(root: PathBuf, latency: Duration) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a local port");
-    let base = format!("http://{}", listener.local_addr().expect("local address"));
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let root = root.clone();
-            std::thread::spawn(move || answer(stream, &root, latency));
-        }
-    });
-    base
-}
-
-/// Answers one request: the file at its path, or 404.
-fn answer(mut stream: TcpStream, root: &Path, latency: Duration) {
-    let mut reader = BufReader::new(stream.try_clone().expect("clone the stream"));
-    let mut request_line = String::new();
-    if reader.read_line(&mut request_line).is_err() {
-        return;
-    }
-    // The rest of the head, up to the blank line.
-    let mut line = String::new();
-    while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-        line.clear();
-    }
-    let path = request_line.split_whitespace().nth(1).unwrap_or("/");
-    let file = root.join(path.trim_start_matches('/'));
-    std::thread::sleep(latency);
-    let inside = !path.contains("..");
-    let (status, body, kind) = match std::fs::read(&file) {
-        Ok(body) if inside => {
-            let kind = if path.ends_with(".xml") {
-                "application/rss+xml"
-            } else {
-                "text/html; charset=utf-8"
-            };
-            ("200 OK", body, kind)
-        }
-        _ => ("404 Not Found", b"not found".to_vec(), "text/plain"),
-    };
-    let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(&body);
-}
 
 /// `storyline run --worker` for one poll of every due feed, fetching from the local server.
 fn worker(target: &Target, name: &str) -> Command {

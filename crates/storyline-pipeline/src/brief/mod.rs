@@ -115,6 +115,9 @@ pub fn refresh_briefs_of(
         DirtyStories::All => {
             let dirty = store.dirty_stories(usize::MAX)?;
             for batch in dirty.chunks(PROFILE_BATCH) {
+                if crate::stop::requested() {
+                    break;
+                }
                 refresh.write_batch(store, writer, now, batch)?;
             }
         }
@@ -127,7 +130,7 @@ pub fn refresh_briefs_of(
             // comes back in the next lease with the same mark and is not tried again (it
             // stays dirty for the next refresh); one that changed meanwhile is.
             let mut tried: HashMap<StoryId, u64> = HashMap::new();
-            loop {
+            while !crate::stop::requested() {
                 let leased = store.lease_dirty_stories(worker, batch.max(1), lease, Utc::now())?;
                 let fresh: Vec<(StoryId, u64)> = leased
                     .iter()
@@ -187,6 +190,10 @@ impl Refresh {
         let profiles = StoryProfiles::update(store, &rows)?;
         let report = &mut self.report;
         for (story, mark) in &stories {
+            // Asked to stop: the stories not reached stay dirty for the next refresh.
+            if crate::stop::requested() {
+                break;
+            }
             let Some(context) = story_context(&*store, story, &profiles, now, true)? else {
                 report.unchanged += 1;
                 store.mark_brief_current(&story.id, *mark)?;

@@ -63,6 +63,9 @@ pub struct ImportReport {
     /// Set when the input could not be read to its end (`FILE:LINE: cause`); what was read
     /// before is stored.
     pub stopped: Option<String>,
+    /// A stop was asked for ([`crate::stop`]): the lines read before it are stored, the rest
+    /// were not read.
+    pub interrupted: bool,
 }
 
 /// Makes the stored form of a new article: content hash, language and copy detection.
@@ -203,6 +206,11 @@ pub fn import_jsonl(
     let mut batch = Vec::new();
     let mut batch_bytes = 0;
     for line in JsonlReader::new(reader, label, *limits, imported_at) {
+        // Asked to stop: what was read is stored below, the rest waits for the next import.
+        if crate::stop::requested() {
+            report.interrupted = true;
+            break;
+        }
         match line {
             ImportLine::Article { article, notes } => {
                 report.lines += 1;

@@ -141,8 +141,18 @@ pub async fn poll_these_feeds(
     });
     let mut tasks: FuturesUnordered<Task<'_>> = FuturesUnordered::new();
     loop {
+        if crate::stop::requested() {
+            // Requests in flight are dropped; what the feeds read so far is stored below.
+            drop(tasks);
+            poll.stop_now();
+            break;
+        }
         poll.start_tasks(fetcher, &mut tasks, store)?;
-        let Some(done) = tasks.next().await else {
+        let done = tokio::select! {
+            done = tasks.next() => done,
+            () = crate::stop::requested_soon() => continue,
+        };
+        let Some(done) = done else {
             break;
         };
         poll.task_done(done, store)?;
@@ -366,6 +376,20 @@ impl Poll {
         }
         self.taken.extend(ids);
         Ok(Some(item))
+    }
+
+    /// A stop was asked for and the requests in flight dropped: every feed that was reading
+    /// its items leaves the rest (waiting or dropped) for the next poll, which fetches the
+    /// feed whole (no validators are saved for a feed with items left). Feeds not yet read
+    /// are left untouched, to be polled next time.
+    fn stop_now(&mut self) {
+        for state in &mut self.feeds {
+            if state.stage == Stage::Items {
+                state.deferred += state.pending.len() + state.in_flight;
+                state.pending.clear();
+                state.in_flight = 0;
+            }
+        }
     }
 
     /// Leaves the waiting items of every feed whose budget has run out for the next poll.

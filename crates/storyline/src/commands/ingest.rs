@@ -175,12 +175,15 @@ fn poll_loop(
         if args.max_polls.is_some_and(|max| polls >= max) {
             return Ok(());
         }
-        let interrupted = runtime.block_on(async {
-            tokio::select! {
-                _ = tokio::time::sleep(interval) => false,
-                _ = tokio::signal::ctrl_c() => true,
-            }
-        });
+        // SIGTERM or Ctrl-C during the poll ended it early (what it read is stored); during
+        // the wait they end the wait.
+        let interrupted = storyline_pipeline::stop::requested()
+            || runtime.block_on(async {
+                tokio::select! {
+                    _ = tokio::time::sleep(interval) => false,
+                    _ = storyline_pipeline::stop::requested_soon() => true,
+                }
+            });
         if interrupted {
             outln!("interrupted: stopping after {polls} polls")?;
             return Ok(());
@@ -218,6 +221,17 @@ pub fn import(config: &Config, file: &Path, quiet: bool) -> Result<()> {
     }
     for note in &report.notes {
         errln!("note: {note}");
+    }
+    if report.interrupted {
+        // Asked to stop (SIGTERM, Ctrl-C): what was read is stored, and clustered by the
+        // next import, fetch or run; importing the file again skips it.
+        outln!(
+            "{label}: interrupted after {} lines: {} imported, {} already present; import the file again to finish",
+            report.lines,
+            report.imported,
+            report.already_present
+        )?;
+        return Ok(());
     }
     // What was read is clustered and briefed even when the input broke off.
     let (clustered, briefs) = process(config, store.as_mut(), &mut ClusterCache::new())?;

@@ -8,6 +8,7 @@ pub(crate) mod entities;
 mod feeds;
 mod ingest;
 mod kb;
+mod manual;
 mod migrate;
 mod read;
 mod serve;
@@ -68,6 +69,8 @@ pub fn run(cli: Cli) -> Result<()> {
             until,
         } => archive::export(&config, &output, since.as_deref(), until.as_deref(), quiet),
         Command::Backup { output } => archive::backup(&config, &output, quiet),
+        Command::Completions { shell } => manual::completions(shell),
+        Command::Man { output } => manual::man(output.as_deref(), quiet),
         Command::Check => check::run(&config, quiet),
         Command::Migrate { from, to } => migrate::run(&from, &to, quiet),
     }

@@ -1,7 +1,7 @@
 //! `storyline serve`, and the server that `storyline run` keeps up beside its polls: binds
 //! the configured address, opens the server's store connections and runs
-//! `storyline_web::serve` on a multi-threaded runtime until Ctrl-C (or the run loop's end),
-//! then lets requests in flight finish.
+//! `storyline_web::serve` on a multi-threaded runtime until SIGTERM or Ctrl-C (or the run
+//! loop's end), then lets requests in flight finish, for at most [`DRAIN_TIMEOUT`].
 //!
 //! The admin token of `POST /api/feeds` and `DELETE /api/feeds/{id}` comes from
 //! STORYLINE_ADMIN_TOKEN only (read by `config.rs`); without it those routes answer 403.
@@ -14,18 +14,17 @@ use std::net::SocketAddr;
 use storyline_web::AppState;
 use storyline_web::metrics::Metrics;
 
-/// `storyline serve`: serves until Ctrl-C.
+/// How long a stopping server waits for the requests in flight: under the 10 seconds a
+/// service manager commonly allows between SIGTERM and SIGKILL.
+const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(8);
+
+/// `storyline serve`: serves until SIGTERM or Ctrl-C.
 pub fn serve(config: &Config, args: ServeArgs) -> Result<()> {
     let address = args.addr.unwrap_or_else(|| config.serve.addr.clone());
     let runtime = server_runtime()?;
     let server = start(&runtime, config, &address, Metrics::new())?;
-    outln!("Serving {} (Ctrl-C to stop)", server.url())?;
-    runtime.block_on(async {
-        if let Err(err) = tokio::signal::ctrl_c().await {
-            tracing::warn!("cannot wait for Ctrl-C ({err}); serving until killed");
-            std::future::pending::<()>().await;
-        }
-    });
+    outln!("Serving {} (Ctrl-C or SIGTERM to stop)", server.url())?;
+    runtime.block_on(storyline_pipeline::stop::requested_soon());
     // The requests in flight finish even when nobody reads this line.
     let said = outln!("stopping: finishing the requests in flight");
     server.stop(&runtime)?;
@@ -105,9 +104,18 @@ impl RunningServer {
     pub fn stop(self, runtime: &tokio::runtime::Runtime) -> Result<()> {
         // An error only means the server already ended, which the task's result tells.
         let _ = self.shutdown.send(());
-        runtime
-            .block_on(self.task)
-            .context("the HTTP server task failed")?
-            .context("the HTTP server failed")
+        let mut task = self.task;
+        match runtime.block_on(async { tokio::time::timeout(DRAIN_TIMEOUT, &mut task).await }) {
+            Ok(ended) => ended
+                .context("the HTTP server task failed")?
+                .context("the HTTP server failed"),
+            Err(_elapsed) => {
+                task.abort();
+                anyhow::bail!(
+                    "requests still in flight after {} s were cut off",
+                    DRAIN_TIMEOUT.as_secs()
+                )
+            }
+        }
     }
 }

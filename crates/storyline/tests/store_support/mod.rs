@@ -1,15 +1,19 @@
 //! Shared by the tests that run the `storyline` binary over stores on both backends
-//! (`crash_safety.rs`, `workers.rs`): invented news, fresh stores (a data directory, or a
+//! (`crash_safety.rs`, `workers.rs`, `clean_stop.rs`): invented news, fresh stores (a data directory, or a
 //! fresh PostgreSQL database on `STORYLINE_TEST_POSTGRES`, default the local server; `skip`
-//! skips those), and the corpus as RSS feeds with article pages.
+//! skips those), and the corpus as RSS feeds with article pages, served over HTTP by a
+//! local server when a test asks.
 //!
 //! The input is invented news written here: events in made-up places, each told by a few
 //! made-up outlets.
 #![allow(dead_code)] // each test binary uses its own part
 
 use crate::cli_support::ok;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::Duration;
 use storyline_store::{Store, StoreLocation};
 
 /// Deterministic pseudo-random numbers (SplitMix64).
@@ -359,4 +363,54 @@ pub fn subscribe(target: &Target, feeds: &[String]) {
     for feed in feeds {
         ok(&output(storyline(target, &["feeds", "add", feed])));
     }
+}
+
+/// Serves the files under `root` over HTTP/1.1 on 127.0.0.1 (one thread per connection,
+/// each answer after `latency`, as a remote site's would be), until the test process ends.
+/// Returns the base URL.
+pub fn serve_dir(root: PathBuf, latency: Duration) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a local port");
+    let base = format!("http://{}", listener.local_addr().expect("local address"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let root = root.clone();
+            std::thread::spawn(move || answer(stream, &root, latency));
+        }
+    });
+    base
+}
+
+/// Answers one request: the file at its path, or 404.
+fn answer(mut stream: TcpStream, root: &Path, latency: Duration) {
+    let mut reader = BufReader::new(stream.try_clone().expect("clone the stream"));
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    // The rest of the head, up to the blank line.
+    let mut line = String::new();
+    while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+        line.clear();
+    }
+    let path = request_line.split_whitespace().nth(1).unwrap_or("/");
+    let file = root.join(path.trim_start_matches('/'));
+    std::thread::sleep(latency);
+    let inside = !path.contains("..");
+    let (status, body, kind) = match std::fs::read(&file) {
+        Ok(body) if inside => {
+            let kind = if path.ends_with(".xml") {
+                "application/rss+xml"
+            } else {
+                "text/html; charset=utf-8"
+            };
+            ("200 OK", body, kind)
+        }
+        _ => ("404 Not Found", b"not found".to_vec(), "text/plain"),
+    };
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(&body);
 }
