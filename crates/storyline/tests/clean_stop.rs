@@ -21,6 +21,26 @@ use store_support::{
 /// What a stop may take, as a service manager allows between SIGTERM and SIGKILL.
 const STOP_WITHIN: Duration = Duration::from_secs(10);
 
+/// Kills the process with SIGKILL when dropped, so a failing test leaves no server or
+/// poller running (harmless once the process has exited and been waited for).
+struct Reaper(u32);
+
+impl Reaper {
+    /// The process exited and was waited for: its id may be another's by now.
+    fn disarm(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &self.0.to_string()])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
 fn terminate(child: &Child) {
     let sent = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -102,12 +122,14 @@ fn sigterm_during_an_import_stores_what_was_read_and_exits_0() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the import starts");
+    let reaper = Reaper(child.id());
     // Stopped once it has stored some but not all.
     let started = Instant::now();
     while articles(&target) == 0 && started.elapsed() < Duration::from_secs(60) {
         std::thread::sleep(Duration::from_millis(20));
     }
     let said = terminate_and_wait(child);
+    reaper.disarm();
     assert!(said.contains("interrupted after"), "{said}");
     ok(&output(storyline(&target, &["check"])));
     let stored = articles(&target);
@@ -150,8 +172,10 @@ fn sigterm_during_a_poll_of_slow_feeds_stores_what_was_read_and_exits_0() {
     .stderr(Stdio::piped())
     .spawn()
     .expect("run starts");
+    let reaper = Reaper(child.id());
     std::thread::sleep(Duration::from_secs(2));
     let said = terminate_and_wait(child);
+    reaper.disarm();
     assert!(said.contains("interrupted"), "{said}");
     ok(&output(storyline(&target, &["check"])));
     let stored = articles(&target);
@@ -181,6 +205,7 @@ fn sigterm_to_a_server_answers_the_request_in_flight_and_exits_0() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("serve starts");
+    let reaper = Reaper(child.id());
     // "Serving http://127.0.0.1:PORT (...)" is its first line.
     let mut stdout = child.stdout.take().unwrap();
     let mut first = Vec::new();
@@ -225,6 +250,7 @@ fn sigterm_to_a_server_answers_the_request_in_flight_and_exits_0() {
     terminate(&child);
     child.stdout = Some(stdout);
     let said = wait_for_clean_exit(child);
+    reaper.disarm();
     assert!(said.contains("stopping"), "{said}");
     let (answered, after_signal) = clients
         .into_iter()
