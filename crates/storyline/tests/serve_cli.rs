@@ -69,12 +69,12 @@ impl Running {
         panic!("stdout ended before a line starting with {prefix:?}; stderr: {stderr}");
     }
 
-    /// The address of the `Serving http://HOST:PORT/ (Ctrl-C to stop)` line.
+    /// The address of the `Serving http://HOST:PORT/ (Ctrl-C or SIGTERM to stop)` line.
     fn serving_address(&mut self) -> String {
         let line = self.line_starting("Serving ");
         let address = line
             .strip_prefix("Serving http://")
-            .and_then(|rest| rest.strip_suffix("/ (Ctrl-C to stop)"))
+            .and_then(|rest| rest.strip_suffix("/ (Ctrl-C or SIGTERM to stop)"))
             .unwrap_or_else(|| panic!("unexpected serving line: {line}"));
         assert!(address.starts_with("127.0.0.1:"), "{line}");
         address.to_string()

@@ -112,7 +112,7 @@ pub fn run_loop(config: &Config, args: RunArgs, quiet: bool) -> Result<()> {
             .clone()
             .unwrap_or_else(|| config.serve.addr.clone());
         let server = start(&runtime, config, &address, metrics.clone())?;
-        outln!("Serving {} (Ctrl-C to stop)", server.url())?;
+        outln!("Serving {} (Ctrl-C or SIGTERM to stop)", server.url())?;
         Some(server)
     };
     let fetcher = Fetcher::new(config.fetch_config())?;
