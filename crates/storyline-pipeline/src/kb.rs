@@ -147,6 +147,9 @@ pub struct KbImportReport {
     pub bad_lines: usize,
     /// The first [`MAX_QUOTED_BAD_LINES`] bad lines, one `FILE:LINE: cause` each.
     pub first_bad_lines: Vec<String>,
+    /// A stop was asked for ([`crate::stop`]): the records read before it are stored, the
+    /// rest of the dump was not read (importing it again updates what is stored).
+    pub interrupted: bool,
 }
 
 /// Progress of an import, reported after each stored batch.
@@ -396,6 +399,7 @@ pub fn import_kb(
         skipped_not_item: 0,
         bad_lines: 0,
         first_bad_lines: Vec::new(),
+        interrupted: false,
     };
     let batch_size = options.batch_size.max(1);
     let mut batch: Vec<KbEntity> = Vec::with_capacity(batch_size);
@@ -414,6 +418,11 @@ pub fn import_kb(
         Ok(())
     };
     while let Some(record) = dump.next() {
+        // Asked to stop: the batch in hand is stored below; the rest waits.
+        if crate::stop::requested() {
+            report.interrupted = true;
+            break;
+        }
         let record = match record {
             Ok(record) => record,
             Err(read_failure) => {

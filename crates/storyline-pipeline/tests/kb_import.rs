@@ -91,6 +91,7 @@ fn expected_wikidata_report(path: &Path, compression: Compression) -> KbImportRe
             "{}:14: invalid Wikidata entity: EOF while parsing a string at line 1 column 82",
             path.display()
         )],
+        interrupted: false,
     }
 }
 
@@ -329,6 +330,7 @@ fn jsonl_records_are_imported_with_bad_lines_reported() {
                 at_line(7, "invalid record: expected value at line 1 column 1"),
                 at_line(8, "invalid record: blank \"id\""),
             ],
+            interrupted: false,
         }
     );
     let quist = only(&store, "Harbourmaster Quist");

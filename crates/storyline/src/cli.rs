@@ -157,7 +157,11 @@ impl Command {
     pub fn stops_cleanly(&self) -> bool {
         matches!(
             self,
-            Command::Run(_) | Command::Serve(_) | Command::Fetch | Command::Import { .. }
+            Command::Run(_)
+                | Command::Serve(_)
+                | Command::Fetch
+                | Command::Import { .. }
+                | Command::Kb(KbCommand::Import { .. })
         )
     }
 }

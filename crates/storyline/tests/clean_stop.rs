@@ -1,5 +1,6 @@
 //! Clean stops, checked: SIGTERM (what systemd and container runtimes send) during an
-//! import, during a poll of slow feeds and to a server answering a slow request. Each
+//! import, during a knowledge-base import, during a poll of slow feeds and to a server under
+//! load. Each
 //! process exits 0 within 10 seconds, `storyline check` finds the store sound, and running
 //! again finishes the work: every article stored exactly once, none lost.
 //!
@@ -290,4 +291,51 @@ fn request(address: &str) -> Option<String> {
         .expect("a Content-Length");
     assert_eq!(body.len(), length, "a cut answer: {answer}");
     Some(answer)
+}
+
+#[test]
+fn sigterm_during_a_knowledge_base_import_stores_what_was_read_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut stores = Stores::sqlite(dir.path());
+    let target = stores.fresh("kb");
+    // Invented people and places, enough that the import is still reading when the stop
+    // comes.
+    let entries = 100_000;
+    let dump = dir.path().join("people.jsonl");
+    let lines: Vec<String> = (0..entries)
+        .map(|n| {
+            serde_json::json!({
+                "id": format!("inv-{n}"),
+                "name": format!("Harbourmaster Number {n}"),
+                "description": format!("Invented harbourmaster of port {n}"),
+                "kind": "person",
+                "language": "en",
+            })
+            .to_string()
+        })
+        .collect();
+    std::fs::write(&dump, lines.join("\n")).unwrap();
+    let child = storyline(&target, &["kb", "import", dump.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the import starts");
+    let reaper = Reaper(child.id());
+    let kb_count = || target.open().kb_count().expect("the count");
+    let started = Instant::now();
+    while kb_count() == 0 && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let said = terminate_and_wait(child);
+    reaper.disarm();
+    assert!(said.contains("interrupted after"), "{said}");
+    ok(&output(storyline(&target, &["check"])));
+    let stored = kb_count();
+    assert!(stored > 0 && stored < entries, "{stored} stored");
+    // Importing again finishes it.
+    ok(&output(storyline(
+        &target,
+        &["kb", "import", dump.to_str().unwrap()],
+    )));
+    assert_eq!(kb_count(), entries);
 }

@@ -71,6 +71,12 @@ fn summary(report: &KbImportReport, file: &Path, languages: &[String], seconds: 
             out.push_str(&format!("  {line}\n"));
         }
     }
+    if report.interrupted {
+        out.push_str(&format!(
+            "interrupted after {} records: import the file again to finish\n",
+            report.records
+        ));
+    }
     out
 }
 
@@ -244,6 +250,7 @@ mod tests {
             skipped_not_item: 0,
             bad_lines: 1,
             first_bad_lines: vec!["dump.json.bz2:4: invalid Wikidata entity: EOF".to_string()],
+            interrupted: false,
         };
         let languages = ["en".to_string(), "pt".to_string()];
         assert_eq!(
