@@ -53,7 +53,7 @@ impl Clusterer {
         }
         let mut analysed = self.analyse(article);
         analysed.embedding = embedding.map(<[f32]>::to_vec);
-        let ranked = self.best_two_stories(
+        let ranked = self.best_story(
             &analysed.vector,
             &analysed.names,
             analysed.word_terms,
@@ -109,22 +109,6 @@ impl Clusterer {
         short + (long - short) * length_factor(&self.config, terms)
     }
 
-    /// The most similar story (decayed score) for an article's vector, its names and
-    /// length, ties to the earliest story; `skip` is left out (the article's own story when
-    /// refining).
-    pub(super) fn best_story(
-        &self,
-        vector: &SparseVector,
-        names: &BTreeSet<u32>,
-        word_terms: usize,
-        published: Option<DateTime<Utc>>,
-        embedding: Option<&[f32]>,
-        skip: Option<usize>,
-    ) -> Option<(usize, f32)> {
-        self.best_two_stories(vector, names, word_terms, published, embedding, skip)
-            .map(|(best, _)| best)
-    }
-
     /// Remembers article `id` as a close call when its best story's `score` was within
     /// [`ClusterConfig::close_call_margin`] of the join `threshold` (either side: it barely
     /// joined, or barely opened a story of its own), or it joined and the `runner_up` story
@@ -147,8 +131,10 @@ impl Clusterer {
         }
     }
 
-    /// [`Self::best_story`] with the runner-up's score (0 when there is none).
-    pub(super) fn best_two_stories(
+    /// The most similar story (decayed score) for an article's vector, its names and
+    /// length, ties to the earliest story, with the runner-up's score (0 when there is
+    /// none); `skip` is left out (the article's own story when refining).
+    pub(super) fn best_story(
         &self,
         vector: &SparseVector,
         names: &BTreeSet<u32>,

@@ -387,7 +387,7 @@ impl Clusterer {
             _ => own,
         };
         let names: BTreeSet<u32> = member.names.iter().copied().collect();
-        let (target, score) = self.best_story(
+        let ((target, score), _) = self.best_story(
             vector,
             &names,
             member.terms,

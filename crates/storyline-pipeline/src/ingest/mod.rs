@@ -303,18 +303,14 @@ pub fn article_from_json_line(line: &str, imported_at: DateTime<Utc>) -> Result<
         ),
         (None, None) => return Err("needs an \"id\" or a \"url\"".into()),
     };
-    let date_published = match published {
-        Some(text) => {
-            Some(parse_date(&text).ok_or_else(|| format!("unrecognised date {}", quoted(&text)))?)
-        }
-        None => None,
+    let time = |text: Option<String>| {
+        text.map(|text| {
+            parse_date(&text).ok_or_else(|| format!("unrecognised date {}", quoted(&text)))
+        })
+        .transpose()
     };
-    let date_modified = match modified {
-        Some(text) => {
-            Some(parse_date(&text).ok_or_else(|| format!("unrecognised date {}", quoted(&text)))?)
-        }
-        None => None,
-    };
+    let date_published = time(published)?;
+    let date_modified = time(modified)?;
     if let Some(external) = external_id {
         fields.insert("id".into(), serde_json::Value::String(external));
     }
