@@ -19,7 +19,7 @@
 use crate::api::ApiCaches;
 use crate::metrics::Metrics;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use storyline_store::{Store, StoreError};
 use tokio::sync::Semaphore;
 
@@ -44,6 +44,9 @@ struct Inner {
     /// them.
     admin_token: Option<String>,
     metrics: Metrics,
+    /// The absolute base URL the server is reached at (`serve.public_url`), for the links in
+    /// feeds; unset, links take the request's `Host`.
+    public_url: OnceLock<String>,
     /// Rendered answers and derived views of the JSON API.
     caches: ApiCaches,
 }
@@ -95,6 +98,7 @@ impl AppState {
                     .map(|t| t.trim().to_string())
                     .filter(|t| !t.is_empty()),
                 metrics,
+                public_url: OnceLock::new(),
                 caches: ApiCaches::default(),
             }),
         })
@@ -107,6 +111,20 @@ impl AppState {
 
     pub fn admin_token(&self) -> Option<&str> {
         self.inner.admin_token.as_deref()
+    }
+
+    /// Sets the absolute base URL that links in feeds start with (trailing `/` removed;
+    /// blank leaves it unset). Set once, before serving: a later call is ignored.
+    pub fn with_public_url(self, url: Option<&str>) -> Self {
+        if let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) {
+            let _ = self.inner.public_url.set(url.trim_end_matches('/').to_string());
+        }
+        self
+    }
+
+    /// The configured public base URL, if any.
+    pub fn public_url(&self) -> Option<&str> {
+        self.inner.public_url.get().map(String::as_str)
     }
 
     pub fn metrics(&self) -> &Metrics {

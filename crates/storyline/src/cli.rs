@@ -162,6 +162,7 @@ impl Command {
                 | Command::Fetch
                 | Command::Import { .. }
                 | Command::Kb(KbCommand::Import { .. })
+                | Command::Demo(DemoArgs { serve: true, .. })
         )
     }
 }

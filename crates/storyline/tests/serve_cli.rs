@@ -174,6 +174,23 @@ fn serve_answers_until_ctrl_c() {
     assert!(rest.contains("stopping"), "{rest}");
 }
 
+/// `demo --serve` is the README's first command: Ctrl-C must stop it cleanly. (A background
+/// job of a non-interactive shell starts with SIGINT ignored, so without the command's own
+/// handler the server would outlive the interrupt, as CI once found.)
+#[test]
+fn demo_serves_until_ctrl_c() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut command = storyline(dir.path());
+    command.args(["demo", "--top", "0", "--serve", "--addr", "127.0.0.1:0"]);
+    let mut server = Running::start(command);
+    let address = server.serving_address();
+    let (status, body) = http(&address, "GET", "/healthz", &[], "");
+    assert_eq!((status, body.as_str()), (200, "{\"status\":\"ok\"}"));
+    let (rest, status) = server.interrupt();
+    assert!(status.success(), "{status}: {rest}");
+    assert!(rest.contains("stopping"), "{rest}");
+}
+
 #[test]
 fn serve_refuses_a_taken_address_in_one_line() {
     let dir = demo_store();
