@@ -7,6 +7,10 @@
 //! details (database paths, SQL errors) are logged, never sent: a 500 or 503 says only what
 //! kind of trouble it was.
 //!
+//! The OpenAPI document's error parts come from here too: the `Error` schema (its `code` enum
+//! and the meaning of each code read from [`ERROR_CODES`]) and one component response per
+//! error status ([`BadRequest`], [`NotFound`], ...), which the handlers' annotations name.
+//!
 //! Invariants: codes are part of the API (documented in the OpenAPI document from
 //! [`ERROR_CODES`]) and never change meaning; no handler builds an error response by hand.
 
@@ -17,6 +21,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use storyline_store::{StoreError, StoreErrorKind};
+use utoipa::ToSchema;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
 
 /// A stable error code with its status and meaning, for the OpenAPI document.
 #[derive(Debug, Clone, Copy)]
@@ -177,15 +184,96 @@ impl ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
+/// Every error answer.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Error)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ErrorBody<'a> {
+    #[schema(inline)]
     error: ErrorDetail<'a>,
 }
 
-#[derive(Serialize)]
+/// What went wrong.
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 struct ErrorDetail<'a> {
+    #[schema(schema_with = code_schema)]
     code: &'a str,
+    /// One line for people: the input and the cause.
     message: &'a str,
+}
+
+/// The `code` property: one of [`ERROR_CODES`], each listed with its status and meaning.
+fn code_schema() -> Schema {
+    let meanings: Vec<String> = ERROR_CODES
+        .iter()
+        .map(|c| format!("`{}` ({}): {}", c.code, c.status, c.meaning))
+        .collect();
+    Schema::Object(
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(ERROR_CODES.iter().map(|c| c.code)))
+            .description(Some(format!(
+                "Stable machine-readable code. {}",
+                meanings.join(" ")
+            )))
+            .build(),
+    )
+}
+
+/// An error answer of the document: `lead`, then the codes answered with `status` (from
+/// [`ERROR_CODES`]), and the `Error` schema as its JSON body.
+fn error_response(status: u16, lead: &str) -> RefOr<utoipa::openapi::Response> {
+    let codes: Vec<String> = ERROR_CODES
+        .iter()
+        .filter(|c| c.status == status)
+        .map(|c| format!("`{}`", c.code))
+        .collect();
+    let body = Content::new(Some(Ref::from_schema_name(ErrorBody::name())));
+    ResponseBuilder::new()
+        .description(format!("{lead} ({}).", codes.join(", ")))
+        .content("application/json", body)
+        .build()
+        .into()
+}
+
+/// Declares the document's error responses: one unit type per status, named as its
+/// component (`#/components/responses/<Name>`), for `response = <Name>` in the handlers'
+/// `#[utoipa::path]` annotations.
+macro_rules! error_responses {
+    ($($(#[$doc:meta])* $name:ident = $status:literal, $lead:literal;)*) => {
+        $(
+            $(#[$doc])*
+            pub struct $name;
+
+            impl<'r> utoipa::ToResponse<'r> for $name {
+                fn response() -> (&'r str, RefOr<utoipa::openapi::Response>) {
+                    (stringify!($name), error_response($status, $lead))
+                }
+            }
+        )*
+    };
+}
+
+error_responses! {
+    /// 400: a client mistake in the parameters or the body.
+    BadRequest = 400, "A parameter or the body is invalid";
+    /// 401 on the administration routes.
+    Unauthorized = 401, "Missing or wrong bearer token";
+    /// 403 on the administration routes of a server without a token.
+    AdminDisabled = 403, "The server has no admin token";
+    /// 404: no such story, brief version, entity or feed.
+    NotFound = 404, "No such resource";
+    /// 408: a body that trickled in too slowly.
+    RequestTimeout = 408, "The body did not arrive in time";
+    /// 413: a body over the route's limit.
+    TooLarge = 413, "The body is too large";
+    /// 415: a body that is not JSON.
+    UnsupportedMediaType = 415, "The body is not JSON";
+    /// 500: our fault.
+    Internal = 500, "A fault on the server";
+    /// 503: the store's fault, worth retrying.
+    Unavailable = 503, "The store is unavailable or busy";
 }
 
 impl IntoResponse for ApiError {

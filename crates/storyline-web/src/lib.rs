@@ -3,9 +3,10 @@
 //! server-rendered web pages (front page, story, entity, search, feeds), Atom and JSON Feed
 //! of briefs (`/feeds/...`), `/healthz` and Prometheus metrics at `/metrics`.
 //!
-//! Map: `state.rs` (store connection pool, metrics, admin token, API caches), `api.rs` (JSON
-//! handlers, story ranking), `error.rs` (the one place errors become status codes and JSON
-//! bodies), `openapi.rs` (the document), `metrics.rs` (counters and the Prometheus text),
+//! Map: `state.rs` (store connection pool, metrics, admin token, API caches), `api/` (JSON
+//! handlers, one module per resource, with their OpenAPI annotations; story ranking),
+//! `error.rs` (the one place errors become status codes and JSON bodies), `openapi.rs` (the
+//! document, generated from `api/` by utoipa), `metrics.rs` (counters and the Prometheus text),
 //! `pages.rs` and `html.rs` (web pages; every untrusted string escaped), `feeds.rs` (Atom and
 //! JSON Feed), `server.rs` (the connection loop, with its header-read timeout). [`router`]
 //! assembles them; [`serve`] runs it on a listener until shut down.
@@ -14,7 +15,7 @@
 //! and titles are untrusted and reach HTML only through the escaping helpers; every response,
 //! errors and fallbacks included, carries the security headers set in [`router`] and is
 //! counted in the metrics under its route template; a client gets [`HEADER_READ_TIMEOUT`] to
-//! send each request head, and the routes that read a body cap its size (`api.rs`).
+//! send each request head, and the routes that read a body cap its size (`api/`).
 
 pub mod api;
 pub mod error;
