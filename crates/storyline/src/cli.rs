@@ -92,6 +92,10 @@ pub enum Command {
     Entities(crate::commands::entities::EntitiesArgs),
     /// Run the whole pipeline on the bundled sample corpus and print the top briefs.
     Demo(DemoArgs),
+    /// The period's top stories, ranked as on the front page: headline, the opening of
+    /// "What's happened" with its citations, outlet count and a link to the story page. Prints
+    /// it, or emails it now with --send (`storyline run` emails it daily at digest.at).
+    Digest(DigestArgs),
     /// The knowledge base behind entity cards: import a dump, look names up.
     #[command(subcommand)]
     Kb(KbCommand),
@@ -317,6 +321,31 @@ pub struct DemoArgs {
     /// Address to serve on with --serve (default from configuration: 127.0.0.1:8080).
     #[arg(long, value_name = "HOST:PORT", requires = "serve")]
     pub addr: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DigestArgs {
+    /// The period: a length back from now (24h, 90m, 7d, 2w), YYYY-MM-DD or an RFC 3339
+    /// time (default from configuration: 24h).
+    #[arg(long, value_name = "PERIOD")]
+    pub since: Option<String>,
+    /// Most stories shown (default from configuration: 10).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// What to print.
+    #[arg(long, value_enum, default_value_t = DigestFormat::Md)]
+    pub format: DigestFormat,
+    /// Email it now to digest.to through digest.smtp_url (text and HTML), instead of
+    /// printing it.
+    #[arg(long)]
+    pub send: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DigestFormat {
+    Md,
+    Html,
+    Text,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

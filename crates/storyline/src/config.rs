@@ -23,6 +23,46 @@ pub struct Config {
     pub kb: KbSettings,
     pub serve: ServeSettings,
     pub import: ImportSettings,
+    pub digest: DigestSettings,
+}
+
+/// The digest: `storyline digest`, and the daily email of `storyline run`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DigestSettings {
+    /// When `storyline run` emails the digest each day: "HH:MM" or "HH:MM:SS", UTC unless an
+    /// offset follows ("07:00+01:00"). Unset: no email. Env: STORYLINE_DIGEST_AT.
+    pub at: Option<String>,
+    /// Recipients ("reader@example.org" or "Reader <reader@example.org>"). Env:
+    /// STORYLINE_DIGEST_TO, comma-separated.
+    pub to: Vec<String>,
+    /// The sender. Env: STORYLINE_DIGEST_FROM.
+    pub from: String,
+    /// The SMTP server: "smtps://mail.example.org" (TLS, port 465),
+    /// "smtp://mail.example.org?tls=required" (STARTTLS, port 587) or "smtp://127.0.0.1:25"
+    /// (a relay on this machine). Credentials come from STORYLINE_SMTP_USERNAME and
+    /// STORYLINE_SMTP_PASSWORD only. Env: STORYLINE_DIGEST_SMTP_URL.
+    pub smtp_url: Option<String>,
+    #[serde(skip)]
+    pub smtp_credentials: Option<(String, String)>,
+    /// The period covered: a length back from sending ("24h", "7d").
+    pub since: String,
+    /// Most stories in one digest.
+    pub limit: usize,
+}
+
+impl Default for DigestSettings {
+    fn default() -> Self {
+        DigestSettings {
+            at: None,
+            to: Vec::new(),
+            from: "Storyline <storyline@localhost>".to_string(),
+            smtp_url: None,
+            smtp_credentials: None,
+            since: "24h".to_string(),
+            limit: 10,
+        }
+    }
 }
 
 /// Clustering.
@@ -191,6 +231,10 @@ pub struct ServeSettings {
     /// Store connections the server reads through (requests beyond them wait their turn).
     /// Env: STORYLINE_SERVE_CONNECTIONS.
     pub connections: usize,
+    /// The absolute URL readers reach the server at ("https://news.example.org"): the base
+    /// of links in feeds and digests. Unset: feeds use the request's Host, digests
+    /// `http://` + `addr`. Env: STORYLINE_PUBLIC_URL.
+    pub public_url: Option<String>,
     /// The token of the API's feed administration routes, from STORYLINE_ADMIN_TOKEN only
     /// (never the file); without it those routes are off.
     #[serde(skip)]
@@ -202,6 +246,7 @@ impl Default for ServeSettings {
         ServeSettings {
             addr: "127.0.0.1:8080".to_string(),
             connections: storyline_web::DEFAULT_CONNECTIONS,
+            public_url: None,
             admin_token: None,
         }
     }
@@ -246,6 +291,7 @@ impl Default for Config {
             kb: KbSettings::default(),
             serve: ServeSettings::default(),
             import: ImportSettings::default(),
+            digest: DigestSettings::default(),
         }
     }
 }
@@ -390,6 +436,36 @@ impl Config {
         self.serve.admin_token = env("STORYLINE_ADMIN_TOKEN")
             .map(|token| token.trim().to_string())
             .filter(|token| !token.is_empty());
+        if let Some(v) = env("STORYLINE_PUBLIC_URL") {
+            self.serve.public_url = Some(v.trim().to_string());
+        }
+        if let Some(v) = env("STORYLINE_DIGEST_AT") {
+            self.digest.at = Some(v.trim().to_string());
+        }
+        if let Some(v) = env("STORYLINE_DIGEST_TO") {
+            self.digest.to = v
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(str::to_string)
+                .collect();
+        }
+        if let Some(v) = env("STORYLINE_DIGEST_FROM") {
+            self.digest.from = v.trim().to_string();
+        }
+        if let Some(v) = env("STORYLINE_DIGEST_SMTP_URL") {
+            self.digest.smtp_url = Some(v.trim().to_string());
+        }
+        self.digest.smtp_credentials = match (
+            env("STORYLINE_SMTP_USERNAME"),
+            env("STORYLINE_SMTP_PASSWORD"),
+        ) {
+            (Some(user), Some(password)) => Some((user, password)),
+            (None, None) => None,
+            _ => bail!(
+                "STORYLINE_SMTP_USERNAME and STORYLINE_SMTP_PASSWORD go together: set both or neither"
+            ),
+        };
         if let Some(v) = env("STORYLINE_BRIEF_ENGINE") {
             self.brief.engine = v
                 .parse()
@@ -449,6 +525,22 @@ impl Config {
             bail!(
                 "serve.connections must be between 1 and 256 (it is {})",
                 self.serve.connections
+            );
+        }
+        if let Some(url) = self.serve.public_url.as_deref().map(str::trim)
+            && !url.is_empty()
+            && !url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+        {
+            bail!(
+                "serve.public_url {url:?}: expected an absolute http(s) URL such as \"https://news.example.org\""
+            );
+        }
+        if self.digest.limit == 0 {
+            bail!("digest.limit must be at least 1");
+        }
+        if self.digest.at.is_some() && self.digest.smtp_url.is_none() {
+            bail!(
+                "digest.at is set but digest.smtp_url is not: name the SMTP server to send the digest through"
             );
         }
         if self.kb.languages.iter().all(|l| l.trim().is_empty()) {
@@ -548,6 +640,45 @@ mod tests {
             format!("{:?}", example.brief),
             format!("{:?}", Config::default().brief)
         );
+        assert_eq!(
+            format!("{:?}", example.digest),
+            format!("{:?}", Config::default().digest)
+        );
+    }
+
+    #[test]
+    fn the_digest_is_configured_from_file_and_environment_with_secrets_from_the_environment() {
+        let config = load(
+            Some(
+                "[serve]\npublic_url = \"https://news.example.org/\"\n[digest]\nat = \"07:00\"\n\
+                 to = [\"a@example.org\"]\nsmtp_url = \"smtps://mail.example.org\"\n",
+            ),
+            &[
+                ("STORYLINE_DIGEST_TO", "b@example.org, c@example.org"),
+                ("STORYLINE_SMTP_USERNAME", "news"),
+                ("STORYLINE_SMTP_PASSWORD", "hunter2"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.digest.at.as_deref(), Some("07:00"));
+        assert_eq!(config.digest.to, vec!["b@example.org", "c@example.org"]);
+        assert_eq!(
+            config.digest.smtp_credentials,
+            Some(("news".to_string(), "hunter2".to_string()))
+        );
+        assert_eq!(
+            config.serve.public_url.as_deref(),
+            Some("https://news.example.org/")
+        );
+        // The password is never read from the file.
+        let err = load(Some("[digest]\nsmtp_password = \"x\"\n"), &[]).unwrap_err();
+        assert!(err.to_string().contains("smtp_password"), "{err}");
+        let err = load(None, &[("STORYLINE_SMTP_USERNAME", "news")]).unwrap_err();
+        assert!(err.to_string().contains("go together"), "{err}");
+        let err = load(None, &[("STORYLINE_DIGEST_AT", "07:00")]).unwrap_err();
+        assert!(err.to_string().contains("digest.smtp_url"), "{err}");
+        let err = load(None, &[("STORYLINE_PUBLIC_URL", "news.example.org")]).unwrap_err();
+        assert!(err.to_string().starts_with("serve.public_url "), "{err}");
     }
 
     #[test]

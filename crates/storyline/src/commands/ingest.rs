@@ -1,8 +1,10 @@
 //! `storyline fetch`, `storyline run` and `storyline import`: getting articles in, then
-//! clustering and briefing them. `run` also serves (see `serve.rs`) unless `--no-serve`, and
-//! records each poll's fetch and brief reports in the server's metrics; `run --worker` polls
-//! as one of several workers sharing the store (see `worker.rs`).
+//! clustering and briefing them. `run` also serves (see `serve.rs`) unless `--no-serve`,
+//! records each poll's fetch and brief reports in the server's metrics, emails the daily
+//! digest when `digest.at` is set (see `digest.rs`), and with `--worker` polls as one of
+//! several workers sharing the store (see `worker.rs`).
 
+use super::digest::DailyDigest;
 use super::serve::{RunningServer, server_runtime, start};
 use super::worker::{Worker, worker_poll};
 use super::{describe, open_store, process};
@@ -115,6 +117,21 @@ pub fn run_loop(config: &Config, args: RunArgs, quiet: bool) -> Result<()> {
         outln!("Serving {} (Ctrl-C or SIGTERM to stop)", server.url())?;
         Some(server)
     };
+    // Digest links go to `serve.public_url`, else to this run's own server.
+    let digest_base = match (&config.serve.public_url, &server) {
+        (Some(url), _) if !url.trim().is_empty() => super::digest::base_url(config),
+        (_, Some(server)) => server.url().trim_end_matches('/').to_string(),
+        _ => super::digest::base_url(config),
+    };
+    let mut daily_digest = DailyDigest::from_config(config, digest_base, Utc::now())?;
+    if let Some(daily) = &daily_digest
+        && !quiet
+    {
+        outln!(
+            "next digest email: {}",
+            daily.next_after(Utc::now()).format("%-d %B %Y %H:%M UTC")
+        )?;
+    }
     let fetcher = Fetcher::new(config.fetch_config())?;
     let result = poll_loop(
         config,
@@ -122,6 +139,7 @@ pub fn run_loop(config: &Config, args: RunArgs, quiet: bool) -> Result<()> {
         &fetcher,
         &runtime,
         &metrics,
+        daily_digest.as_mut(),
         &args,
         quiet,
     );
@@ -129,13 +147,16 @@ pub fn run_loop(config: &Config, args: RunArgs, quiet: bool) -> Result<()> {
     result
 }
 
-/// Polls every interval until `--max-polls` or Ctrl-C, recording each poll in `metrics`.
+/// Polls every interval until `--max-polls` or Ctrl-C, recording each poll in `metrics` and
+/// sending the daily digest after the first poll at or past its time.
+#[allow(clippy::too_many_arguments)]
 fn poll_loop(
     config: &Config,
     store: &mut dyn Store,
     fetcher: &Fetcher,
     runtime: &tokio::runtime::Runtime,
     metrics: &Metrics,
+    mut daily_digest: Option<&mut DailyDigest>,
     args: &RunArgs,
     quiet: bool,
 ) -> Result<()> {
@@ -171,6 +192,13 @@ fn poll_loop(
             Err(err) if output::stdout_error(&err).is_some() => return Err(err),
             // A failing poll (say, a locked database) is retried at the next interval.
             Err(err) => errln!("warning: poll {polls} failed: {err:#}"),
+        }
+        if let Some(daily) = daily_digest.as_deref_mut()
+            && let Err(err) = daily.after_poll(config, runtime, quiet)
+        {
+            // The slot record could not be written: the digest may go out again, but
+            // polling goes on.
+            errln!("warning: {err:#}");
         }
         if args.max_polls.is_some_and(|max| polls >= max) {
             return Ok(());

@@ -4,6 +4,7 @@
 mod archive;
 mod check;
 mod demo;
+mod digest;
 pub(crate) mod entities;
 mod feeds;
 mod ingest;
@@ -62,6 +63,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Timeline(args) => timeline::run(args),
         Command::Entities(args) => entities::run(&args),
         Command::Demo(args) => demo::run(&config, args, quiet),
+        Command::Digest(args) => digest::run(&config, args, quiet),
         Command::Kb(command) => kb::run(&config, command, quiet),
         Command::Export {
             output,

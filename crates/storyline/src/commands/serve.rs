@@ -66,7 +66,8 @@ pub fn start(
         location.to_string(),
         config.serve.admin_token.clone(),
         metrics,
-    )?;
+    )?
+    .with_public_url(config.serve.public_url.as_deref());
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind(address))
         .with_context(|| format!("cannot listen on {address}"))?;
