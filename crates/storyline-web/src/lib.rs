@@ -6,9 +6,10 @@
 //! Map: `state.rs` (store connection pool, metrics, admin token, API caches), `api/` (JSON
 //! handlers, one module per resource, with their OpenAPI annotations; story ranking),
 //! `error.rs` (the one place errors become status codes and JSON bodies), `openapi.rs` (the
-//! document, generated from `api/` by utoipa), `metrics.rs` (counters and the Prometheus text),
-//! `pages.rs` and `html.rs` (web pages; every untrusted string escaped), `feeds.rs` (Atom and
-//! JSON Feed), `server.rs` (the connection loop, with its header-read timeout). [`router`]
+//! document, generated from `api/` by utoipa), `metrics.rs` (counters, histograms and process
+//! metrics, exposed by prometheus-client), `pages.rs` and `html.rs` (web pages; every
+//! untrusted string escaped), `feeds.rs` (Atom through atom_syndication, JSON Feed through
+//! serde), `server.rs` (the connection loop, with its header-read timeout). [`router`]
 //! assembles them; [`serve`] runs it on a listener until shut down.
 //!
 //! Invariants: handlers only read and write through [`AppState::with_store`]; article text

@@ -1,25 +1,42 @@
-//! Counters and histograms of the running service, and their Prometheus text exposition
-//! (`GET /metrics`).
+//! Counters and histograms of the running service, and their Prometheus exposition
+//! (`GET /metrics`), kept and encoded by the `prometheus-client` crate.
 //!
 //! What is counted: new articles and failed feeds of each poll ([`Metrics::record_poll`], by
-//! the [`FailureKind`] each failure carries from where it was made), briefs written and how long each took
-//! ([`Metrics::record_briefs`]), and every HTTP request by route, method and status with its
-//! latency ([`Metrics::record_http`], fed by the middleware in `lib.rs`). Sizes of the store
-//! (stories, briefs, articles, feeds) are gauges read from the store at scrape time, not kept
-//! here.
+//! the [`FailureKind`] each failure carries from where it was made), briefs written and how
+//! long each took ([`Metrics::record_briefs`]), and every HTTP request by route, method and
+//! status with its latency ([`Metrics::record_http`], fed by the middleware in `lib.rs`).
+//! Sizes of the store (stories, briefs, articles, feeds) are gauges read from the store at
+//! scrape time, not kept here. On Linux the standard `process_*` metrics (resident and
+//! virtual memory, CPU seconds, open and maximum file descriptors, start time) are read from
+//! `/proc/self` at scrape time too (`metrics/process.rs`); elsewhere they are left out.
+//!
+//! The exposition is the Prometheus text format 0.0.4 ([`CONTENT_TYPE`]), which every
+//! Prometheus server and agent reads; the family names are the ones this service has always
+//! exposed (`storyline_polls_total`, `storyline_http_request_duration_seconds`, ...): the
+//! crate adds the `_total` of counters and the `_seconds` of the unit, so they are
+//! registered without them.
 //!
 //! Invariants: a route label is the route *template* (`/api/stories/{id}`) or `unmatched`,
 //! never a raw path, so the number of series stays bounded whatever clients request; label
-//! values are escaped; recording never fails and never blocks on the store.
+//! values are escaped by the encoder; recording never fails and never blocks on the store.
+
+#[cfg(target_os = "linux")]
+mod process;
 
 use axum::http::Method;
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use prometheus_client::encoding::{EncodeLabelSet, prometheus_text};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::{Registry, Unit};
+use std::sync::Arc;
 use storyline_pipeline::brief::BriefReport;
 use storyline_pipeline::ingest::{FailureKind, FetchReport};
 use storyline_store::StoreCounts;
+
+/// The `Content-Type` of what [`Metrics::render`] returns: the Prometheus text format 0.0.4.
+pub const CONTENT_TYPE: &str = prometheus_text::CONTENT_TYPE;
 
 /// Upper bounds (seconds) of the brief-writing histogram: the extractive engine takes
 /// milliseconds, a model engine seconds to minutes.
@@ -32,96 +49,51 @@ const HTTP_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
 ];
 
-/// The counter slot of a failure kind: its place in [`FailureKind::ALL`].
-fn failure_index(kind: FailureKind) -> usize {
-    FailureKind::ALL
-        .iter()
-        .position(|candidate| *candidate == kind)
-        .unwrap_or(FailureKind::ALL.len() - 1)
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FailureLabels {
+    kind: &'static str,
 }
 
-/// A fixed-bucket histogram.
-#[derive(Debug, Clone)]
-struct Histogram {
-    bounds: &'static [f64],
-    /// Observations per bucket (not cumulative); the last slot is `+Inf`.
-    counts: Vec<u64>,
-    sum: f64,
-    count: u64,
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    route: String,
+    method: String,
+    status: u16,
 }
 
-impl Histogram {
-    fn new(bounds: &'static [f64]) -> Self {
-        Histogram {
-            bounds,
-            counts: vec![0; bounds.len() + 1],
-            sum: 0.0,
-            count: 0,
-        }
-    }
-
-    fn observe(&mut self, value: f64) {
-        // A negative or NaN duration cannot happen with a monotonic clock; count it as 0.
-        let value = if value.is_finite() && value > 0.0 {
-            value
-        } else {
-            0.0
-        };
-        let slot = self
-            .bounds
-            .iter()
-            .position(|bound| value <= *bound)
-            .unwrap_or(self.bounds.len());
-        self.counts[slot] += 1;
-        self.sum += value;
-        self.count += 1;
-    }
-
-    /// Writes the `_bucket`, `_sum` and `_count` lines; `labels` are extra labels
-    /// (`route="..."`) put before `le`.
-    fn write(&self, out: &mut String, name: &str, labels: &str) {
-        let separator = if labels.is_empty() { "" } else { "," };
-        let mut cumulative = 0;
-        for (bound, count) in self.bounds.iter().zip(&self.counts) {
-            cumulative += count;
-            let _ = writeln!(
-                out,
-                "{name}_bucket{{{labels}{separator}le=\"{bound}\"}} {cumulative}"
-            );
-        }
-        let _ = writeln!(
-            out,
-            "{name}_bucket{{{labels}{separator}le=\"+Inf\"}} {}",
-            self.count
-        );
-        let braces = if labels.is_empty() {
-            String::new()
-        } else {
-            format!("{{{labels}}}")
-        };
-        let _ = writeln!(out, "{name}_sum{braces} {}", self.sum);
-        let _ = writeln!(out, "{name}_count{braces} {}", self.count);
-    }
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    route: String,
 }
 
-/// Request counts and latencies, by route.
-#[derive(Debug, Default)]
-struct HttpStats {
-    /// (route, method, status) → requests.
-    requests: BTreeMap<(String, String, u16), u64>,
-    /// route → latency.
-    latency: BTreeMap<String, Histogram>,
+/// Builds one route's latency histogram; a plain `fn` so the family's type can name it.
+fn http_latency_histogram() -> Histogram {
+    Histogram::new(HTTP_BUCKETS.iter().copied())
+}
+
+/// A negative or NaN duration cannot come from a monotonic clock; it is counted as 0 rather
+/// than dropped, so `_count` still matches the number of requests or briefs.
+fn observed_seconds(seconds: f64) -> f64 {
+    if seconds.is_finite() && seconds > 0.0 {
+        seconds
+    } else {
+        0.0
+    }
 }
 
 #[derive(Debug)]
 struct Inner {
-    polls: AtomicU64,
-    articles_fetched: AtomicU64,
-    feed_errors: [AtomicU64; FailureKind::ALL.len()],
-    briefs_written: AtomicU64,
-    brief_errors: AtomicU64,
-    brief_write_seconds: Mutex<Histogram>,
-    http: Mutex<HttpStats>,
+    /// Holds a handle on each metric below (they share their values with it) and, on Linux,
+    /// the process collector.
+    registry: Registry,
+    polls: Counter,
+    articles_fetched: Counter,
+    feed_errors: Family<FailureLabels, Counter>,
+    briefs_written: Counter,
+    brief_errors: Counter,
+    brief_write_seconds: Histogram,
+    http_requests: Family<RequestLabels, Counter>,
+    http_request_duration: Family<RouteLabels, Histogram, fn() -> Histogram>,
 }
 
 /// The service's metrics; clones share the same counters (the run loop records polls, the
@@ -137,25 +109,79 @@ impl Default for Metrics {
     }
 }
 
-/// Locks a metrics mutex; a panic elsewhere while it was held leaves numbers that are still
-/// worth reporting, so poisoning is ignored.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 impl Metrics {
     pub fn new() -> Self {
+        let mut registry = Registry::default();
+        let polls = Counter::default();
+        registry.register(
+            "storyline_polls",
+            "Feed polls run by this process",
+            polls.clone(),
+        );
+        let articles_fetched = Counter::default();
+        registry.register(
+            "storyline_articles_fetched",
+            "New articles stored by feed polls",
+            articles_fetched.clone(),
+        );
+        let feed_errors = Family::<FailureLabels, Counter>::default();
+        // Every kind is shown from the start, at 0, so a rate over a new kind has a baseline.
+        for kind in FailureKind::ALL {
+            drop(feed_errors.get_or_create(&FailureLabels {
+                kind: kind.as_str(),
+            }));
+        }
+        registry.register(
+            "storyline_feed_errors",
+            "Failed feeds, pages and items of polls, by kind",
+            feed_errors.clone(),
+        );
+        let briefs_written = Counter::default();
+        registry.register(
+            "storyline_briefs_written",
+            "Brief versions written by this process",
+            briefs_written.clone(),
+        );
+        let brief_errors = Counter::default();
+        registry.register(
+            "storyline_brief_errors",
+            "Stories whose brief could not be written",
+            brief_errors.clone(),
+        );
+        let brief_write_seconds = Histogram::new(BRIEF_WRITE_BUCKETS.iter().copied());
+        registry.register_with_unit(
+            "storyline_brief_write",
+            "Time to write one brief (engine call and trust checks)",
+            Unit::Seconds,
+            brief_write_seconds.clone(),
+        );
+        let http_requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "storyline_http_requests",
+            "HTTP requests answered, by route, method and status",
+            http_requests.clone(),
+        );
+        let http_request_duration: Family<RouteLabels, Histogram, fn() -> Histogram> =
+            Family::new_with_constructor(http_latency_histogram);
+        registry.register_with_unit(
+            "storyline_http_request_duration",
+            "Time to answer an HTTP request, by route",
+            Unit::Seconds,
+            http_request_duration.clone(),
+        );
+        #[cfg(target_os = "linux")]
+        registry.register_collector(Box::new(process::ProcessCollector));
         Metrics {
             inner: Arc::new(Inner {
-                polls: AtomicU64::new(0),
-                articles_fetched: AtomicU64::new(0),
-                feed_errors: Default::default(),
-                briefs_written: AtomicU64::new(0),
-                brief_errors: AtomicU64::new(0),
-                brief_write_seconds: Mutex::new(Histogram::new(BRIEF_WRITE_BUCKETS)),
-                http: Mutex::new(HttpStats::default()),
+                registry,
+                polls,
+                articles_fetched,
+                feed_errors,
+                briefs_written,
+                brief_errors,
+                brief_write_seconds,
+                http_requests,
+                http_request_duration,
             }),
         }
     }
@@ -163,179 +189,84 @@ impl Metrics {
     /// Records one poll: its new articles and each error line, by kind.
     pub fn record_poll(&self, report: &FetchReport) {
         let inner = &self.inner;
-        inner.polls.fetch_add(1, Ordering::Relaxed);
-        inner
-            .articles_fetched
-            .fetch_add(report.new_articles as u64, Ordering::Relaxed);
+        inner.polls.inc();
+        inner.articles_fetched.inc_by(report.new_articles as u64);
         for failure in &report.errors {
-            inner.feed_errors[failure_index(failure.kind)].fetch_add(1, Ordering::Relaxed);
+            inner
+                .feed_errors
+                .get_or_create(&FailureLabels {
+                    kind: failure.kind.as_str(),
+                })
+                .inc();
         }
     }
 
     /// Records the briefs a refresh wrote, with the time each took, and its failures.
     pub fn record_briefs(&self, report: &BriefReport) {
-        self.inner
-            .briefs_written
-            .fetch_add(report.written.len() as u64, Ordering::Relaxed);
-        self.inner
-            .brief_errors
-            .fetch_add(report.errors.len() as u64, Ordering::Relaxed);
-        let mut histogram = lock(&self.inner.brief_write_seconds);
+        let inner = &self.inner;
+        inner.briefs_written.inc_by(report.written.len() as u64);
+        inner.brief_errors.inc_by(report.errors.len() as u64);
         for seconds in &report.write_seconds {
-            histogram.observe(*seconds);
+            inner
+                .brief_write_seconds
+                .observe(observed_seconds(*seconds));
         }
     }
 
     /// Records one answered HTTP request. `route` is the matched route template, or `None`
     /// when no route matched.
     pub fn record_http(&self, route: Option<&str>, method: &Method, status: u16, seconds: f64) {
-        let route = route.unwrap_or("unmatched");
-        let mut http = lock(&self.inner.http);
-        *http
-            .requests
-            .entry((route.to_string(), method.as_str().to_string(), status))
-            .or_insert(0) += 1;
-        match http.latency.get_mut(route) {
-            Some(histogram) => histogram.observe(seconds),
-            None => {
-                let mut histogram = Histogram::new(HTTP_BUCKETS);
-                histogram.observe(seconds);
-                http.latency.insert(route.to_string(), histogram);
-            }
-        }
+        let route = route.unwrap_or("unmatched").to_string();
+        self.inner
+            .http_requests
+            .get_or_create(&RequestLabels {
+                route: route.clone(),
+                method: method.as_str().to_string(),
+                status,
+            })
+            .inc();
+        self.inner
+            .http_request_duration
+            .get_or_create(&RouteLabels { route })
+            .observe(observed_seconds(seconds));
     }
 
-    /// The Prometheus text exposition (format 0.0.4). `store` holds the store's sizes, or
-    /// `None` when the store could not be read (then `storyline_store_up` is 0 and the size
-    /// gauges are left out).
+    /// The exposition, in the format [`CONTENT_TYPE`] names. `store` holds the store's
+    /// sizes, or `None` when the store could not be read (then `storyline_store_up` is 0 and
+    /// the size gauges are left out).
     pub fn render(&self, store: Option<&StoreCounts>) -> String {
-        let inner = &self.inner;
-        let mut out = String::with_capacity(4096);
-        let counter = |out: &mut String, name: &str, help: &str, value: u64| {
-            let _ = writeln!(out, "# HELP {name} {help}");
-            let _ = writeln!(out, "# TYPE {name} counter");
-            let _ = writeln!(out, "{name} {value}");
-        };
-        let gauge = |out: &mut String, name: &str, help: &str, value: u64| {
-            let _ = writeln!(out, "# HELP {name} {help}");
-            let _ = writeln!(out, "# TYPE {name} gauge");
-            let _ = writeln!(out, "{name} {value}");
-        };
-        counter(
-            &mut out,
-            "storyline_polls_total",
-            "Feed polls run by this process.",
-            inner.polls.load(Ordering::Relaxed),
-        );
-        counter(
-            &mut out,
-            "storyline_articles_fetched_total",
-            "New articles stored by feed polls.",
-            inner.articles_fetched.load(Ordering::Relaxed),
-        );
-        out.push_str(
-            "# HELP storyline_feed_errors_total Failed feeds, pages and items of polls, by kind.\n\
-             # TYPE storyline_feed_errors_total counter\n",
-        );
-        for kind in FailureKind::ALL {
-            let _ = writeln!(
-                out,
-                "storyline_feed_errors_total{{kind=\"{}\"}} {}",
-                kind.as_str(),
-                inner.feed_errors[failure_index(kind)].load(Ordering::Relaxed)
-            );
-        }
-        counter(
-            &mut out,
-            "storyline_briefs_written_total",
-            "Brief versions written by this process.",
-            inner.briefs_written.load(Ordering::Relaxed),
-        );
-        counter(
-            &mut out,
-            "storyline_brief_errors_total",
-            "Stories whose brief could not be written.",
-            inner.brief_errors.load(Ordering::Relaxed),
-        );
-        out.push_str(
-            "# HELP storyline_brief_write_seconds Time to write one brief (engine call and trust \
-             checks).\n# TYPE storyline_brief_write_seconds histogram\n",
-        );
-        lock(&inner.brief_write_seconds).write(&mut out, "storyline_brief_write_seconds", "");
-
-        gauge(
-            &mut out,
+        // The store's gauges exist only for this scrape, so they get a registry of their own,
+        // encoded after the long-lived one.
+        let mut store_registry = Registry::default();
+        store_registry.register(
             "storyline_store_up",
-            "Whether the store answered this scrape (1) or not (0).",
-            u64::from(store.is_some()),
+            "Whether the store answered this scrape (1) or not (0)",
+            ConstGauge::new(u64::from(store.is_some())),
         );
         if let Some(counts) = store {
-            gauge(
-                &mut out,
-                "storyline_stories",
-                "Stories not merged into another.",
-                counts.stories,
-            );
-            gauge(
-                &mut out,
-                "storyline_briefs",
-                "Brief versions stored.",
-                counts.briefs,
-            );
-            gauge(
-                &mut out,
-                "storyline_articles",
-                "Articles stored.",
-                counts.articles,
-            );
-            gauge(
-                &mut out,
-                "storyline_feeds",
-                "Feeds subscribed.",
-                counts.feeds,
-            );
+            for (name, help, value) in [
+                (
+                    "storyline_stories",
+                    "Stories not merged into another",
+                    counts.stories,
+                ),
+                ("storyline_briefs", "Brief versions stored", counts.briefs),
+                ("storyline_articles", "Articles stored", counts.articles),
+                ("storyline_feeds", "Feeds subscribed", counts.feeds),
+            ] {
+                store_registry.register(name, help, ConstGauge::new(value));
+            }
         }
-
-        let http = lock(&inner.http);
-        out.push_str(
-            "# HELP storyline_http_requests_total HTTP requests answered, by route, method and \
-             status.\n# TYPE storyline_http_requests_total counter\n",
-        );
-        for ((route, method, status), count) in &http.requests {
-            let _ = writeln!(
-                out,
-                "storyline_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{status}\"}} {count}",
-                escape_label(route),
-                escape_label(method)
-            );
-        }
-        out.push_str(
-            "# HELP storyline_http_request_duration_seconds Time to answer an HTTP request, by \
-             route.\n# TYPE storyline_http_request_duration_seconds histogram\n",
-        );
-        for (route, histogram) in &http.latency {
-            histogram.write(
-                &mut out,
-                "storyline_http_request_duration_seconds",
-                &format!("route=\"{}\"", escape_label(route)),
-            );
+        let mut out = String::with_capacity(8192);
+        // Writing into a String cannot fail, and neither can the crate's encoders of these
+        // metric types; an error would only cut the exposition short, which a scrape shows.
+        let encoded = prometheus_text::encode(&mut out, &self.inner.registry)
+            .and_then(|()| prometheus_text::encode(&mut out, &store_registry));
+        if let Err(error) = encoded {
+            tracing::warn!("metrics: the exposition could not be encoded: {error}");
         }
         out
     }
-}
-
-/// Escapes a label value as the exposition format requires (`\`, `"`, newline).
-fn escape_label(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -343,30 +274,25 @@ mod tests {
     use super::*;
     use storyline_pipeline::ingest::ItemFailure;
 
-    #[test]
-    fn every_failure_kind_has_its_own_counter() {
-        let indexes: std::collections::BTreeSet<usize> =
-            FailureKind::ALL.into_iter().map(failure_index).collect();
-        assert_eq!(indexes.len(), FailureKind::ALL.len());
-        assert!(indexes.iter().all(|&index| index < FailureKind::ALL.len()));
+    fn sample_store() -> StoreCounts {
+        StoreCounts {
+            feeds: 3,
+            articles: 40,
+            stories: 9,
+            briefs: 12,
+        }
     }
 
     #[test]
-    fn histograms_are_cumulative_and_count_everything() {
-        let mut histogram = Histogram::new(&[0.1, 1.0]);
-        for value in [0.05, 0.1, 0.5, 7.0, f64::NAN] {
-            histogram.observe(value);
+    fn every_failure_kind_is_shown_before_it_happens() {
+        let text = Metrics::new().render(None);
+        for kind in FailureKind::ALL {
+            let line = format!(
+                "storyline_feed_errors_total{{kind=\"{}\"}} 0\n",
+                kind.as_str()
+            );
+            assert!(text.contains(&line), "missing {line:?} in\n{text}");
         }
-        let mut out = String::new();
-        histogram.write(&mut out, "t", "route=\"/x\"");
-        assert_eq!(
-            out,
-            "t_bucket{route=\"/x\",le=\"0.1\"} 3\n\
-             t_bucket{route=\"/x\",le=\"1\"} 4\n\
-             t_bucket{route=\"/x\",le=\"+Inf\"} 5\n\
-             t_sum{route=\"/x\"} 7.65\n\
-             t_count{route=\"/x\"} 5\n"
-        );
     }
 
     #[test]
@@ -389,26 +315,31 @@ mod tests {
             ..BriefReport::default()
         });
         metrics.record_http(Some("/api/stories/{id}"), &Method::GET, 200, 0.003);
-        metrics.record_http(Some("/api/stories/{id}"), &Method::GET, 404, 0.001);
+        metrics.record_http(Some("/api/stories/{id}"), &Method::GET, 404, f64::NAN);
         metrics.record_http(None, &Method::GET, 404, 0.001);
-        let text = metrics.render(Some(&StoreCounts {
-            feeds: 3,
-            articles: 40,
-            stories: 9,
-            briefs: 12,
-        }));
+        let text = metrics.render(Some(&sample_store()));
         for expected in [
+            "# TYPE storyline_polls_total counter\n",
+            "storyline_polls_total 1\n",
             "storyline_articles_fetched_total 7\n",
             "storyline_feed_errors_total{kind=\"http_status\"} 2\n",
             "storyline_feed_errors_total{kind=\"timeout\"} 1\n",
             "storyline_feed_errors_total{kind=\"malformed\"} 0\n",
             "storyline_briefs_written_total 1\n",
+            "# TYPE storyline_brief_write_seconds histogram\n",
+            "storyline_brief_write_seconds_bucket{le=\"0.01\"} 0\n",
             "storyline_brief_write_seconds_bucket{le=\"0.025\"} 1\n",
+            "storyline_brief_write_seconds_bucket{le=\"+Inf\"} 1\n",
             "storyline_brief_write_seconds_count 1\n",
+            "storyline_store_up 1\n",
             "storyline_stories 9\n",
             "storyline_briefs 12\n",
+            "storyline_articles 40\n",
+            "storyline_feeds 3\n",
             "storyline_http_requests_total{route=\"/api/stories/{id}\",method=\"GET\",status=\"200\"} 1\n",
             "storyline_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 1\n",
+            // The NaN duration is counted, as 0, in the lowest bucket.
+            "storyline_http_request_duration_seconds_bucket{route=\"/api/stories/{id}\",le=\"0.0005\"} 1\n",
             "storyline_http_request_duration_seconds_count{route=\"/api/stories/{id}\"} 2\n",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
@@ -420,6 +351,12 @@ mod tests {
 
     #[test]
     fn label_values_are_escaped() {
-        assert_eq!(escape_label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+        let metrics = Metrics::new();
+        metrics.record_http(Some("/odd\"route\\\n"), &Method::GET, 200, 0.001);
+        let text = metrics.render(None);
+        assert!(
+            text.contains("route=\"/odd\\\"route\\\\\\n\""),
+            "the route is escaped in\n{text}"
+        );
     }
 }

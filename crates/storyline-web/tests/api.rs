@@ -5,7 +5,8 @@
 //! The tour test walks every route of the OpenAPI document, checks each answer against the
 //! schema the document gives for its status, and fails if a documented route was not
 //! exercised or an exercised one is not documented. The other tests cover ranking, paging,
-//! filters, error codes, the admin routes, metrics and the security headers.
+//! filters, error codes, the admin routes and the security headers (`/metrics` has its own
+//! test, `tests/metrics.rs`).
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use reqwest::{Method, StatusCode};
@@ -14,12 +15,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, Cursor};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use storyline_fetch::{FetchConfig, Fetcher};
 use storyline_model::{Story, StoryId};
 use storyline_pipeline::brief::extractive::ExtractiveWriter;
 use storyline_pipeline::brief::refresh_briefs;
 use storyline_pipeline::cluster::{ClusterConfig, cluster_pending};
-use storyline_pipeline::ingest::{ImportLimits, PollLimits, import_jsonl, poll_feeds};
+use storyline_pipeline::ingest::{ImportLimits, import_jsonl};
 use storyline_store::{SqliteStore, Store};
 use storyline_web::AppState;
 use storyline_web::metrics::Metrics;
@@ -161,7 +161,6 @@ fn fill_store(dir: &Path) -> Stories {
 struct TestServer {
     base: String,
     client: reqwest::Client,
-    state: AppState,
     stories: Stories,
     /// (method, route template) of every request made through [`TestServer::call`].
     exercised: Mutex<BTreeSet<(String, String)>>,
@@ -215,7 +214,7 @@ async fn start(admin_token: Option<&str>) -> TestServer {
         .expect("bind a port");
     let address = listener.local_addr().expect("the bound address");
     let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(storyline_web::serve(listener, state.clone(), async move {
+    let task = tokio::spawn(storyline_web::serve(listener, state, async move {
         let _ = stop.await;
     }));
     let client = reqwest::Client::builder()
@@ -226,7 +225,6 @@ async fn start(admin_token: Option<&str>) -> TestServer {
     TestServer {
         base: format!("http://{address}"),
         client,
-        state,
         stories,
         exercised: Mutex::new(BTreeSet::new()),
         shutdown: Some(shutdown),
@@ -1216,177 +1214,6 @@ async fn answers_follow_writes_made_by_another_connection() {
         Some(1),
         "{found:#}"
     );
-    server.stop().await;
-}
-
-/// One exposition line: `name{labels} value` or `name value`.
-fn parse_metric_line(line: &str) -> Option<(String, BTreeMap<String, String>, f64)> {
-    let (series, value) = line.rsplit_once(' ')?;
-    let value: f64 = match value {
-        "+Inf" => f64::INFINITY,
-        other => other.parse().ok()?,
-    };
-    let (name, labels) = match series.split_once('{') {
-        Some((name, rest)) => (name, rest.strip_suffix('}')?),
-        None => (series, ""),
-    };
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
-    {
-        return None;
-    }
-    let mut parsed = BTreeMap::new();
-    let mut rest = labels;
-    while !rest.is_empty() {
-        let (key, after) = rest.split_once("=\"")?;
-        let mut value = String::new();
-        let mut chars = after.char_indices();
-        let end = loop {
-            let (at, c) = chars.next()?;
-            match c {
-                '\\' => value.push(chars.next()?.1),
-                '"' => break at,
-                other => value.push(other),
-            }
-        };
-        parsed.insert(key.to_string(), value);
-        rest = after[end + 1..]
-            .strip_prefix(',')
-            .unwrap_or(&after[end + 1..]);
-    }
-    Some((name.to_string(), parsed, value))
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn metrics_count_polls_requests_and_read_the_store() {
-    let server = start(None).await;
-    let tram = server.stories.tram.clone();
-    for _ in 0..3 {
-        server
-            .get("/api/stories/{id}", &format!("/api/stories/{tram}"))
-            .await;
-    }
-    server
-        .get("/api/stories/{id}", "/api/stories/s-missing")
-        .await;
-    server.get("(none)", "/not/a/route/123").await;
-
-    // A real poll of two broken file:// feeds, recorded as `storyline run` records it.
-    let feeds_dir = tempfile::tempdir().expect("a temporary directory");
-    let broken = feeds_dir.path().join("broken.xml");
-    std::fs::write(&broken, "<rss><channel><title>Half a feed").expect("write a feed");
-    let missing = feeds_dir.path().join("missing.xml");
-    let mut store = SqliteStore::open(server.dir.path()).expect("a second connection");
-    for path in [&broken, &missing] {
-        let url = format!("file://{}", path.display());
-        store
-            .add_feed(&storyline_model::Feed::new(url, None, Utc::now()))
-            .expect("add a feed");
-    }
-    let fetcher = Fetcher::new(FetchConfig::default()).expect("a fetcher");
-    let report = poll_feeds(
-        &mut store,
-        &fetcher,
-        &PollLimits::default(),
-        Utc::now(),
-        &|_| {},
-    )
-    .await
-    .expect("a poll");
-    assert_eq!(report.errors.len(), 2, "{:?}", report.errors);
-    server.state.metrics().record_poll(&report);
-
-    let answer = server.get("/metrics", "/metrics").await;
-    assert_eq!(answer.status, StatusCode::OK);
-    assert_eq!(
-        answer.header("content-type"),
-        Some("text/plain; version=0.0.4; charset=utf-8")
-    );
-    let mut series = Vec::new();
-    for line in answer.text.lines() {
-        if line.starts_with('#') {
-            assert!(
-                line.starts_with("# HELP ") || line.starts_with("# TYPE "),
-                "{line}"
-            );
-            continue;
-        }
-        series
-            .push(parse_metric_line(line).unwrap_or_else(|| panic!("not a metric line: {line:?}")));
-    }
-    let value = |name: &str, labels: &[(&str, &str)]| -> Option<f64> {
-        series
-            .iter()
-            .find(|(n, l, _)| {
-                n == name
-                    && labels.len() == l.len()
-                    && labels
-                        .iter()
-                        .all(|(k, v)| l.get(*k).map(String::as_str) == Some(*v))
-            })
-            .map(|(_, _, v)| *v)
-    };
-    assert_eq!(value("storyline_store_up", &[]), Some(1.0));
-    assert_eq!(
-        value("storyline_stories", &[]),
-        Some(3.0),
-        "merged stories do not count"
-    );
-    assert_eq!(
-        value("storyline_briefs", &[]),
-        Some(4.0),
-        "3 stories, the tram twice"
-    );
-    assert_eq!(value("storyline_feeds", &[]), Some(2.0));
-    assert_eq!(value("storyline_polls_total", &[]), Some(1.0));
-    assert_eq!(
-        value("storyline_feed_errors_total", &[("kind", "malformed")]),
-        Some(1.0)
-    );
-    assert_eq!(
-        value("storyline_feed_errors_total", &[("kind", "file")]),
-        Some(1.0)
-    );
-    let story_route = [("route", "/api/stories/{id}"), ("method", "GET")];
-    assert_eq!(
-        value(
-            "storyline_http_requests_total",
-            &[story_route[0], story_route[1], ("status", "200")]
-        ),
-        Some(3.0)
-    );
-    assert_eq!(
-        value(
-            "storyline_http_requests_total",
-            &[story_route[0], story_route[1], ("status", "404")]
-        ),
-        Some(1.0)
-    );
-    assert_eq!(
-        value(
-            "storyline_http_requests_total",
-            &[("route", "unmatched"), ("method", "GET"), ("status", "404")]
-        ),
-        Some(1.0),
-        "raw paths never become labels"
-    );
-    assert_eq!(
-        value(
-            "storyline_http_request_duration_seconds_count",
-            &[("route", "/api/stories/{id}")]
-        ),
-        Some(4.0)
-    );
-    assert_eq!(
-        value(
-            "storyline_http_request_duration_seconds_bucket",
-            &[("route", "/api/stories/{id}"), ("le", "+Inf")]
-        ),
-        Some(4.0)
-    );
-    assert!(!answer.text.contains("/not/a/route"), "{}", answer.text);
     server.stop().await;
 }
 
