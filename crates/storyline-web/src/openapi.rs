@@ -228,6 +228,41 @@ mod tests {
         );
     }
 
+    /// utoipa takes the documented bounds as literals: check them against the constants the
+    /// handlers enforce, so the two cannot drift apart.
+    #[test]
+    fn the_documented_bounds_are_the_enforced_ones() {
+        use crate::api::{feeds_admin, listing, search};
+        let document = document();
+        let parameter = |path: &str, name: &str| {
+            document["paths"][path]["get"]["parameters"]
+                .as_array()
+                .and_then(|all| all.iter().find(|p| p["name"] == name))
+                .map(|p| p["schema"].clone())
+                .unwrap_or_else(|| panic!("no parameter {name} on {path}"))
+        };
+        let number = |value: &Value| value.as_u64().map(|n| n as usize);
+        let limit = parameter("/api/stories", "limit");
+        assert_eq!(number(&limit["maximum"]), Some(listing::MAX_PAGE_SIZE));
+        assert_eq!(number(&limit["default"]), Some(listing::DEFAULT_PAGE_SIZE));
+        let offset = parameter("/api/stories", "offset");
+        assert_eq!(number(&offset["maximum"]), Some(listing::MAX_OFFSET));
+        let hits = parameter("/api/search", "limit");
+        assert_eq!(number(&hits["maximum"]), Some(search::MAX_SEARCH_HITS));
+        assert_eq!(number(&hits["default"]), Some(search::DEFAULT_SEARCH_HITS));
+        let query = parameter("/api/search", "q");
+        assert_eq!(number(&query["maxLength"]), Some(search::MAX_QUERY_CHARS));
+        let new_feed = &document["components"]["schemas"]["NewFeed"]["properties"];
+        assert_eq!(
+            number(&new_feed["url"]["maxLength"]),
+            Some(feeds_admin::MAX_FEED_URL_BYTES)
+        );
+        assert_eq!(
+            number(&new_feed["title"]["maxLength"]),
+            Some(feeds_admin::MAX_FEED_TITLE_CHARS)
+        );
+    }
+
     /// `docs/openapi.json` is the generated document, so a change to the API shows in review
     /// as a change to that file.
     #[test]

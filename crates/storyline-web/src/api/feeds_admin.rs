@@ -22,8 +22,8 @@ use serde::{Deserialize, Serialize};
 use storyline_model::{Feed, short_hash};
 use utoipa::{IntoParams, ToSchema};
 
-const MAX_FEED_URL_BYTES: usize = 2048;
-const MAX_FEED_TITLE_CHARS: usize = 300;
+pub(crate) const MAX_FEED_URL_BYTES: usize = 2048;
+pub(crate) const MAX_FEED_TITLE_CHARS: usize = 300;
 
 /// The stable public id of a feed: `f` and 16 hex digits of its URL's hash.
 pub fn feed_id(url: &str) -> String {

@@ -23,7 +23,7 @@ use utoipa::{IntoParams, ToSchema};
 pub const DEFAULT_PAGE_SIZE: usize = 20;
 pub const MAX_PAGE_SIZE: usize = 100;
 /// The most stories a listing may skip with `offset`.
-const MAX_OFFSET: usize = 1_000_000;
+pub(crate) const MAX_OFFSET: usize = 1_000_000;
 /// Hours after which a story's recency weight halves in [`story_score`] (the front page
 /// uses the same half-life).
 pub const SCORE_HALF_LIFE_HOURS: f64 = 18.0;

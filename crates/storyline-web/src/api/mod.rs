@@ -25,9 +25,9 @@
 
 mod caches;
 mod entities;
-mod feeds_admin;
-mod listing;
-mod search;
+pub(crate) mod feeds_admin;
+pub(crate) mod listing;
+pub(crate) mod search;
 mod service;
 mod stories;
 

@@ -18,10 +18,10 @@ use utoipa::openapi::schema::Schema;
 use utoipa::{IntoParams, ToSchema};
 
 /// Search hits per kind unless `limit` says otherwise, and the most it may say.
-const DEFAULT_SEARCH_HITS: usize = 10;
-const MAX_SEARCH_HITS: usize = 50;
+pub(crate) const DEFAULT_SEARCH_HITS: usize = 10;
+pub(crate) const MAX_SEARCH_HITS: usize = 50;
 /// The longest search query accepted, in characters.
-const MAX_QUERY_CHARS: usize = 256;
+pub(crate) const MAX_QUERY_CHARS: usize = 256;
 
 /// The query of `GET /api/search`; a missing or blank `q` is a 400 `invalid_query`.
 #[derive(Debug, Deserialize, IntoParams)]
