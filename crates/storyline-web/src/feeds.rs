@@ -1,6 +1,7 @@
 //! Atom and JSON Feed (1.1) of briefs: `/feeds/briefs.atom` and `/feeds/briefs.json` for
 //! every story, `/feeds/entities/{id}.atom` and `.json` for the stories that mention one
-//! entity.
+//! entity. The Atom document is built as an `atom_syndication` [`atom_syndication::Feed`]
+//! and written by that crate; the JSON Feed is [`JsonFeed`], serialised by serde_json.
 //!
 //! One entry per story, updated in place, which is what feed readers expect: a story that
 //! gets a new brief version shows up again as updated, not as a second item. Choices:
@@ -13,24 +14,28 @@
 //!   store's story order), then sorted by brief time, newest first;
 //! - content = the brief rendered by [`crate::html::render_brief`] with absolute links, as
 //!   Atom `type="html"` (the HTML escaped once more as text) and JSON Feed `content_html`;
-//! - the base URL is `http://` + the request's `Host` header, checked to be a plain
-//!   host[:port] (anything else falls back to `localhost`). [`base_url`] also takes a
-//!   configured public base URL, which wins; the server has no such setting yet, so the
-//!   handlers pass none.
+//! - the base URL is the configured public URL (`serve.public_url`) when set, else
+//!   `http://` followed by the request's `Host` header, checked to be a plain host[:port]
+//!   (anything else falls back to `localhost`): see [`base_url`].
 //!
-//! Invariants: every string in the Atom document goes through [`crate::html::escape`], which
-//! also drops the control characters XML forbids, so a hostile article cannot break the
-//! document; the JSON is written by serde_json.
+//! Invariants: the Atom writer escapes every string it is given, and every piece of text we
+//! give it has first lost the control characters XML forbids ([`xml_text`]; the brief's HTML
+//! through [`crate::html::escape`]), so a hostile article cannot break the document; the
+//! JSON is written by serde_json.
 
 use crate::AppState;
-use crate::html::{BriefLinks, Html, first_sentence, machine_time, path_segment, render_brief};
+use crate::html::{
+    BriefLinks, Html, allowed_in_xml, first_sentence, machine_time, path_segment, render_brief,
+};
 use crate::pages::{PageError, current_headline, not_found_response};
+use atom_syndication::{Content, Generator, Person, Text, WriteConfig};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use storyline_model::{Brief, Story, StoryId};
 use storyline_store::{Store, StoreError};
@@ -176,94 +181,158 @@ fn entry_content(entry: &FeedEntry, base: &str) -> Html {
     render_brief(&entry.brief, &links)
 }
 
-/// The Atom 1.0 document.
-pub fn atom_document(meta: &FeedMeta, entries: &[FeedEntry], base: &str) -> String {
-    let self_url = format!("{base}{}.atom", meta.feed_path);
-    let mut xml = Html::new();
-    xml.raw("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n<id>")
-        .text(&self_url)
-        .raw("</id>\n<title>")
-        .text(&meta.title)
-        .raw("</title>\n<subtitle>")
-        .text(&meta.description)
-        .raw("</subtitle>\n<updated>")
-        .text(&machine_time(feed_updated(entries)))
-        .raw("</updated>\n")
-        .empty(
-            "link",
-            &[("rel", "self"), ("type", "application/atom+xml"), ("href", &self_url)],
-        )
-        .raw("\n")
-        .empty(
-            "link",
-            &[
-                ("rel", "alternate"),
-                ("type", "text/html"),
-                ("href", &format!("{base}{}", meta.page_path)),
-            ],
-        )
-        .raw("\n<author><name>Storyline</name></author>\n<generator>Storyline</generator>\n");
-    for entry in entries {
-        let url = story_url(base, &entry.story.id);
-        xml.raw("<entry>\n<id>")
-            .text(&url)
-            .raw("</id>\n<title>")
-            .text(&entry.brief.headline)
-            .raw("</title>\n<updated>")
-            .text(&machine_time(entry.brief.generated_at))
-            .raw("</updated>\n<published>")
-            .text(&machine_time(entry.first_written))
-            .raw("</published>\n")
-            .empty(
-                "link",
-                &[("rel", "alternate"), ("type", "text/html"), ("href", &url)],
-            )
-            .raw("\n");
-        let summary = first_sentence(&entry.brief);
-        if !summary.is_empty() {
-            xml.raw("<summary>").text(summary).raw("</summary>\n");
-        }
-        // The HTML is escaped once more: a reader unescapes it back to our (escaped) HTML.
-        xml.raw("<content type=\"html\">")
-            .text(entry_content(entry, base).as_str())
-            .raw("</content>\n</entry>\n");
-    }
-    xml.raw("</feed>\n");
-    xml.into_string()
+/// `text` without the characters XML 1.0 forbids (most C0 controls): the Atom writer
+/// escapes markup but passes those through, and one of them would make the whole document
+/// unreadable to every feed reader.
+fn xml_text(text: &str) -> String {
+    text.chars().filter(|ch| allowed_in_xml(*ch)).collect()
 }
 
-/// The JSON Feed 1.1 document.
-pub fn json_feed_document(meta: &FeedMeta, entries: &[FeedEntry], base: &str) -> String {
-    let items: Vec<serde_json::Value> = entries
+fn atom_link(rel: &str, mime_type: &str, href: String) -> atom_syndication::Link {
+    atom_syndication::Link {
+        href,
+        rel: rel.to_string(),
+        mime_type: Some(mime_type.to_string()),
+        ..atom_syndication::Link::default()
+    }
+}
+
+fn atom_entry(entry: &FeedEntry, base: &str) -> atom_syndication::Entry {
+    let url = story_url(base, &entry.story.id);
+    let summary = first_sentence(&entry.brief);
+    atom_syndication::Entry {
+        id: url.clone(),
+        title: Text::plain(xml_text(&entry.brief.headline)),
+        updated: entry.brief.generated_at.fixed_offset(),
+        published: Some(entry.first_written.fixed_offset()),
+        links: vec![atom_link("alternate", "text/html", url)],
+        summary: (!summary.is_empty()).then(|| Text::plain(xml_text(summary))),
+        // `type="html"`: the writer escapes our (already escaped) HTML once more, and a reader
+        // unescapes it back.
+        content: Some(Content {
+            content_type: Some("html".to_string()),
+            value: Some(entry_content(entry, base).into_string()),
+            ..Content::default()
+        }),
+        ..atom_syndication::Entry::default()
+    }
+}
+
+/// The Atom 1.0 feed of `entries`.
+pub fn atom_feed(meta: &FeedMeta, entries: &[FeedEntry], base: &str) -> atom_syndication::Feed {
+    let self_url = format!("{base}{}.atom", meta.feed_path);
+    atom_syndication::Feed {
+        id: self_url.clone(),
+        title: Text::plain(xml_text(&meta.title)),
+        subtitle: Some(Text::plain(xml_text(&meta.description))),
+        updated: feed_updated(entries).fixed_offset(),
+        links: vec![
+            atom_link("self", "application/atom+xml", self_url),
+            atom_link(
+                "alternate",
+                "text/html",
+                format!("{base}{}", meta.page_path),
+            ),
+        ],
+        authors: vec![Person {
+            name: "Storyline".to_string(),
+            ..Person::default()
+        }],
+        generator: Some(Generator {
+            value: "Storyline".to_string(),
+            ..Generator::default()
+        }),
+        entries: entries
+            .iter()
+            .map(|entry| atom_entry(entry, base))
+            .collect(),
+        ..atom_syndication::Feed::default()
+    }
+}
+
+/// The Atom 1.0 document, indented for people who read it.
+pub fn atom_document(
+    meta: &FeedMeta,
+    entries: &[FeedEntry],
+    base: &str,
+) -> Result<String, atom_syndication::Error> {
+    let config = WriteConfig {
+        write_document_declaration: true,
+        indent_size: Some(1),
+    };
+    let bytes = atom_feed(meta, entries, base).write_with_config(Vec::new(), config)?;
+    // The writer only copies the `&str`s it was given and ASCII markup.
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// A JSON Feed 1.1 document: the top-level fields of the specification that we fill.
+#[derive(Debug, Serialize)]
+pub struct JsonFeed {
+    pub version: &'static str,
+    pub title: String,
+    pub description: String,
+    pub home_page_url: String,
+    pub feed_url: String,
+    pub language: &'static str,
+    pub authors: Vec<JsonFeedAuthor>,
+    pub items: Vec<JsonFeedItem>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonFeedAuthor {
+    pub name: &'static str,
+}
+
+/// One item of a [`JsonFeed`]; dates are RFC 3339 strings, as the specification asks.
+#[derive(Debug, Serialize)]
+pub struct JsonFeedItem {
+    pub id: String,
+    pub url: String,
+    pub title: String,
+    pub content_html: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    pub date_published: String,
+    pub date_modified: String,
+}
+
+/// The JSON Feed 1.1 of `entries`.
+pub fn json_feed(meta: &FeedMeta, entries: &[FeedEntry], base: &str) -> JsonFeed {
+    let items = entries
         .iter()
         .map(|entry| {
             let url = story_url(base, &entry.story.id);
-            let mut item = serde_json::json!({
-                "id": url,
-                "url": url,
-                "title": entry.brief.headline,
-                "content_html": entry_content(entry, base).into_string(),
-                "date_published": machine_time(entry.first_written),
-                "date_modified": machine_time(entry.brief.generated_at),
-            });
             let summary = first_sentence(&entry.brief);
-            if !summary.is_empty() {
-                item["summary"] = serde_json::Value::String(summary.to_string());
+            JsonFeedItem {
+                id: url.clone(),
+                url,
+                title: entry.brief.headline.clone(),
+                content_html: entry_content(entry, base).into_string(),
+                summary: (!summary.is_empty()).then(|| summary.to_string()),
+                date_published: machine_time(entry.first_written),
+                date_modified: machine_time(entry.brief.generated_at),
             }
-            item
         })
         .collect();
-    let document = serde_json::json!({
-        "version": JSON_FEED_VERSION,
-        "title": meta.title,
-        "description": meta.description,
-        "home_page_url": format!("{base}{}", meta.page_path),
-        "feed_url": format!("{base}{}.json", meta.feed_path),
-        "language": "en",
-        "authors": [{ "name": "Storyline" }],
-        "items": items,
-    });
-    document.to_string()
+    JsonFeed {
+        version: JSON_FEED_VERSION,
+        title: meta.title.clone(),
+        description: meta.description.clone(),
+        home_page_url: format!("{base}{}", meta.page_path),
+        feed_url: format!("{base}{}.json", meta.feed_path),
+        language: "en",
+        authors: vec![JsonFeedAuthor { name: "Storyline" }],
+        items,
+    }
+}
+
+/// The JSON Feed 1.1 document.
+pub fn json_feed_document(
+    meta: &FeedMeta,
+    entries: &[FeedEntry],
+    base: &str,
+) -> Result<String, serde_json::Error> {
+    serde_json::to_string(&json_feed(meta, entries, base))
 }
 
 #[derive(Clone, Copy)]
@@ -276,12 +345,25 @@ fn feed_response(format: Format, meta: &FeedMeta, entries: &[FeedEntry], base: &
     let (content_type, body) = match format {
         Format::Atom => (
             "application/atom+xml; charset=utf-8",
-            atom_document(meta, entries, base),
+            atom_document(meta, entries, base).map_err(|e| e.to_string()),
         ),
         Format::Json => (
             "application/feed+json; charset=utf-8",
-            json_feed_document(meta, entries, base),
+            json_feed_document(meta, entries, base).map_err(|e| e.to_string()),
         ),
+    };
+    let body = match body {
+        Ok(body) => body,
+        Err(error) => {
+            // Writing into memory does not fail; should it, the reader gets a 500, not half a
+            // feed.
+            tracing::error!("feed {} could not be written: {error}", meta.feed_path);
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The feed could not be written; the server log has the details.\n",
+            )
+                .into_response();
+        }
     };
     let mut response = (StatusCode::OK, body).into_response();
     let headers = response.headers_mut();
@@ -314,7 +396,7 @@ async fn all_briefs(
             collect_entries(store, stories)
         })
         .await?;
-    let base = base_url(&headers, None);
+    let base = base_url(&headers, state.public_url());
     Ok(feed_response(format, &all_briefs_meta(), &entries, &base))
 }
 
@@ -376,7 +458,7 @@ async fn entity_feed(
         page_path: format!("/entities/{segment}"),
         feed_path: format!("/feeds/entities/{segment}"),
     };
-    let base = base_url(&headers, None);
+    let base = base_url(&headers, state.public_url());
     Ok(feed_response(format, &meta, &entries, &base))
 }
 
@@ -393,6 +475,29 @@ mod tests {
             );
         }
         base_url(&headers, configured)
+    }
+
+    #[test]
+    fn characters_xml_forbids_never_reach_the_atom_document() {
+        // An entity's name comes from article text, so a feed's title is untrusted too.
+        let meta = FeedMeta {
+            title: "Storyline: A\u{1}B <script>".to_string(),
+            description: "Briefs\u{0} & more\u{1b}".to_string(),
+            page_path: "/entities/a-b".to_string(),
+            feed_path: "/feeds/entities/a-b".to_string(),
+        };
+        let xml = atom_document(&meta, &[], "http://localhost").expect("an Atom document");
+        assert!(!xml.contains(['\u{0}', '\u{1}', '\u{1b}']), "{xml:?}");
+        assert!(!xml.contains("<script>"), "{xml}");
+        let feed = feed_rs::parser::parse(xml.as_bytes()).expect("a readable feed");
+        assert_eq!(
+            feed.title.map(|t| t.content).as_deref(),
+            Some("Storyline: AB <script>")
+        );
+        assert_eq!(
+            feed.description.map(|d| d.content).as_deref(),
+            Some("Briefs & more")
+        );
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub const SECTION_TITLES: [&str; 6] = [
 pub const EXTERNAL_REL: &str = "noopener noreferrer nofollow";
 
 /// True for the characters XML 1.0 allows (Rust strings never hold surrogates).
-fn allowed_in_xml(ch: char) -> bool {
+pub(crate) fn allowed_in_xml(ch: char) -> bool {
     !matches!(ch, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')
 }
 

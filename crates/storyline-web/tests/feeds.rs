@@ -1,14 +1,17 @@
 //! The Atom and JSON Feed output against the real server over a store filled by the real
-//! pipeline: both parse (Atom with feed-rs), entry ids are stable across fetches and across
-//! a new brief version, entity feeds hold the stories that mention the entity, and the
-//! hostile article stays escaped inside the entry content.
+//! pipeline: every feed a page announces (the site's, and each entity's) reads back with
+//! feed-rs with its titles, links and entries, the two formats of a feed agree, entry ids
+//! are stable across fetches and across a new brief version, entity feeds hold the stories
+//! that mention the entity, and the hostile article stays escaped inside the entry content.
 
 mod web_support;
 
-use feed_rs::model::Feed;
+use feed_rs::model::{Entry, Feed};
 use reqwest::StatusCode;
-use std::collections::BTreeSet;
-use storyline_store::Store;
+use scraper::{Html, Selector};
+use std::collections::{BTreeMap, BTreeSet};
+use storyline_model::StoryId;
+use storyline_store::{SqliteStore, Store};
 use web_support::{SCRIPT, SCRIPT_ESCAPED, Site, assert_inert_html};
 
 const ATOM_TYPE: &str = "application/atom+xml; charset=utf-8";
@@ -253,4 +256,255 @@ async fn hostile_article_stays_escaped_in_both_feeds() {
     assert_inert_html("JSON Feed content", html);
     assert!(html.contains(SCRIPT_ESCAPED));
     assert!(!html.contains("javascript:"));
+}
+
+/// A feed as a page announces it in its head: `<link rel="alternate" type=... title=...
+/// href=...>`.
+#[derive(Debug, Clone)]
+struct Announced {
+    /// The page it was found on first, which is the page the feed follows.
+    page: String,
+    media_type: String,
+    title: String,
+    href: String,
+}
+
+fn announced_feeds(page: &str, html: &str) -> Vec<Announced> {
+    let document = Html::parse_document(html);
+    let selector = Selector::parse("head link[rel=alternate]").expect("a selector");
+    document
+        .select(&selector)
+        .map(|link| {
+            let attribute = |name: &str| {
+                link.value()
+                    .attr(name)
+                    .unwrap_or_else(|| panic!("{page}: a feed link without {name}"))
+                    .to_string()
+            };
+            Announced {
+                page: page.to_string(),
+                media_type: attribute("type"),
+                title: attribute("title"),
+                href: attribute("href"),
+            }
+        })
+        .collect()
+}
+
+/// Fetches an announced feed, checks it is served as announced, and parses it with feed-rs
+/// (which reads Atom and JSON Feed alike).
+async fn fetch_announced(site: &Site, feed: &Announced) -> Feed {
+    let fetched = site.get(&feed.href).await;
+    assert_eq!(fetched.status, StatusCode::OK, "GET {}", feed.href);
+    assert_eq!(
+        fetched.content_type,
+        format!("{}; charset=utf-8", feed.media_type),
+        "GET {}",
+        feed.href
+    );
+    feed_rs::parser::parse(fetched.body.as_bytes())
+        .unwrap_or_else(|e| panic!("GET {}: does not parse: {e}\n{}", feed.href, fetched.body))
+}
+
+/// The stories a feed should hold: those among `candidates` with a brief.
+fn with_briefs(store: &SqliteStore, candidates: impl IntoIterator<Item = StoryId>) -> Vec<StoryId> {
+    candidates
+        .into_iter()
+        .filter(|id| store.latest_brief(id).expect("a brief lookup").is_some())
+        .collect()
+}
+
+/// Checks one entry against the store: its id and link are the story's URL, its title the
+/// brief's headline, its times the brief's, and its content the rendered brief.
+fn check_entry(site: &Site, store: &SqliteStore, what: &str, entry: &Entry) {
+    let story = entry
+        .id
+        .strip_prefix(&format!("{}/stories/", site.base))
+        .unwrap_or_else(|| panic!("{what}: the entry id {} is not a story URL", entry.id));
+    let story = StoryId(story.to_string());
+    let brief = store
+        .latest_brief(&story)
+        .expect("a brief lookup")
+        .unwrap_or_else(|| panic!("{what}: {story} has no brief"));
+    let title = entry.title.as_ref().expect("a title");
+    assert_eq!(title.content, brief.headline, "{what}: {story}");
+    let links: Vec<&str> = entry.links.iter().map(|l| l.href.as_str()).collect();
+    assert_eq!(
+        links,
+        [entry.id.as_str()],
+        "{what}: the entry links its story"
+    );
+    assert_eq!(entry.updated, Some(brief.generated_at), "{what}: {story}");
+    let first_written = store
+        .brief_versions(&story)
+        .expect("the versions")
+        .first()
+        .map(|(_, at)| *at);
+    assert_eq!(entry.published, first_written, "{what}: {story}");
+    let html = entry
+        .content
+        .as_ref()
+        .and_then(|c| c.body.as_deref())
+        .unwrap_or_else(|| panic!("{what}: {story} has no content"));
+    assert_inert_html(what, html);
+    assert!(html.contains("<h2>What's happened</h2>"), "{what}: {story}");
+    assert!(entry.summary.is_some(), "{what}: {story} has a summary");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_announced_feed_reads_back_with_its_titles_links_and_entries() {
+    let site = Site::start().await;
+    let store = site.store();
+    let entities: BTreeSet<String> = store
+        .stories()
+        .expect("stories")
+        .iter()
+        .filter_map(|s| store.latest_brief(&s.id).expect("a brief"))
+        .flat_map(|b| b.more_on_these_topics)
+        .map(|card| card.id)
+        .collect();
+    assert!(!entities.is_empty(), "the briefs name entities");
+
+    // Read the feeds as a reader discovers them: from the pages' heads.
+    let mut pages = vec!["/".to_string()];
+    pages.extend(entities.iter().map(|id| format!("/entities/{id}")));
+    let mut announced: BTreeMap<String, Announced> = BTreeMap::new();
+    for page in &pages {
+        for feed in announced_feeds(page, &site.page(page).await) {
+            announced.entry(feed.href.clone()).or_insert(feed);
+        }
+    }
+    assert_eq!(
+        announced.len(),
+        2 * pages.len(),
+        "an Atom and a JSON Feed for the site and for each entity: {:#?}",
+        announced.keys()
+    );
+
+    // The two formats of each feed, by the path they share.
+    let mut pairs: BTreeMap<&str, (Option<&Announced>, Option<&Announced>)> = BTreeMap::new();
+    for feed in announced.values() {
+        if let Some(path) = feed.href.strip_suffix(".atom") {
+            assert_eq!(feed.media_type, "application/atom+xml", "{}", feed.href);
+            pairs.entry(path).or_default().0 = Some(feed);
+        } else if let Some(path) = feed.href.strip_suffix(".json") {
+            assert_eq!(feed.media_type, "application/feed+json", "{}", feed.href);
+            pairs.entry(path).or_default().1 = Some(feed);
+        } else {
+            panic!("a feed that is neither .atom nor .json: {}", feed.href);
+        }
+    }
+    assert_eq!(pairs.len(), pages.len());
+
+    for (path, pair) in &pairs {
+        let (Some(atom_link), Some(json_link)) = pair else {
+            panic!("{path}: not announced in both formats: {pair:?}");
+        };
+        assert_eq!(atom_link.page, json_link.page, "{path}");
+        let title = atom_link
+            .title
+            .strip_suffix(" (Atom)")
+            .unwrap_or_else(|| panic!("{path}: {}", atom_link.title));
+        assert_eq!(
+            json_link.title.strip_suffix(" (JSON Feed)"),
+            Some(title),
+            "{path}"
+        );
+        let page_url = format!("{}{}", site.base, atom_link.page);
+        let atom_url = format!("{}{}", site.base, atom_link.href);
+        let json_url = format!("{}{}", site.base, json_link.href);
+
+        let atom = fetch_announced(&site, atom_link).await;
+        let json = fetch_announced(&site, json_link).await;
+        for (what, feed) in [(&atom_link.href, &atom), (&json_link.href, &json)] {
+            let feed_title = feed.title.as_ref().expect("a feed title");
+            assert_eq!(feed_title.content, title, "{what}");
+            assert!(
+                feed.description
+                    .as_ref()
+                    .is_some_and(|d| !d.content.is_empty()),
+                "{what}: a description"
+            );
+            assert_eq!(
+                feed.authors
+                    .iter()
+                    .map(|a| a.name.as_deref())
+                    .collect::<Vec<_>>(),
+                [Some("Storyline")],
+                "{what}"
+            );
+        }
+        assert_eq!(atom.id, atom_url, "the Atom feed's id is its URL");
+        let atom_links: BTreeSet<(Option<&str>, &str, Option<String>)> = atom
+            .links
+            .iter()
+            .map(|l| (l.rel.as_deref(), l.href.as_str(), l.media_type.clone()))
+            .collect();
+        assert_eq!(
+            atom_links,
+            BTreeSet::from([
+                (
+                    Some("self"),
+                    atom_url.as_str(),
+                    Some("application/atom+xml".to_string())
+                ),
+                (
+                    Some("alternate"),
+                    page_url.as_str(),
+                    Some("text/html".to_string())
+                ),
+            ]),
+            "{path}"
+        );
+        // JSON Feed: home_page_url, then feed_url.
+        let json_links: Vec<&str> = json.links.iter().map(|l| l.href.as_str()).collect();
+        assert_eq!(json_links, [page_url.as_str(), json_url.as_str()], "{path}");
+
+        // The entries: the stories the feed follows, the same in both formats.
+        let expected: BTreeSet<String> = match atom_link.page.strip_prefix("/entities/") {
+            None => with_briefs(
+                &store,
+                store.stories().expect("stories").into_iter().map(|s| s.id),
+            ),
+            Some(entity) => with_briefs(
+                &store,
+                store
+                    .stories_mentioning(entity)
+                    .expect("the index")
+                    .into_iter()
+                    .map(|(id, _)| id),
+            ),
+        }
+        .into_iter()
+        .map(|id| format!("{}/stories/{id}", site.base))
+        .collect();
+        assert!(!expected.is_empty(), "{path}");
+        assert_eq!(
+            atom_ids(&atom).into_iter().collect::<BTreeSet<_>>(),
+            expected,
+            "{path}"
+        );
+        assert_eq!(
+            atom_ids(&json),
+            atom_ids(&atom),
+            "{path}: same entries, same order"
+        );
+        for (atom_entry, json_entry) in atom.entries.iter().zip(&json.entries) {
+            check_entry(&site, &store, &atom_link.href, atom_entry);
+            check_entry(&site, &store, &json_link.href, json_entry);
+            let text = |entry: &Entry| {
+                (
+                    entry.summary.as_ref().map(|s| s.content.clone()),
+                    entry.content.as_ref().and_then(|c| c.body.clone()),
+                )
+            };
+            assert_eq!(text(atom_entry), text(json_entry), "{}", atom_entry.id);
+        }
+        // The Atom feed is as new as its newest entry.
+        assert_eq!(
+            atom.updated,
+            atom.entries.iter().filter_map(|e| e.updated).max(),
+            "{path}"
+        );
+    }
 }
