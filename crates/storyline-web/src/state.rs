@@ -117,7 +117,10 @@ impl AppState {
     /// blank leaves it unset). Set once, before serving: a later call is ignored.
     pub fn with_public_url(self, url: Option<&str>) -> Self {
         if let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) {
-            let _ = self.inner.public_url.set(url.trim_end_matches('/').to_string());
+            let _ = self
+                .inner
+                .public_url
+                .set(url.trim_end_matches('/').to_string());
         }
         self
     }

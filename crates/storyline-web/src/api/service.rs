@@ -77,7 +77,7 @@ pub(super) async fn healthz(State(state): State<AppState>) -> Result<Response, A
     tag = "service",
     operation_id = "metrics",
     summary = "Prometheus metrics (text exposition format 0.0.4).",
-    description = "Counters: storyline_polls_total, storyline_articles_fetched_total, storyline_feed_errors_total{kind=timeout|http_status|too_large|network|refused|robots|malformed|not_article|budget|file|other}, storyline_briefs_written_total, storyline_brief_errors_total, storyline_http_requests_total{route,method,status}. Histograms: storyline_brief_write_seconds, storyline_http_request_duration_seconds{route}. Gauges read from the store at scrape time: storyline_store_up, storyline_stories, storyline_briefs, storyline_articles, storyline_feeds.",
+    description = "Counters: storyline_polls_total, storyline_articles_fetched_total, storyline_feed_errors_total{kind=timeout|http_status|too_large|network|refused|robots|malformed|not_article|budget|file|other}, storyline_briefs_written_total, storyline_brief_errors_total, storyline_http_requests_total{route,method,status}. Histograms: storyline_brief_write_seconds, storyline_http_request_duration_seconds{route}. Gauges read from the store at scrape time: storyline_store_up, storyline_stories, storyline_briefs, storyline_articles, storyline_feeds. Process (Linux, read from /proc at scrape time): process_cpu_seconds_total, process_resident_memory_bytes, process_virtual_memory_bytes, process_start_time_seconds, process_open_fds, process_max_fds.",
     responses(
         (status = 200, description = "The metrics.", body = String, content_type = "text/plain"),
     ),
@@ -95,7 +95,7 @@ pub(super) async fn metrics(State(state): State<AppState>) -> Response {
     let mut response = text.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        HeaderValue::from_static(crate::metrics::CONTENT_TYPE),
     );
     response
 }
