@@ -15,11 +15,11 @@
 //! - content = the brief rendered by [`crate::html::render_brief`] with absolute links, as
 //!   Atom `type="html"` (the HTML escaped once more as text) and JSON Feed `content_html`;
 //! - the base URL is the configured public URL (`serve.public_url`) when set, else
-//!   `http://` followed by the request's `Host` header, checked to be a plain host[:port]
+//!   `http://` followed by the request's `Host` header, checked to be a plain `host[:port]`
 //!   (anything else falls back to `localhost`): see [`base_url`].
 //!
 //! Invariants: the Atom writer escapes every string it is given, and every piece of text we
-//! give it has first lost the control characters XML forbids ([`xml_text`]; the brief's HTML
+//! give it has first lost the control characters XML forbids (`xml_text`; the brief's HTML
 //! through [`crate::html::escape`]), so a hostile article cannot break the document; the
 //! JSON is written by serde_json.
 

@@ -7,8 +7,8 @@
 //! handlers, one module per resource, with their OpenAPI annotations; story ranking),
 //! `error.rs` (the one place errors become status codes and JSON bodies), `openapi.rs` (the
 //! document, generated from `api/` by utoipa), `metrics.rs` (counters, histograms and process
-//! metrics, exposed by prometheus-client), `pages.rs` and `html.rs` (web pages; every
-//! untrusted string escaped), `feeds.rs` (Atom through atom_syndication, JSON Feed through
+//! metrics, exposed by prometheus-client), `pages/` and `html/` (web pages, one module per
+//! page; every untrusted string escaped), `feeds.rs` (Atom through atom_syndication, JSON Feed through
 //! serde), `server.rs` (the connection loop, with its header-read timeout). [`router`]
 //! assembles them; [`serve`] runs it on a listener until shut down.
 //!

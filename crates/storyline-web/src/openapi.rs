@@ -7,7 +7,7 @@
 //! sources: the brief's schema is `schema/brief.schema.json`, embedded with its `$defs`
 //! moved under `components.schemas` as `Brief.<name>` (so every `$ref` of the document is a
 //! plain JSON pointer into it; the view types point at `Brief.storyId` and
-//! `Brief.articleId` through [`story_id`] and friends), and the error codes come from
+//! `Brief.articleId` through `story_id` and friends), and the error codes come from
 //! [`crate::error::ERROR_CODES`].
 //!
 //! Invariants: every route of `api::routes` is here and every `$ref` resolves (both checked

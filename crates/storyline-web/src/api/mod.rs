@@ -13,7 +13,7 @@
 //! it into the served document.
 //!
 //! Speed: each request makes one trip to the blocking pool ([`AppState::with_store`]) and
-//! serialises with `serde_json` there. Three in-memory caches ([`ApiCaches`]) keep hot
+//! serialises with `serde_json` there. Three in-memory caches (`ApiCaches`) keep hot
 //! answers: the rendered JSON of brief versions (immutable, so never stale), the rendered
 //! story details and the catalog behind the listing, both keyed by the store's generation
 //! ([`Store::generation`], read before the data), so a write by any process makes them
