@@ -107,7 +107,7 @@ pub fn backup(config: &Config, output: &Path, quiet: bool) -> Result<()> {
 /// Writes `path` through `write`, under a temporary name beside it renamed into place once
 /// `write` has succeeded and the bytes are on disk: a failure leaves any earlier file there
 /// as it was.
-pub(super) fn write_replacing<T>(
+pub(crate) fn write_replacing<T>(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> Result<T>,
 ) -> Result<T> {
@@ -137,7 +137,7 @@ pub(super) fn write_replacing<T>(
 }
 
 /// A date bound: `YYYY-MM-DD` (midnight UTC) or an RFC 3339 time.
-fn parse_bound(flag: &str, text: &str) -> Result<DateTime<Utc>> {
+pub(crate) fn parse_bound(flag: &str, text: &str) -> Result<DateTime<Utc>> {
     let text = text.trim();
     if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         return Ok(day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());

@@ -118,9 +118,13 @@ pub fn run_loop(config: &Config, args: RunArgs, quiet: bool) -> Result<()> {
         Some(server)
     };
     // Digest links go to `serve.public_url`, else to this run's own server.
-    let digest_base = match (&config.serve.public_url, &server) {
-        (Some(url), _) if !url.trim().is_empty() => super::digest::base_url(config),
-        (_, Some(server)) => server.url().trim_end_matches('/').to_string(),
+    let public_url_set = config
+        .serve
+        .public_url
+        .as_deref()
+        .is_some_and(|url| !url.trim().is_empty());
+    let digest_base = match &server {
+        Some(server) if !public_url_set => server.url().trim_end_matches('/').to_string(),
         _ => super::digest::base_url(config),
     };
     let mut daily_digest = DailyDigest::from_config(config, digest_base, Utc::now())?;

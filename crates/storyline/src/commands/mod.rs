@@ -1,7 +1,7 @@
 //! One module per group of subcommands; [`run`] dispatches and owns the wiring (which store,
 //! which brief engine) so the commands themselves stay small.
 
-mod archive;
+pub(crate) mod archive;
 mod check;
 mod demo;
 mod digest;

@@ -10,6 +10,7 @@
 
 use super::Digest;
 use super::render;
+use crate::commands::archive::write_replacing;
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Days, FixedOffset, NaiveTime, TimeZone, Utc};
 use lettre::message::{Mailbox, MultiPart};
@@ -265,18 +266,17 @@ impl DigestSchedule {
     }
 }
 
+/// Writes the record through the archive commands' `write_replacing` (a temporary name beside
+/// it, synced, then renamed), creating the data directory on first use.
 fn write_record(path: &Path, record: &SlotRecord) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
     let bytes = serde_json::to_vec_pretty(record).context("cannot encode the digest record")?;
-    let mut file = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    std::io::Write::write_all(&mut file, &bytes)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    file.persist(path)
-        .map_err(|err| err.error)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    write_replacing(path, |out| {
+        out.write_all(&bytes)
+            .with_context(|| format!("cannot write {}", path.display()))
+    })
 }
 
 #[cfg(test)]

@@ -15,8 +15,9 @@
 pub mod mail;
 pub mod render;
 
+use crate::commands::archive::parse_bound;
 use anyhow::{Context, Result, bail};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use storyline_model::{Brief, Citation, Sentence, Source};
 use storyline_web::AppState;
 use storyline_web::api::{StoryQuery, story_listing};
@@ -204,14 +205,11 @@ pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
             .and_then(|length| now.checked_sub_signed(length))
             .with_context(expected);
     }
-    if let Ok(day) = NaiveDate::parse_from_str(trimmed, "%Y-%m-%d") {
-        return Ok(day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
+    let start = parse_bound("--since", trimmed).map_err(|_| anyhow::anyhow!("{}", expected()))?;
+    if start > now {
+        bail!("--since {trimmed:?}: that is in the future");
     }
-    match DateTime::parse_from_rfc3339(trimmed) {
-        Ok(time) if time.with_timezone(&Utc) <= now => Ok(time.with_timezone(&Utc)),
-        Ok(_) => bail!("--since {trimmed:?}: that is in the future"),
-        Err(_) => bail!("{}", expected()),
-    }
+    Ok(start)
 }
 
 #[cfg(test)]
