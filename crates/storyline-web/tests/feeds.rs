@@ -170,17 +170,24 @@ async fn links_follow_the_host_header() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn entity_feeds_hold_the_stories_that_mention_the_entity() {
-    let site = Site::start().await;
-    let store = site.store();
-    let entity = store
+/// The ids of every entity a story's latest brief has a card for.
+fn briefed_entities(store: &dyn Store) -> BTreeSet<String> {
+    store
         .stories()
         .expect("stories")
         .iter()
         .filter_map(|s| store.latest_brief(&s.id).expect("a brief"))
         .flat_map(|b| b.more_on_these_topics)
         .map(|card| card.id)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entity_feeds_hold_the_stories_that_mention_the_entity() {
+    let site = Site::start().await;
+    let store = site.store();
+    let entity = briefed_entities(&store)
+        .into_iter()
         .max_by_key(|id| store.stories_mentioning(id).expect("the index").len())
         .expect("an entity");
     let mentioning: BTreeSet<String> = store
@@ -355,14 +362,7 @@ fn check_entry(site: &Site, store: &SqliteStore, what: &str, entry: &Entry) {
 async fn every_announced_feed_reads_back_with_its_titles_links_and_entries() {
     let site = Site::start().await;
     let store = site.store();
-    let entities: BTreeSet<String> = store
-        .stories()
-        .expect("stories")
-        .iter()
-        .filter_map(|s| store.latest_brief(&s.id).expect("a brief"))
-        .flat_map(|b| b.more_on_these_topics)
-        .map(|card| card.id)
-        .collect();
+    let entities = briefed_entities(&store);
     assert!(!entities.is_empty(), "the briefs name entities");
 
     // Read the feeds as a reader discovers them: from the pages' heads.

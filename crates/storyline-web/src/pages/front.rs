@@ -5,10 +5,10 @@
 //! Invariants: one trip to the store (the listing), then rendering; a page number that is not
 //! one is the first page, a page past the last is a 404 page.
 
-use super::{Head, PageError, document, html_response, plural, query_value, story_href};
+use super::{Head, PageError, coverage_meta, document, html_response, query_value, story_href};
 use crate::AppState;
 use crate::api::{StoryQuery, story_listing};
-use crate::html::{Html, relative_time};
+use crate::html::Html;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -65,13 +65,15 @@ pub(super) async fn front_page(
             if let Some(summary) = story.summary.as_deref().filter(|s| !s.is_empty()) {
                 main.element("p", &[], summary);
             }
-            main.raw("<p class=\"meta\">")
-                .text(&plural(story.outlet_count as usize, "outlet", "outlets"))
-                .raw(" · ")
-                .text(&plural(story.article_count as usize, "article", "articles"))
-                .raw(" · updated ")
-                .time(story.updated_at, &relative_time(story.updated_at, now))
-                .raw("</p></li>");
+            main.raw("<p class=\"meta\">");
+            coverage_meta(
+                &mut main,
+                story.outlet_count,
+                story.article_count,
+                story.updated_at,
+                now,
+            );
+            main.raw("</p></li>");
         }
         main.close("ol");
     }

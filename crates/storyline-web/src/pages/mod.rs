@@ -29,12 +29,13 @@ pub use story::{VersionChange, version_change};
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::html::{Html, path_segment};
+use crate::html::{Html, path_segment, relative_time};
 use crate::state::StateError;
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use chrono::{DateTime, Utc};
 use entity::entity_page;
 use feed_health::feeds_page;
 use front::front_page;
@@ -239,6 +240,22 @@ pub(crate) fn current_headline(store: &dyn Store, story: &Story) -> Result<Strin
 
 fn story_href(id: &StoryId) -> String {
     format!("/stories/{}", path_segment(id.as_str()))
+}
+
+/// A story's coverage line, shared by the front page and the story page: "4 outlets · 5
+/// articles · updated 3 h ago" (the time also machine-readable).
+fn coverage_meta(
+    html: &mut Html,
+    outlet_count: u32,
+    article_count: u32,
+    updated_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) {
+    html.text(&plural(outlet_count as usize, "outlet", "outlets"))
+        .raw(" · ")
+        .text(&plural(article_count as usize, "article", "articles"))
+        .raw(" · updated ")
+        .time(updated_at, &relative_time(updated_at, now));
 }
 
 fn plural(count: usize, one: &str, many: &str) -> String {

@@ -7,12 +7,11 @@
 //! id redirects to the canonical id; an unknown story or version is a 404 page.
 
 use super::{
-    Head, PageError, current_headline, document, html_response, plural, query_value, story_href,
+    Head, PageError, coverage_meta, current_headline, document, html_response, plural, query_value,
+    story_href,
 };
 use crate::AppState;
-use crate::html::{
-    self, BriefLinks, Html, coverage_chart, human_time, relative_time, render_brief,
-};
+use crate::html::{self, BriefLinks, Html, coverage_chart, human_time, render_brief};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -253,13 +252,15 @@ fn render_story(view: &StoryView, now: DateTime<Utc>) -> String {
         .as_ref()
         .map_or(story.headline.as_str(), |b| b.headline.as_str());
     main.element("h1", &[], headline);
-    main.raw("<p class=\"meta\">")
-        .text(&plural(story.outlet_count as usize, "outlet", "outlets"))
-        .raw(" · ")
-        .text(&plural(story.article_count as usize, "article", "articles"))
-        .raw(" · updated ")
-        .time(story.updated_at, &relative_time(story.updated_at, now))
-        .raw("</p>");
+    main.raw("<p class=\"meta\">");
+    coverage_meta(
+        &mut main,
+        story.outlet_count,
+        story.article_count,
+        story.updated_at,
+        now,
+    );
+    main.raw("</p>");
 
     match &view.brief {
         Some(brief) => {
