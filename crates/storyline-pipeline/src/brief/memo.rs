@@ -3,16 +3,16 @@
 //! stemmed and run through the entity recogniser again at every update (issue 16: a poll's
 //! brief phase grew with the size of the stories it touched, not with what was new).
 //!
-//! Each kind of analysis (an article's entity mentions, its profile terms, its passages for
-//! the support test, its candidate sentences) has its own bounded memo, shared by the
-//! process: `storyline run` writes briefs poll after poll in one process, and a brief's
-//! writer and its checks ask for the same article's passages.
+//! Each kind of analysis (an article's entity mentions for the cards, its names and terms
+//! for its story's profile, its passages for the support test) has its own bounded memo,
+//! shared by the process: `storyline run` writes briefs poll after poll in one process, and
+//! a brief's writer and its checks ask for the same article's passages.
 //!
 //! Invariants: an analysis is a pure function of what its key covers (the article's id, a
 //! fingerprint of its headline, body and language, and the analysis's own parameter), so a
 //! memoised result is the one computing it again would give, and briefs do not depend on
-//! what the memo holds. Each memo holds at most [`MEMO_ARTICLES`] entries: memory is bounded
-//! whatever the archive holds. Computing happens outside the lock; two threads asking for
+//! what the memo holds. Each memo holds at most the entries its module sets (a few thousand
+//! articles): memory is bounded whatever the archive holds. Computing happens outside the lock; two threads asking for
 //! one missing entry both compute it and keep the same value.
 
 use std::collections::HashMap;

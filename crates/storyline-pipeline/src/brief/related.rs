@@ -5,11 +5,13 @@
 //! keys (entity names, heaviest terms); a story being written finds its candidates through
 //! those keys, so the cost follows the stories that share something with it.
 
+use super::memo::{SharedMemo, memoised};
 use crate::PipelineError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
-use storyline_model::{ArticleId, Story, StoryId};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, OnceLock};
+use storyline_model::{Article, ArticleId, Story, StoryId};
 use storyline_nlp::clutter::strip_page_furniture;
 use storyline_nlp::{entities, sentences, terms};
 use storyline_store::{Store, StoryProfileRow};
@@ -370,6 +372,102 @@ impl StoryProfiles {
     }
 }
 
+/// What one article brings to its story's profile: its names (lowercased key, the name as
+/// first written, mentions) and its terms (stem, first surface, occurrences), each in order
+/// of first appearance, and its count of terms. Kept per article ([`super::memo`]): a
+/// week-long story is profiled again at every update from the same articles, and reading
+/// them again was an eighth of a late poll of `bench/scale.sh`. The strings live in one
+/// buffer, so a full text's few hundred distinct stems take some 8 KB.
+struct ArticleProfile {
+    /// Every key, name, stem and surface, one after another.
+    text: String,
+    /// (start in `text`, key length, name length, mentions).
+    names: Vec<(u32, u32, u32, u32)>,
+    /// (start in `text`, stem length, surface length, occurrences).
+    terms: Vec<(u32, u32, u32, u32)>,
+    words: u32,
+}
+
+/// Articles whose profile reading is kept (some 8 KB each, so about 32 MB): the stories of
+/// a late `bench/scale.sh` poll read a few thousand articles, most of them read at the poll
+/// before.
+const ARTICLE_PROFILES_KEPT: usize = 4_096;
+
+static ARTICLE_PROFILES: SharedMemo<ArticleProfile> = OnceLock::new();
+
+/// Collects (string pair → count) entries in order of first appearance into one buffer.
+#[derive(Default)]
+struct PairCounts {
+    entries: Vec<(u32, u32, u32, u32)>,
+    at: HashMap<String, usize>,
+}
+
+impl PairCounts {
+    /// Counts `key` once more; a new key is written to `text` followed by `shown`.
+    fn count(&mut self, text: &mut String, key: String, shown: &str) {
+        if let Some(&at) = self.at.get(&key) {
+            self.entries[at].3 += 1;
+            return;
+        }
+        let start = text.len() as u32;
+        text.push_str(&key);
+        text.push_str(shown);
+        self.entries
+            .push((start, key.len() as u32, shown.len() as u32, 1));
+        self.at.insert(key, self.entries.len() - 1);
+    }
+}
+
+impl ArticleProfile {
+    fn of(article: &Article) -> Arc<Self> {
+        memoised(&ARTICLE_PROFILES, ARTICLE_PROFILES_KEPT, article, 0, || {
+            Self::read(article)
+        })
+    }
+
+    fn read(article: &Article) -> Self {
+        let text = format!("{}\n{}", article.headline, article.article_body);
+        let mut buffer = String::new();
+        let mut names = PairCounts::default();
+        // Names only: a profile needs no kinds.
+        for name in entities::mention_names(&text) {
+            names.count(&mut buffer, name.to_lowercase(), &name);
+        }
+        let mut terms = PairCounts::default();
+        let mut words = 0u32;
+        for term in terms::analyze(&text, article.in_language.as_deref()) {
+            words += 1;
+            terms.count(&mut buffer, term.stem, &term.surface);
+        }
+        buffer.shrink_to_fit();
+        let mut names = names.entries;
+        let mut terms = terms.entries;
+        names.shrink_to_fit();
+        terms.shrink_to_fit();
+        ArticleProfile {
+            text: buffer,
+            names,
+            terms,
+            words,
+        }
+    }
+
+    /// (key, shown, count) of `entries`, read out of the buffer.
+    fn pairs<'a>(
+        &'a self,
+        entries: &'a [(u32, u32, u32, u32)],
+    ) -> impl Iterator<Item = (&'a str, &'a str, u32)> + 'a {
+        entries.iter().map(|&(start, key, shown, count)| {
+            let (start, key, shown) = (start as usize, key as usize, shown as usize);
+            (
+                &self.text[start..start + key],
+                &self.text[start + key..start + key + shown],
+                count,
+            )
+        })
+    }
+}
+
 /// The profile of one story from its stored articles and latest brief. A story of more than
 /// [`super::BRIEF_ARTICLES`] articles is profiled from the ones its brief is written from
 /// ([`super::read_brief_articles`]: its first reports, each outlet's latest, the newest, and
@@ -389,22 +487,24 @@ fn profile_story(store: &dyn Store, story: &Story) -> Result<Profile, PipelineEr
     let mut surfaces: BTreeMap<String, String> = BTreeMap::new();
     let mut total = 0.0f32;
     for article in &originals {
-        let text = format!("{}\n{}", article.headline, article.article_body);
-        // Names only: a profile needs no kinds.
-        for name in entities::mention_names(&text) {
-            let key = name.to_lowercase();
-            entity_counts.entry(key).or_insert((0, name)).0 += 1;
-        }
-        for term in terms::analyze(&text, article.in_language.as_deref()) {
-            // A stem's surface is the first one seen.
-            if let Some(count) = term_counts.get_mut(&term.stem) {
-                *count += 1.0;
+        let read = ArticleProfile::of(article);
+        for (key, name, count) in read.pairs(&read.names) {
+            if let Some(entry) = entity_counts.get_mut(key) {
+                entry.0 += count;
             } else {
-                surfaces.insert(term.stem.clone(), term.surface);
-                term_counts.insert(term.stem, 1.0);
+                entity_counts.insert(key.to_string(), (count, name.to_string()));
             }
-            total += 1.0;
         }
+        for (stem, surface, count) in read.pairs(&read.terms) {
+            // A stem's surface is the first one seen.
+            if let Some(weight) = term_counts.get_mut(stem) {
+                *weight += count as f32;
+            } else {
+                surfaces.insert(stem.to_string(), surface.to_string());
+                term_counts.insert(stem.to_string(), count as f32);
+            }
+        }
+        total += read.words as f32;
     }
     if total > 0.0 {
         for weight in term_counts.values_mut() {
@@ -567,6 +667,51 @@ mod tests {
             surfaces,
             lead: "Dock workers struck in Arvana.".into(),
         }
+    }
+
+    #[test]
+    fn an_articles_profile_reading_counts_each_name_and_term_with_its_first_form() {
+        let article = crate::test_support::article(
+            "https://example.org/port-strike",
+            "Example",
+            "Dock strike in Arvana",
+            "Workers at Ellery Dock went on strike on Monday. The ELLERY DOCK union said \
+             striking workers would stay out. Officials at Ellery Dock in Arvana expect talks.",
+        );
+        let read = ArticleProfile::read(&article);
+        let text = format!("{}\n{}", article.headline, article.article_body);
+        // Every mention and every term counted once, under its first form.
+        let mut names: Vec<(String, String, u32)> = Vec::new();
+        for name in entities::mention_names(&text) {
+            let key = name.to_lowercase();
+            match names.iter_mut().find(|(k, _, _)| *k == key) {
+                Some(entry) => entry.2 += 1,
+                None => names.push((key, name, 1)),
+            }
+        }
+        let mut terms: Vec<(String, String, u32)> = Vec::new();
+        let analysed = terms::analyze(&text, article.in_language.as_deref());
+        for term in &analysed {
+            match terms.iter_mut().find(|(stem, _, _)| *stem == term.stem) {
+                Some(entry) => entry.2 += 1,
+                None => terms.push((term.stem.clone(), term.surface.clone(), 1)),
+            }
+        }
+        let owned = |pairs: Vec<(&str, &str, u32)>| -> Vec<(String, String, u32)> {
+            pairs
+                .into_iter()
+                .map(|(a, b, n)| (a.to_string(), b.to_string(), n))
+                .collect()
+        };
+        assert_eq!(owned(read.pairs(&read.names).collect()), names);
+        assert_eq!(owned(read.pairs(&read.terms).collect()), terms);
+        assert_eq!(read.words as usize, analysed.len());
+        assert!(
+            names
+                .iter()
+                .any(|(key, _, n)| key == "ellery dock" && *n >= 2)
+        );
+        assert!(terms.iter().any(|(_, _, n)| *n >= 2));
     }
 
     #[test]

@@ -247,14 +247,27 @@ impl Clusterer {
         // Each story's factor, asked once; a story it turns away (merged, or too far apart in
         // time: most of a long list at scale) costs no estimate.
         let mut factors: HashMap<usize, Option<f32>> = HashMap::new();
+        for &(index, _, _) in &hits {
+            factors
+                .entry(index)
+                .or_insert_with(|| admit(index, &self.stories[index]));
+        }
+        let admitted_count = factors.values().filter(|factor| factor.is_some()).count();
+        if admitted_count <= SCORED_CANDIDATES {
+            // No cut to make, so no estimate to rank by: a centroid lookup per hit saved.
+            let mut admitted: Vec<(usize, f32)> = factors
+                .into_iter()
+                .filter_map(|(index, factor)| Some((index, factor?)))
+                .filter(|&(index, _)| passes(&self.stories[index]))
+                .collect();
+            admitted.sort_unstable_by_key(|&(index, _)| index);
+            return admitted;
+        }
         // Story → (estimate, last term counted), summed in the order of `top`: the same in
         // every run, whatever the map's order.
         let mut estimates: HashMap<usize, (f32, u32)> = HashMap::new();
         for (index, term, weight) in hits {
-            let factor = *factors
-                .entry(index)
-                .or_insert_with(|| admit(index, &self.stories[index]));
-            if factor.is_none() {
+            if factors.get(&index).copied().flatten().is_none() {
                 continue;
             }
             let estimate = estimates.entry(index).or_insert((0.0, u32::MAX));

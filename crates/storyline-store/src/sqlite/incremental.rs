@@ -12,6 +12,7 @@ use crate::{
     SavedClusterState, StoreError, StoreErrorKind, StoryProfileMatch, StoryProfileRow,
 };
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use std::collections::BTreeSet;
 use storyline_model::{Article, ArticleId, Story, StoryArticle, StoryId};
 
 /// Keys per `IN (...)` list: well under SQLite's bound-parameter limit.
@@ -306,7 +307,7 @@ impl SqliteStore {
         // PROFILE_KEY_RECENT_STORIES index entries however many stories hold it.
         let mut shared: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
         let per_key = i64::try_from(crate::PROFILE_KEY_RECENT_STORIES).unwrap_or(i64::MAX);
-        for key in keys.iter().collect::<std::collections::BTreeSet<_>>() {
+        for key in keys.iter().collect::<BTreeSet<_>>() {
             for id in self.query_rows(
                 "find related stories",
                 "SELECT story_id FROM story_profile_keys WHERE key = ?1 \
@@ -534,23 +535,50 @@ fn write_story_profile(
     )
     .and_then(|mut stmt| stmt.execute(params![story, profile.profile]))
     .map_err(err(format!("save the profile of story {story}")))?;
-    tx.prepare_cached("DELETE FROM story_profile_keys WHERE story_id = ?1")
-        .and_then(|mut stmt| stmt.execute([story]))
-        .map_err(err(format!("clear the profile keys of story {story}")))?;
     // A merged story is no story of its own: its profile is kept, unindexed, so the key
     // counts (kept by triggers) stay counts of live stories.
-    if merged_into.is_none() {
-        let mut insert = tx
-            .prepare_cached(
-                "INSERT OR IGNORE INTO story_profile_keys (key, story_id, latest) \
-                 VALUES (?1, ?2, ?3)",
-            )
-            .map_err(err("prepare profile key insert".to_string()))?;
-        for key in &profile.keys {
-            insert
-                .execute(params![key, story, latest])
-                .map_err(err(format!("save a profile key of story {story}")))?;
+    if merged_into.is_some() {
+        tx.prepare_cached("DELETE FROM story_profile_keys WHERE story_id = ?1")
+            .and_then(|mut stmt| stmt.execute([story]))
+            .map_err(err(format!("clear the profile keys of story {story}")))?;
+        return Ok(());
+    }
+    // Only the keys that changed are deleted or inserted (each fires a count trigger); a
+    // story written again mostly keeps its names and heaviest terms, and the rest only
+    // take the story's new time.
+    let stored: BTreeSet<String> = tx
+        .prepare_cached("SELECT key FROM story_profile_keys WHERE story_id = ?1")
+        .and_then(|mut stmt| {
+            stmt.query_map([story], |row| row.get(0))?
+                .collect::<Result<_, _>>()
+        })
+        .map_err(err(format!("read the profile keys of story {story}")))?;
+    let wanted: BTreeSet<&str> = profile.keys.iter().map(String::as_str).collect();
+    {
+        let mut delete = tx
+            .prepare_cached("DELETE FROM story_profile_keys WHERE story_id = ?1 AND key = ?2")
+            .map_err(err("prepare profile key delete".to_string()))?;
+        for key in stored.iter().filter(|key| !wanted.contains(key.as_str())) {
+            delete
+                .execute(params![story, key])
+                .map_err(err(format!("drop a profile key of story {story}")))?;
         }
+    }
+    tx.prepare_cached(
+        "UPDATE story_profile_keys SET latest = ?2 WHERE story_id = ?1 AND latest <> ?2",
+    )
+    .and_then(|mut stmt| stmt.execute(params![story, latest]))
+    .map_err(err(format!("date the profile keys of story {story}")))?;
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO story_profile_keys (key, story_id, latest) \
+             VALUES (?1, ?2, ?3)",
+        )
+        .map_err(err("prepare profile key insert".to_string()))?;
+    for key in wanted.iter().filter(|key| !stored.contains(**key)) {
+        insert
+            .execute(params![key, story, latest])
+            .map_err(err(format!("save a profile key of story {story}")))?;
     }
     Ok(())
 }

@@ -40,6 +40,10 @@ pub const DB_FILE_NAME: &str = "storyline.db";
 /// How many candidates [`StoreError::Ambiguous`] lists at most.
 const MAX_AMBIGUOUS_CANDIDATES: usize = 10;
 
+/// SQLite's page cache per connection, in KiB (see [`SqliteStore::open`]): bounded, and
+/// filled only as pages are read.
+const PAGE_CACHE_KIB: u32 = 32 * 1024;
+
 /// The SQLite implementation of [`Store`].
 pub struct SqliteStore {
     conn: Connection,
@@ -87,6 +91,13 @@ impl SqliteStore {
         }
         // NORMAL is durable across application crashes in WAL mode and much faster than FULL.
         conn.execute_batch("PRAGMA synchronous = NORMAL")
+            .map_err(open_error)?;
+        // SQLite's default page cache is 2 MB. A poll of a store of tens of thousands of
+        // articles reads the same index and story pages many times over (memberships,
+        // heads, profiles), and with 2 MB each read was a system call copying the page from
+        // the OS cache again: a ninth of a late `bench/scale.sh` poll. The cache fills only
+        // as pages are read, so a small store costs what it did.
+        conn.execute_batch(&format!("PRAGMA cache_size = -{PAGE_CACHE_KIB}"))
             .map_err(open_error)?;
         let label = path.display().to_string();
         Self::finish_open(conn, Some(path), label)
